@@ -18,7 +18,7 @@ class ProfileError(ValueError, SjoboGeoError):
 
 
 class CRSError(ValueError, SjoboGeoError):
-    """A coordinate reference system is missing, unknown, or not in metres where metres are needed."""
+    """A CRS is missing, unknown, or not in metres where metres are needed."""
 
 
 class OSMFileError(ValueError, SjoboGeoError):

@@ -1,0 +1,177 @@
+"""The ``sjobo-geo`` command line: parse arguments, call one job, report.
+
+No analysis lives here. Errors raised on purpose (:class:`SjoboGeoError`) and file-system
+errors print one readable line and exit non-zero; ``--debug`` shows the traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from . import __version__
+
+EXIT_ERROR = 1
+EXIT_INTERNAL = 3
+
+
+def _add_map_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--offline-html", action="store_true",
+                   help="write a self-contained page (Leaflet inlined, no tiles) that works "
+                        "without internet; needs `sjobo-geo assets install` once")
+    p.add_argument("--lang", choices=["sv", "en"], default=None,
+                   help="language of map labels and legends (default: sv)")
+
+
+def _add_area_flags(p: argparse.ArgumentParser, default: str | None = "sample") -> None:
+    p.add_argument("--area", default=default,
+                   help="area profile name (sjobo, sample) or path to a .toml profile "
+                        f"(default: {default})")
+    p.add_argument("--osm-file", type=Path, default=None,
+                   help="read OSM data from a local .osm or .osm.pbf file")
+    p.add_argument("--source", choices=["live", "file", "sample"], default=None,
+                   help="override the profile's OSM source")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="sjobo-geo",
+        description="Maps and priorities from what people say about safety in a "
+                    "neighbourhood, on OpenStreetMap geometry.",
+    )
+    parser.add_argument("--version", action="version", version=f"sjobo-geo {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks on errors")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log what happens")
+    parser.add_argument("--no-progress", action="store_true", help="no progress bars")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+
+    p = sub.add_parser("area", help="build the area model: area.gpkg and area_map.html")
+    _add_area_flags(p)
+    p.add_argument("--out", type=Path, required=True, help="output folder")
+    _add_map_flags(p)
+
+    p = sub.add_parser("demo", help="run the offline demo on the sample area")
+    p.add_argument("--out", type=Path, default=Path("outputs/demo"),
+                   help="output folder (default: outputs/demo)")
+    p.add_argument("--lang", choices=["sv", "en"], default=None)
+
+    p = sub.add_parser("place", help="look a place up in the area's gazetteer")
+    p.add_argument("name", help="name or alias, any case, with or without å ä ö")
+    _add_area_flags(p)
+
+    sub.add_parser("profiles", help="list the shipped area profiles")
+
+    p = sub.add_parser("assets", help="offline map assets (Leaflet and plugins from npm)")
+    p.add_argument("action", choices=["install", "status"])
+    p.add_argument("--folder", type=Path, default=None,
+                   help="install folder (default: settings.assets_folder)")
+    return parser
+
+
+class _Steps:
+    """A tqdm bar over named steps (or plain lines when progress is off)."""
+
+    def __init__(self, steps: Sequence[str], enabled: bool) -> None:
+        self.bar = None
+        if enabled:
+            from tqdm import tqdm
+
+            self.bar = tqdm(total=len(steps), unit="step", file=sys.stderr,
+                            bar_format="{desc:<22} {bar} {n_fmt}/{total_fmt} [{elapsed}]")
+        self.started = False
+
+    def __call__(self, step: str) -> None:
+        if self.bar is not None:
+            if self.started:
+                self.bar.update(1)
+            self.bar.set_description_str(step)
+            self.started = True
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+            self.bar.close()
+
+
+def _run(args: argparse.Namespace) -> int:
+    if args.command in ("area", "demo"):
+        from . import jobs
+
+        steps = _Steps(jobs.AREA_STEPS, enabled=not args.no_progress)
+        if args.command == "area":
+            result = jobs.run_area(args.area, out=args.out, osm_file=args.osm_file,
+                                   source=args.source, offline_html=args.offline_html,
+                                   lang=args.lang, progress=steps)
+        else:
+            result = jobs.run_demo(args.out, lang=args.lang, progress=steps)
+        steps.close()
+        for message in result.messages:
+            print(message)
+        for path in result.files.values():
+            print(f"wrote {path}")
+        return 0
+    if args.command == "place":
+        from .area import load_area
+
+        area = load_area(args.area, osm_file=args.osm_file, source=args.source)
+        place = area.find(args.name)
+        x, y = place.geometry.representative_point().coords[0]
+        print(f"{place.name} ({place.kind}, {place.matched} match): "
+              f"{area.crs} x={x:.1f} y={y:.1f}, {place.n_features} OSM feature(s)")
+        return 0
+    if args.command == "profiles":
+        from .profiles import list_profiles, load_profile
+
+        for name in list_profiles():
+            profile = load_profile(name)
+            print(f"{name:<10} {profile.name} ({profile.crs}, source: {profile.source})")
+        return 0
+    if args.command == "assets":
+        from .maps import _offline
+
+        if args.action == "install":
+            folder = _offline.install_assets(args.folder)
+            print(f"map assets installed in {folder}")
+            return 0
+        missing = _offline.missing_assets(args.folder)
+        print("map assets: " + ("complete" if not missing else f"missing {len(missing)} files"))
+        return 0 if not missing else EXIT_ERROR
+    raise AssertionError(args.command)  # argparse guarantees a known command
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``sjobo-geo`` command."""
+    from ._errors import SjoboGeoError
+
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,
+                        format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return _run(args)
+    except SjoboGeoError as exc:
+        if args.debug:
+            raise
+        print(f"sjobo-geo: error: {exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except OSError as exc:
+        if args.debug:
+            raise
+        where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
+        print(f"sjobo-geo: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        print("sjobo-geo: interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # one readable line, never a traceback, unless --debug
+        if args.debug:
+            raise
+        print(f"sjobo-geo: internal error: {type(exc).__name__}: {exc} "
+              "(rerun with --debug for details)", file=sys.stderr)
+        return EXIT_INTERNAL
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Interactive maps (folium) and their offline assets."""
