@@ -367,7 +367,7 @@ def _check_crs_covers(crs: str, boundary_wgs84: Any, profile: AreaProfile) -> No
     if aou is None:
         return
     x, y = boundary_wgs84.representative_point().coords[0]
-    margin = 1.0  # degrees: transverse Mercator stays accurate a little outside its zone
+    margin = 0.5  # degrees: transverse Mercator stays accurate a little outside its zone
     if not (aou.west - margin <= x <= aou.east + margin and aou.south - margin <= y
             <= aou.north + margin):
         raise CRSError(

@@ -3,56 +3,64 @@
 A courtyard here is an open space that buildings enclose completely, or almost completely:
 the typical 1960s-70s Swedish housing block of slab buildings around a yard, often open at
 one or two corners where the slabs do not meet. OpenStreetMap rarely maps such yards, so
-they are derived from the building footprints alone (plus, optionally, the street network,
-which keeps the derivation from bridging across public streets).
+they are derived from the building footprints alone, plus (optionally) the street network,
+which keeps the derivation from bridging blocks across public streets.
 
-Method
-------
-All steps are vectorised with shapely 2 (STRtree queries, array functions); the only
-Python-level iteration is over candidate courtyards, never over buildings.
+The entry point is :func:`derive_courtyards`. Input must be in a projected CRS in metres
+(in Sweden SWEREF 99 TM, EPSG:3006).
 
-1. **Footprints.** Polygon and MultiPolygon rows of ``buildings`` are repaired
-   (``make_valid``) and split into polygon parts; other geometry types are ignored.
-2. **Snapped union** ``U0``: a morphological closing of the footprints with a radius of
-   ``0.5 m`` (buffer out, union, buffer in, mitred joins), so buildings that touch or
-   nearly touch merge into one block outline. The interior rings of ``U0`` are the **fully
-   enclosed** courtyards.
-3. **Closed union** ``U1``: a morphological closing of ``U0`` with radius
-   ``max_opening / 2``. It bridges every gap between buildings up to ``max_opening`` wide.
-   Its interior rings that do not lie inside an enclosed courtyard of step 2 are the
-   candidate courtyards **open at corners or gaps**. Joins are mitred, not round, so that
-   the right-angled corners of a yard keep their shape (a round closing would cut a
-   quarter circle of radius ``max_opening / 2`` off every corner, losing area and making
-   every corner look like an opening). A closing also merges blocks across streets
-   narrower than ``max_opening`` and can enclose a square or street crossing surrounded
-   by blocks; step 4 undoes that.
-4. **Street cut.** Public streets (``highway`` in motorway, trunk, primary, secondary,
-   tertiary, unclassified, residential and the ``_link`` variants; ``living_street``,
-   ``service``, footways etc. are *not* public streets here, and neither are streets
-   tagged ``tunnel`` other than ``building_passage``) are buffered by ``street_buffer``
-   and cut out of every candidate, which is then split into its parts. Footprints
-   (``U0``) inside the candidate (sheds, islands) are subtracted too.
+Notes
+-----
+The method, step by step. All steps are vectorised with shapely 2 (array functions and
+STRtree queries); Python-level loops run over candidate courtyards only, never over
+buildings, and a town of 12 000 footprints takes about 1.5 s.
+
+1. **Footprints.** Polygon and MultiPolygon rows of ``buildings`` are made 2D, repaired
+   (``make_valid``) and split into polygon parts. Other geometry types are ignored.
+2. **Blocks and enclosed courtyards.** The footprints are closed with a radius of 0.5 m
+   (grown, unioned, shrunk back, mitred joins), so that sections, stairwells and buildings
+   that touch or nearly touch merge into block outlines ``U0``. Every interior ring of
+   ``U0`` is a **fully enclosed** courtyard, taken exactly as the walls bound it. Blocks
+   smaller than ``min_wall_area`` (kiosks, sheds, refuse houses, pillars) are not *walls*:
+   they do not close gaps in step 3 and do not count as wall in step 5.
+3. **Courtyards open at gaps.** The walls are grown by ``r = max_opening / 2`` (round
+   joins), which bridges every gap of up to ``max_opening`` between them. Each interior
+   ring of the grown union is a *core*: the part of an enclosed space farther than ``r``
+   from all walls. A core is grown back by ``r`` with mitred joins (so a right-angled yard
+   gets its corners back exactly) and the blocks are subtracted; at a gap the yard ends
+   about on the line between the wall ends. A core inside an enclosed courtyard of step 2
+   that is no larger than ``max_area`` is that courtyard and is dropped (inside a larger
+   one, e.g. a superblock holding buildings of its own, it is kept). Where two grown yards
+   overlap (in a gap between them) the overlap goes to neither. Finally every yard gets
+   back its *nooks*: the open space that can be reached only through that yard, such as
+   the strip between a wall and a building standing in the yard, which growing back the
+   core does not reach. (A morphological closing, grow-then-shrink, would not do here: it
+   leaves diagonal corner gaps open, because the space on either side rounds into the gap,
+   and a round closing cuts a quarter circle off every corner of the yard.)
+4. **Street cut.** Public streets (``highway`` in :data:`PUBLIC_HIGHWAYS`: motorway,
+   trunk, primary, secondary, tertiary, unclassified, residential and the ``_link``
+   variants; not living_street, service, pedestrian or paths, and not streets in a
+   ``tunnel`` other than ``building_passage``) are buffered by ``street_buffer`` and cut
+   out of every candidate, which is then split into its parts; blocks inside a candidate
+   are subtracted. Growing the walls in step 3 also bridges streets narrower than
+   ``max_opening``, so a square or the inside of two U-shaped blocks facing each other can
+   look enclosed; the street cut and the opening test of step 6 undo that.
 5. **Wall test.** The outer boundary of every part is sampled every
-   ``min(0.5, wall_tolerance / 2)`` metres; a stretch is *wall* where its midpoint lies
-   within ``wall_tolerance`` of a footprint. ``enclosure`` is the wall share of the outer
-   boundary; an *opening* is a non-wall stretch longer than 2 m.
+   ``min(1, wall_tolerance / 2)`` metres; a stretch is *wall* where its midpoint lies
+   within ``wall_tolerance`` of a wall (step 2). ``enclosure`` is the wall share of the
+   outer boundary; an *opening* is a non-wall stretch longer than 2 m.
 6. **Filters.** A part is a courtyard when ``min_area <= area <= max_area``,
-   ``enclosure >= min_enclosure`` and every opening is at most ``max_opening`` wide (the
-   straight distance between its ends) and at most ``2 * max_opening`` long (along the
+   ``enclosure >= min_enclosure`` and every opening is at most ``max_opening`` wide
+   (straight distance between its ends) and at most ``2 * max_opening`` long (along the
    boundary). The last test rejects the halves of a candidate that a street cut in two:
-   they are open along the whole street side, like a U-shaped block.
+   they are open along the whole street side, as a U-shaped block is.
 
-Enclosed courtyards (step 2) are taken exactly as the buildings bound them. Open
-courtyards (step 3) end at the straight line across each gap; nooks narrower than
-``max_opening`` along their walls are filled by the closing and so not counted in the area.
-A closing with mitred joins bridges L-shaped corner gaps somewhat wider than
-``max_opening`` (up to about 1.4 times); the opening-width test of step 6 rejects those.
-An interior ring of ``U1`` inside an enclosed courtyard larger than ``max_area`` (a
-superblock holding buildings of its own) is kept as a candidate; one inside a smaller
-enclosed courtyard is that same courtyard and is dropped.
-
-Input must be in a projected CRS whose unit is the metre (for Sweden SWEREF 99 TM,
-EPSG:3006).
+Known limits: a yard open at a gap is found only where it is wider than ``max_opening``
+somewhere (its core must exist); narrower ones are found only when fully enclosed. A yard
+without public streets around it cannot be told from a square or a small park ringed by
+buildings; use the ``streets`` argument. Railway land, water and parks are not inputs, so
+a space ringed by real walls but used for something else (a track area between long
+buildings) can be returned when it passes the tests.
 """
 
 from __future__ import annotations
@@ -136,7 +144,7 @@ def derive_courtyards(
 ) -> gpd.GeoDataFrame:
     """Derive courtyards (open spaces enclosed or mostly enclosed by buildings).
 
-    See the module docstring for the method.
+    See the notes of the module (:mod:`sjobo_geo.courtyards`) for the method.
 
     Parameters
     ----------
@@ -154,11 +162,12 @@ def derive_courtyards(
         column, if present, drops streets in tunnels. Without streets, blocks less than
         ``max_opening`` apart can be bridged into one large candidate. Not modified.
     max_opening : float, default 20.0
-        Widest gap (m) between buildings that still closes a courtyard. The closing radius
-        is ``max_opening / 2``. 20 m closes the corner gaps between slab blocks (typically
-        6-15 m) but not a side left open to a street or a park; larger values start to
-        bridge streets, smaller ones miss blocks open at generous corners. ``0`` derives
-        fully enclosed courtyards only.
+        Widest gap (m) between walls that still closes a courtyard; walls are grown by
+        ``max_opening / 2`` to bridge gaps. 20 m closes the corner gaps between slab
+        blocks (typically 6-15 m) but not a side left open to a street or a park. A yard
+        open at a gap must also be wider than this somewhere to be found. Larger values
+        bridge more streets (which ``streets`` then has to cut), smaller ones miss blocks
+        open at generous corners. Values up to 1 m derive fully enclosed courtyards only.
     min_area : float, default 150.0
         Smallest courtyard area (m²). Light wells and narrow backyards of city blocks are
         smaller; the smallest yards of slab blocks are a few hundred m².
@@ -174,8 +183,14 @@ def derive_courtyards(
         imprecise mapping and the small setbacks of entrances and balconies.
     street_buffer : float, default 3.0
         Half-width (m) of the band cut out of candidates along each public street
-        centre line. 3 m is a carriageway of two lanes; the rest of the street space is
-        too narrow to survive as a courtyard after the cut.
+        centre line. 3 m is a carriageway of two lanes; what is left of the street space
+        beside it is too narrow and too open to pass as a courtyard.
+    min_wall_area : float, default 30.0
+        Smallest block (m², touching footprints merged) that counts as wall. Kiosks,
+        sheds, refuse houses and pillars are smaller: they neither close a gap nor count
+        as wall, but they are still cut out of the courtyard. On the Helsinki sample a
+        row of such structures otherwise closes off the track area of the railway station
+        as a 13 000 m² "courtyard". A row of touching garages is one block and counts.
 
     Returns
     -------
@@ -433,8 +448,7 @@ def _with_nooks(yards: np.ndarray, u0: np.ndarray) -> np.ndarray:
         space = shapely.difference(frame, shapely.union_all(filled))
     rest = shapely.difference(space, _union_all(yards))
     # an opening by _EPS cuts the slivers along walls that would link nooks to the rest
-    rest = shapely.buffer(shapely.buffer(rest, -_EPS, join_style="mitre"), _EPS,
-                          join_style="mitre")
+    rest = shapely.buffer(shapely.buffer(rest, -_EPS, join_style="mitre"), _EPS, join_style="mitre")
     pieces, _ = _polygons_only(np.array([rest], dtype=object), np.zeros(1, dtype=np.intp))
     if len(pieces) == 0:
         return yards
@@ -461,8 +475,9 @@ def _with_nooks(yards: np.ndarray, u0: np.ndarray) -> np.ndarray:
         dtype=object,
     )
     # a closing by _EPS seals the hairline slits left where the pieces meet
-    merged = shapely.buffer(shapely.buffer(merged, _EPS, join_style="mitre"), -_EPS,
-                            join_style="mitre")
+    merged = shapely.buffer(
+        shapely.buffer(merged, _EPS, join_style="mitre"), -_EPS, join_style="mitre"
+    )
     result = yards.copy()
     result[groups] = merged
     return result
@@ -549,9 +564,7 @@ def _wall_stretches(
     zone = _union_all(shapely.buffer(walls[np.unique(near)], tolerance, quad_segs=4))
     shapely.prepare(zone)
     step = min(1.0, tolerance / 2.0) if tolerance > 0 else 0.5
-    coords, ring_of = shapely.get_coordinates(
-        shapely.segmentize(rings, step), return_index=True
-    )
+    coords, ring_of = shapely.get_coordinates(shapely.segmentize(rings, step), return_index=True)
     # segments join consecutive vertices of the same ring (rings are closed)
     same = ring_of[1:] == ring_of[:-1]
     start, end, seg_ring = coords[:-1][same], coords[1:][same], ring_of[:-1][same]
@@ -599,9 +612,7 @@ def _wall_stretches(
     }
 
 
-def _street_names(
-    buildings: gpd.GeoDataFrame, touching: pd.DataFrame, n: int
-) -> np.ndarray:
+def _street_names(buildings: gpd.GeoDataFrame, touching: pd.DataFrame, n: int) -> np.ndarray:
     names = np.full(n, "", dtype=object)
     if "addr:street" not in buildings.columns or touching.empty:
         return names

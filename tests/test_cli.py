@@ -1,0 +1,137 @@
+"""The command line: the area job end to end, and one clear line for every bad input."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+BAD_PROFILE = """
+name = "Bad"
+{extra}
+[boundary]
+{boundary}
+"""
+
+
+def run_cli(*args: str, env: dict[str, str] | None = None, timeout: float = 120):
+    start = time.monotonic()
+    proc = subprocess.run(
+        [sys.executable, "-m", "sjobo_geo.cli", "--no-progress", *args],
+        capture_output=True, text=True, timeout=timeout,
+        env={**os.environ, **(env or {})},
+    )
+    proc.elapsed = time.monotonic() - start
+    return proc
+
+
+def assert_one_line_error(proc, *words):
+    assert proc.returncode != 0
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1, proc.stderr
+    assert lines[0].startswith("sjobo-geo: error: ")
+    assert "Traceback" not in proc.stderr
+    for word in words:
+        assert word in lines[0], (word, lines[0])
+
+
+def test_area_command_writes_both_files(tmp_path, offline_area_outputs):
+    out = tmp_path / "out"
+    proc = run_cli("area", "--area", "sample", "--out", str(out), "--offline-html",
+                   "--lang", "en")
+    assert proc.returncode == 0, proc.stderr
+    assert (out / "area.gpkg").stat().st_size > 100_000
+    page = (out / "area_map.html").read_text(encoding="utf-8")
+    assert "Walkways: lit" in page and 'src="http' not in page
+    assert "wrote" in proc.stdout and "paths by lighting" in proc.stdout
+
+
+def test_profiles_and_place_commands():
+    proc = run_cli("profiles")
+    assert proc.returncode == 0 and "sjobo" in proc.stdout and "EPSG:3006" in proc.stdout
+    proc = run_cli("place", "senate square", "--area", "sample")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("Senaatintori (squares, alias match)")
+
+
+def test_missing_osm_file(tmp_path):
+    proc = run_cli("area", "--osm-file", str(tmp_path / "nope.osm.pbf"), "--out", str(tmp_path))
+    assert_one_line_error(proc, "nope.osm.pbf", "not found")
+
+
+def test_corrupt_osm_file(tmp_path):
+    bad = tmp_path / "bad.osm.pbf"
+    bad.write_bytes(os.urandom(2048))
+    proc = run_cli("area", "--osm-file", str(bad), "--out", str(tmp_path))
+    assert_one_line_error(proc, "bad.osm.pbf", "not a readable OSM file")
+
+
+def test_area_with_no_data(tmp_path, write_profile):
+    profile = write_profile(BAD_PROFILE.format(
+        extra='crs = "EPSG:3006"\n[osm]\nsource = "sample"',
+        boundary="bbox = { south = 57.738, west = 12.925, north = 57.768, east = 12.968 }"))
+    proc = run_cli("area", "--area", str(profile), "--out", str(tmp_path))
+    assert_one_line_error(proc, "no walkable ways inside the boundary")
+
+
+def test_invalid_polygon_profile(tmp_path, write_profile):
+    profile = write_profile(BAD_PROFILE.format(
+        extra="", boundary="polygon = [[12.93, 57.74], [12.95, 57.75], [12.95, 57.74], "
+                           "[12.93, 57.75]]"))
+    proc = run_cli("area", "--area", str(profile), "--out", str(tmp_path))
+    assert_one_line_error(proc, "custom.toml", "not a valid polygon")
+
+
+def test_unknown_crs_profile(tmp_path, write_profile):
+    profile = write_profile(BAD_PROFILE.format(
+        extra='crs = "EPSG:12345678"',
+        boundary="bbox = { south = 57.738, west = 12.925, north = 57.768, east = 12.968 }"))
+    proc = run_cli("area", "--area", str(profile), "--out", str(tmp_path))
+    assert_one_line_error(proc, "unknown CRS", "EPSG:3006")
+
+
+def test_wrong_crs_for_the_area(tmp_path, write_profile):
+    profile = write_profile(BAD_PROFILE.format(
+        extra='crs = "EPSG:3006"\n[osm]\nsource = "sample"',
+        boundary="bbox = { south = 60.1641, west = 24.9351, north = 60.1792, east = 24.9535 }"))
+    proc = run_cli("area", "--area", str(profile), "--out", str(tmp_path))
+    assert_one_line_error(proc, "outside the area of use of EPSG:3006")
+
+
+def test_unreachable_overpass_fails_within_10_seconds(tmp_path):
+    proc = run_cli(
+        "area", "--area", "sjobo", "--out", str(tmp_path),
+        env={"SJOBO_GEO_CACHE": str(tmp_path / "empty-cache"),
+             "SJOBO_GEO_OVERPASS_URL": "https://overpass.invalid/api"},
+    )
+    assert_one_line_error(proc, "cannot reach", "--osm-file")
+    assert proc.elapsed < 10
+
+
+def test_unknown_area_name(tmp_path):
+    proc = run_cli("area", "--area", "atlantis", "--out", str(tmp_path))
+    assert_one_line_error(proc, "unknown area 'atlantis'", "sample, sjobo")
+
+
+def test_unwritable_output(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    proc = run_cli("area", "--area", "sample", "--out", str(blocker / "sub"))
+    assert_one_line_error(proc)
+
+
+def test_bad_language_is_a_usage_error(tmp_path):
+    proc = run_cli("area", "--lang", "fi", "--out", str(tmp_path))
+    assert proc.returncode == 2 and "invalid choice: 'fi'" in proc.stderr
+
+
+@pytest.mark.parametrize("job", ["demo"])
+def test_demo_runs_offline(tmp_path, job, offline_area_outputs):
+    proc = run_cli(job, "--out", str(tmp_path / "demo"))
+    assert proc.returncode == 0, proc.stderr
+    files = {p.name for p in Path(tmp_path / "demo").iterdir()}
+    assert {"area.gpkg", "area_map.html"} <= files
