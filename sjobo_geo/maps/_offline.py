@@ -35,7 +35,6 @@ import os
 import re
 import shutil
 import subprocess
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -723,23 +722,6 @@ def inline_assets(html: str, folder: Path | None = None) -> str:
 # --------------------------------------------------------------------------------------------
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(text.encode("utf-8"))
-            f.flush()
-            os.fsync(f.fileno())
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
 def save_map(m: folium.Map, path: str | os.PathLike[str], *, offline: bool) -> Path:
     """Write a folium map as an HTML page, self-contained when `offline`.
 
@@ -771,6 +753,9 @@ def save_map(m: folium.Map, path: str | os.PathLike[str], *, offline: bool) -> P
     page = m.get_root().render()
     if offline:
         page = inline_assets(page)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    _write_atomic(path, page)
+    from ..io import atomic_path
+
+    with atomic_path(path) as tmp:
+        tmp.write_text(page, encoding="utf-8")
+        os.chmod(tmp, 0o644)
     return path
