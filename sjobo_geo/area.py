@@ -432,10 +432,17 @@ def _buildings(features: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def _squares(features: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    import shapely
+
     polygonal = features.geom_type.isin(["Polygon", "MultiPolygon"])
     is_square = _tag(features, "place") == "square"
     pedestrian_area = (_tag(features, "highway") == "pedestrian") & polygonal
     out = _select(features, is_square | pedestrian_area, extra=["lit", "surface"])
+    # osmnx reads closed place=square ways as lines; a closed ring is the square's area
+    # (ways clipped at the extract's edge stay lines: half an outline is not an area)
+    rings = (out.geom_type == "LineString") & out.geometry.is_ring
+    if rings.any():
+        out.loc[rings, "geometry"] = shapely.polygons(out.geometry.values[rings.to_numpy()])
     out.insert(3, "kind", np.where(is_square[is_square | pedestrian_area].to_numpy(),
                                    "square", "pedestrian_area"))
     return out

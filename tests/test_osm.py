@@ -216,3 +216,72 @@ def test_host_reachable_is_bounded_in_time():
     start = time.monotonic()
     assert osm_mod._host_reachable("https://overpass.invalid/api", 2.0) is False
     assert time.monotonic() - start < 3
+
+
+# ---- boundaries from an OSM place ----------------------------------------------------------
+
+PLACE_PROFILE = """
+name = "Hamsteri block"
+crs = "EPSG:3067"
+[boundary]
+place = "Hamsteri, Helsinki"
+bbox = { south = 60.1641, west = 24.9351, north = 60.1792, east = 24.9535 }
+[osm]
+source = "{source}"
+"""
+
+
+def test_place_boundary_from_the_file(write_profile):
+    text = PLACE_PROFILE.replace("{source}", "sample").replace("Hamsteri", "Rautatientori")
+    profile = load_profile(write_profile(text))
+    data = fetch_osm(profile)
+    assert data.boundary_source == "OSM place 'Rautatientori, Helsinki' (polygon in the file)"
+    assert data.boundary.area < 0.05 * profile.boundary_polygon().area
+    assert data.graph.number_of_edges() > 0
+
+
+def test_place_missing_from_the_file_falls_back_to_the_bbox(write_profile):
+    text = PLACE_PROFILE.replace("{source}", "sample").replace("Hamsteri", "Sjöbo")
+    data = fetch_osm(load_profile(write_profile(text)))
+    assert data.boundary_source == "profile bbox"
+    assert any("has no polygon in the file" in note for note in data.notes)
+
+
+def test_place_boundary_live_from_a_recorded_nominatim_answer(
+    sample_raw, cache_dir, monkeypatch, write_profile
+):
+    """Nominatim and Overpass answers recorded once, then replayed with no network."""
+    import requests
+    from shapely import box, to_geojson
+
+    block = box(24.9440, 60.1690, 24.9480, 60.1710)
+    nominatim = [{
+        "place_id": 1, "osm_type": "relation", "osm_id": 1, "lat": "60.17", "lon": "24.946",
+        "boundingbox": ["60.1690", "60.1710", "24.9440", "24.9480"], "class": "place",
+        "type": "suburb", "place_rank": 20, "importance": 0.5, "addresstype": "suburb",
+        "name": "Hamsteri", "display_name": "Hamsteri, Helsinki",
+        "geojson": json.loads(to_geojson(block)),
+    }]
+    walk = _overpass_json(sample_raw, _Filter(WALK_FILTER))
+    everything = _overpass_json(sample_raw)
+
+    def recorded_get(url, params=None, **_kwargs):
+        response = _Response(nominatim)
+        response.url = "https://nominatim.openstreetmap.org/search"
+        return response
+
+    def recorded_post(url, data=None, **_kwargs):
+        return _Response(walk if 'way["highway"]' in data["data"] else everything)
+
+    monkeypatch.setattr(osm_mod, "_host_reachable", lambda *_a: False)
+    monkeypatch.setattr(requests, "get", recorded_get)
+    monkeypatch.setattr(requests, "post", recorded_post)
+    profile = load_profile(write_profile(PLACE_PROFILE.replace("{source}", "live")))
+    fetch_osm(profile)
+
+    _block_network(monkeypatch)
+    data = fetch_osm(profile)
+    assert data.boundary_source == "OSM place 'Hamsteri, Helsinki' (Nominatim)"
+    assert data.boundary.equals(block)
+    xs = [d["x"] for _, d in data.graph.nodes(data=True)]
+    assert min(xs) > 24.940 and max(xs) < 24.952  # truncated by edge to the place
