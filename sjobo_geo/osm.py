@@ -323,9 +323,9 @@ class _Filter:
             if not op:
                 ok = present
             elif op == "~":
-                ok = present and regex.search(tags[key]) is not None
+                ok = present and regex is not None and regex.search(tags[key]) is not None
             elif op == "!~":
-                ok = not present or regex.search(tags[key]) is None
+                ok = not present or (regex is not None and regex.search(tags[key]) is None)
             elif op == "=":
                 ok = present and tags[key] == value
             else:  # "!="
@@ -473,13 +473,13 @@ def _write_xml(raw: _RawOSM, path: Path, way_filter: _Filter | None) -> int:
         append(_tags_xml(tags))
         append("</way>\n")
     if way_filter is None:
-        for rid, members, tags in relations:
-            kept = [m for m in members if m[0] == "w" and m[1] in keep_way_ids]
+        for rid, rel_members, tags in relations:
+            kept = [m for m in rel_members if m[0] == "w" and m[1] in keep_way_ids]
             if not kept:
                 continue
             append(f'<relation id="{rid}">')
             append("".join(
-                f'<member type="way" ref="{ref}" role={quoteattr(role)}/>' for _, ref, role in kept
+                f'<member type="way" ref="{m[1]}" role={quoteattr(m[2])}/>' for m in kept
             ))
             append(_tags_xml(tags))
             append("</relation>\n")

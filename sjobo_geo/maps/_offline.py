@@ -553,7 +553,7 @@ class _Inliner:
     ) -> tuple[str, int, dict[str, str]] | None:
         declarations = _declarations(body)
         family = declarations.get("font-family", "").strip().strip("\"'")
-        candidates = []
+        candidates: list[tuple[int, int, str]] = []
         for name, value in _declaration_list(body):
             if name != "src":
                 continue

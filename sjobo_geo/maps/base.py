@@ -84,7 +84,7 @@ def new_map(area: Area, *, tiles: bool = True, lang: str | None = None) -> foliu
     _add_background(m, area, lang)
     m.fit_bounds([[s, w], [n, e]])
     credit = f"{label('osm_credit', lang)} · {html.escape(area.name)} · sjobo-geo"
-    m.get_root().html.add_child(folium.Element(
+    m.get_root().html.add_child(folium.Element(  # type: ignore[attr-defined]
         f'<div id="sjobo-credit" style="position:fixed;bottom:4px;left:8px;z-index:900;'
         f'background:rgba(255,255,255,.85);font:11px sans-serif;padding:2px 6px;">'
         f"{credit}</div>"
@@ -217,7 +217,7 @@ def add_legend(m: folium.Map, entries: list[tuple[str, dict[str, Any]]], *, titl
         'border:1px solid #999;border-radius:4px;max-height:60vh;overflow:auto;">'
         f"<b>{html.escape(title)}</b>{''.join(rows)}</div>"
     )
-    m.get_root().html.add_child(folium.Element(box))
+    m.get_root().html.add_child(folium.Element(box))  # type: ignore[attr-defined]
 
 
 def add_layer_registry(m: folium.Map, registry: dict[str, tuple[Any, int]]) -> None:
