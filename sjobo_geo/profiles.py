@@ -12,6 +12,7 @@ Schema
     name = "Sjöbo"                       # required
     description = "..."                  # optional
     crs = "EPSG:3006"                    # metric CRS; default settings.default_crs
+    timezone = "Europe/Stockholm"        # local time of report timestamps (IANA name)
 
     [boundary]                           # one of polygon, place, bbox (in that precedence)
     polygon = [[12.93, 57.74], ...]      # WGS84 [lon, lat] pairs (GeoJSON order)
@@ -103,6 +104,7 @@ class AreaProfile:
     roles: dict[str, str] = field(default_factory=dict)
     places: tuple[KeyPlace, ...] = ()
     description: str = ""
+    timezone: str = "Europe/Stockholm"
     path: Path | None = None
 
     def boundary_polygon(self):
@@ -194,6 +196,16 @@ def _profile_from_dict(raw: dict[str, Any], *, key: str, path: Path | None) -> A
     if not isinstance(name, str) or not name.strip():
         raise ProfileError(f"{where}: 'name' is required and must be a non-empty string")
     crs = validate_metric_crs(raw.get("crs", settings.default_crs), where=where)
+    timezone = raw.get("timezone", "Europe/Stockholm")
+    try:
+        from zoneinfo import ZoneInfo
+
+        ZoneInfo(str(timezone))
+    except (ValueError, KeyError, OSError):
+        raise ProfileError(
+            f"{where}: unknown timezone {timezone!r}; give an IANA name such as "
+            "'Europe/Stockholm'"
+        ) from None
 
     boundary = raw.get("boundary")
     if not isinstance(boundary, dict) or not ({"polygon", "place", "bbox"} & boundary.keys()):
@@ -247,6 +259,7 @@ def _profile_from_dict(raw: dict[str, Any], *, key: str, path: Path | None) -> A
         roles=dict(roles),
         places=tuple(places),
         description=str(raw.get("description", "")),
+        timezone=str(timezone),
         path=path,
     )
 
