@@ -58,6 +58,41 @@ def build_parser() -> argparse.ArgumentParser:
                    help="output folder (default: outputs/demo)")
     p.add_argument("--lang", choices=["sv", "en"], default=None)
 
+    p = sub.add_parser("reports", help="unsafe-place reports: validate, map")
+    rsub = p.add_subparsers(dest="reports_command", metavar="ACTION", required=True)
+    for action in ("validate", "map"):
+        q = rsub.add_parser(action, help="check a report file and account for every row"
+                            if action == "validate" else "map reports: reports_map.html, "
+                            "reports.gpkg")
+        q.add_argument("file", type=Path, help="CSV, XLSX, GeoJSON or GeoPackage export")
+        _add_area_flags(q)
+        q.add_argument("--columns", type=Path, default=None,
+                       help="TOML column mapping (template: data/templates/report_columns.toml)")
+        q.add_argument("--crs", default=None, help="CRS of x/y columns (default: detected)")
+        q.add_argument("--report-source", default="unknown",
+                       help="source for files without a source column (survey, dialogue, "
+                            "door_knocking, situational_picture, safety_survey, est)")
+        q.add_argument("--strict", action="store_true", help="fail if any row is rejected")
+        if action == "validate":
+            q.add_argument("--json", action="store_true", help="print the accounting as JSON")
+            q.add_argument("--rejects", type=Path, default=None,
+                           help="rejects file (default: FILE_rejects.csv here)")
+        else:
+            q.add_argument("--out", type=Path, required=True, help="output folder")
+            q.add_argument("--public", action="store_true",
+                           help="public outputs: counts per cell of at least k reports, no "
+                                "free text, no exact positions")
+            q.add_argument("--k", type=int, default=None, help="smallest count shown (5)")
+            q.add_argument("--cell-size", type=float, default=None,
+                           help="public cell size in metres (100)")
+            _add_map_flags(q)
+
+    p = sub.add_parser("sample-reports", help="write SYNTHETIC reports for demos and tests")
+    _add_area_flags(p)
+    p.add_argument("--n", type=int, default=500, help="number of reports (500)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (0)")
+    p.add_argument("--out", type=Path, required=True, help="CSV file to write")
+
     p = sub.add_parser("place", help="look a place up in the area's gazetteer")
     p.add_argument("name", help="name or alias, any case, with or without å ä ö")
     _add_area_flags(p)
@@ -100,7 +135,8 @@ def _run(args: argparse.Namespace) -> int:
     if args.command in ("area", "demo"):
         from . import jobs
 
-        steps = _Steps(jobs.AREA_STEPS, enabled=not args.no_progress)
+        steps = _Steps(jobs.AREA_STEPS if args.command == "area" else jobs.DEMO_STEPS,
+                       enabled=not args.no_progress)
         if args.command == "area":
             result = jobs.run_area(args.area, out=args.out, osm_file=args.osm_file,
                                    source=args.source, offline_html=args.offline_html,
@@ -112,6 +148,15 @@ def _run(args: argparse.Namespace) -> int:
             print(message)
         for path in result.files.values():
             print(f"wrote {path}")
+        return 0
+    if args.command == "reports":
+        return _reports(args)
+    if args.command == "sample-reports":
+        from . import jobs
+
+        path = jobs.run_sample_reports(args.area, out=args.out, n=args.n, seed=args.seed,
+                                       osm_file=args.osm_file, source=args.source)
+        print(f"wrote {path} ({args.n} SYNTHETIC reports, seed {args.seed})")
         return 0
     if args.command == "place":
         from .area import load_area
@@ -140,6 +185,39 @@ def _run(args: argparse.Namespace) -> int:
         print("map assets: " + ("complete" if not missing else f"missing {len(missing)} files"))
         return 0 if not missing else EXIT_ERROR
     raise AssertionError(args.command)  # argparse guarantees a known command
+
+
+def _reports(args: argparse.Namespace) -> int:
+    import json
+
+    from . import jobs
+
+    common = dict(osm_file=args.osm_file, source=args.source, columns=args.columns,
+                  crs=args.crs, report_source=args.report_source, strict=args.strict)
+    steps = _Steps(jobs.REPORT_STEPS[:2] if args.reports_command == "validate"
+                   else jobs.REPORT_STEPS, enabled=not args.no_progress)
+    if args.reports_command == "validate":
+        result = jobs.run_reports_validate(args.file, args.area, rejects=args.rejects,
+                                           progress=steps, **common)
+    else:
+        result = jobs.run_reports_map(args.file, args.area, out=args.out, public=args.public,
+                                      k=args.k, cell_size=args.cell_size,
+                                      offline_html=args.offline_html, lang=args.lang,
+                                      progress=steps, **common)
+    steps.close()
+    acc = result.reports.accounting()
+    if getattr(args, "json", False):
+        print(json.dumps(acc, ensure_ascii=False))
+    else:
+        print(f"{acc['file']}: {acc['total']} rows, {acc['accepted']} accepted, "
+              f"{acc['rejected']} rejected" + (" (SYNTHETIC data)" if acc["synthetic"] else ""))
+        for reason, count in acc["rejected_by_reason"].items():
+            print(f"  rejected {count}: {reason}")
+        for warning in acc["warnings"]:
+            print(f"  note: {warning}")
+        for path in result.files.values():
+            print(f"wrote {path}")
+    return 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -8,9 +8,9 @@ optional ``progress`` callback receives one short step description at a time.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .area import Area
@@ -21,6 +21,8 @@ Progress = Callable[[str], None]
 
 #: Steps reported by :func:`run_area`, in order (for progress bars).
 AREA_STEPS = ("read OSM data", "build area model", "write GeoPackage", "write map")
+#: Steps reported by :func:`run_demo`.
+DEMO_STEPS = (*AREA_STEPS, "synthetic reports", "reports map", "public reports map")
 
 
 @dataclass
@@ -106,8 +108,186 @@ def run_demo(
     lang: str | None = None,
     progress: Progress | None = None,
 ) -> JobResult:
-    """The offline demo on the sample area: the area model and its offline map.
+    """The offline demo on the sample area, every output a self-contained offline page.
 
-    Later capabilities (reports, lighting gaps, hotspots, ...) add their outputs here.
+    1. ``area.gpkg`` and ``area_map.html``: the area model;
+    2. ``sample_reports.csv``: SYNTHETIC reports placed on the area (labelled synthetic);
+    3. ``reports/``: the internal reports map, GeoPackage and rejects;
+    4. ``reports_public/``: the public version (counts per cell, k = 5).
+
+    Later capabilities (lighting gaps, hotspots, ...) add their outputs here.
     """
-    return run_area("sample", out=out, offline_html=True, lang=lang, progress=progress)
+    out = Path(out)
+    result = run_area("sample", out=out, offline_html=True, lang=lang, progress=progress)
+    step = progress or _noop
+    step("synthetic reports")
+    from .reports.synthetic import write_sample_reports
+
+    sample = write_sample_reports(result.area, out / "sample_reports.csv", n=800, seed=2024)
+    result.files["sample_reports"] = sample
+    for public, folder in ((False, "reports"), (True, "reports_public")):
+        step("public reports map" if public else "reports map")
+        rep = run_reports_map(sample, result.area, out=out / folder, public=public,
+                              offline_html=True, lang=lang)
+        for key, path in rep.files.items():
+            result.files[f"{folder}/{key}"] = path
+        acc = rep.reports.accounting()
+        result.messages.append(
+            f"{folder}: {acc['total']} synthetic reports, {acc['accepted']} accepted, "
+            f"{acc['rejected']} rejected"
+        )
+    return result
+
+
+# --------------------------------------------------------------------------------------
+# reports
+
+#: Steps reported by :func:`run_reports_map`.
+REPORT_STEPS = ("load area", "read and validate reports", "write files", "write map")
+
+
+@dataclass
+class ReportsResult:
+    """What a reports job produced: the validated reports, their accounting, the files."""
+
+    reports: Any
+    files: dict[str, Path] = field(default_factory=dict)
+    messages: list[str] = field(default_factory=list)
+
+
+def _load_area_for(area: Any, osm_file: str | Path | None, source: str | None) -> Area:
+    """An already built Area as is; else a profile name or path, loaded."""
+    from .area import Area, load_area
+
+    if isinstance(area, Area):
+        return area
+    return load_area(area, osm_file=osm_file, source=source)
+
+
+def run_reports_validate(
+    file: str | Path,
+    area: str | Path = "sample",
+    *,
+    osm_file: str | Path | None = None,
+    source: str | None = None,
+    columns: str | Path | None = None,
+    crs: str | None = None,
+    report_source: str = "unknown",
+    rejects: str | Path | None = None,
+    strict: bool = False,
+    progress: Progress | None = None,
+) -> ReportsResult:
+    """Validate a report file against an area and write the rejects file.
+
+    Returns the :class:`~sjobo_geo.reports.schema.ReportSet`; with ``strict`` any rejected
+    row raises :class:`~sjobo_geo.reports.schema.ReportsError` after the rejects are written.
+    """
+    from .reports.schema import ReportsError
+    from .reports.validate import load_reports
+
+    step = progress or _noop
+    step(REPORT_STEPS[0])
+    model = _load_area_for(area, osm_file, source)
+    step(REPORT_STEPS[1])
+    rs = load_reports(file, model, columns=columns, crs=crs, default_source=report_source)
+    result = ReportsResult(rs)
+    rejects_path = Path(rejects) if rejects else Path(f"{Path(file).stem}_rejects.csv")
+    result.files["rejects"] = rs.write_rejects(rejects_path)
+    if strict and rs.rejected:
+        first = rs.rejects.iloc[0]
+        raise ReportsError(
+            f"{file}: {rs.rejected} of {rs.total} rows rejected (--strict); first: row "
+            f"{first['row']}, {first['column']}: {first['reason']}; all in {rejects_path}"
+        )
+    return result
+
+
+def run_reports_map(
+    file: str | Path,
+    area: str | Path = "sample",
+    *,
+    out: str | Path,
+    osm_file: str | Path | None = None,
+    source: str | None = None,
+    columns: str | Path | None = None,
+    crs: str | None = None,
+    report_source: str = "unknown",
+    public: bool = False,
+    k: int | None = None,
+    cell_size: float | None = None,
+    strict: bool = False,
+    offline_html: bool = False,
+    lang: str | None = None,
+    progress: Progress | None = None,
+) -> ReportsResult:
+    """Validate reports and write ``reports_map.html``, ``reports.gpkg`` and the rejects.
+
+    Internal outputs keep every field (free text included) and exact positions. With
+    ``public`` the map, GeoPackage and CSV hold only counts per grid cell of at least ``k``
+    reports (see :mod:`sjobo_geo.reports.privacy`), and the rejects file keeps row numbers
+    and reasons without the rejected values.
+    """
+    from .io import write_gpkg_layers
+    from .maps._offline import save_map
+    from .maps.i18n import check_lang
+    from .maps.reports import reports_map
+    from .reports.privacy import DEFAULT_CELL_SIZE_M, DEFAULT_K, public_aggregate, public_table
+    from .reports.schema import ReportsError
+    from .reports.validate import load_reports
+
+    lang = check_lang(lang)
+    k = DEFAULT_K if k is None else k
+    cell_size = DEFAULT_CELL_SIZE_M if cell_size is None else cell_size
+    step = progress or _noop
+    out = Path(out)
+    step(REPORT_STEPS[0])
+    model = _load_area_for(area, osm_file, source)
+    step(REPORT_STEPS[1])
+    rs = load_reports(file, model, columns=columns, crs=crs, default_source=report_source)
+    result = ReportsResult(rs)
+    step(REPORT_STEPS[2])
+    rejects = rs.rejects.copy()
+    if public:
+        rejects["value"] = ""  # row numbers and reasons only: values may be personal data
+    result.files["rejects"] = replace(rs, rejects=rejects).write_rejects(
+        out / "reports_rejects.csv")
+    if strict and rs.rejected:
+        raise ReportsError(f"{file}: {rs.rejected} of {rs.total} rows rejected (--strict); "
+                           f"see {result.files['rejects']}")
+    about = {**rs.accounting(), "public": public, "generator": "sjobo-geo"}
+    if public:
+        cells = public_aggregate(rs, k=k, cell_size=cell_size)
+        about.update(k=k, cell_size_m=cell_size)
+        result.files["gpkg"] = write_gpkg_layers({"report_cells": cells}, out / "reports.gpkg",
+                                                 about=about)
+        from .io import atomic_path
+
+        with atomic_path(out / "report_cells.csv") as tmp:
+            public_table(cells).to_csv(tmp, index=False, encoding="utf-8")
+        result.files["csv"] = out / "report_cells.csv"
+        step(REPORT_STEPS[3])
+        m = reports_map(rs, model, public=True, cells=cells, lang=lang, tiles=not offline_html,
+                        k=k)
+    else:
+        layers = {"reports": rs.reports}
+        result.files["gpkg"] = write_gpkg_layers(layers, out / "reports.gpkg", about=about)
+        step(REPORT_STEPS[3])
+        m = reports_map(rs, model, lang=lang, tiles=not offline_html)
+    result.files["map"] = save_map(m, out / "reports_map.html", offline=offline_html)
+    return result
+
+
+def run_sample_reports(
+    area: str | Path = "sample",
+    *,
+    out: str | Path,
+    n: int = 500,
+    seed: int = 0,
+    osm_file: str | Path | None = None,
+    source: str | None = None,
+) -> Path:
+    """Write a seeded file of SYNTHETIC reports placed on the area (labelled synthetic)."""
+    from .reports.synthetic import write_sample_reports
+
+    model = _load_area_for(area, osm_file, source)
+    return write_sample_reports(model, out, n=n, seed=seed)

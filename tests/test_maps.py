@@ -73,3 +73,14 @@ def _with_named_square(area, name):
     )
     return dataclasses.replace(area, layers={**area.layers, "squares": squares},
                                _gazetteer=None)
+
+
+def test_template_syntax_in_osm_names_is_not_run(sample_area):
+    """branca renders scripts as Jinja templates again: data must never become code."""
+    names = ["Plats {{ 7*7 }}", "Plats {% if true %}x{% endif %}", "Plats {# comment"]
+    page = "".join(
+        area_map(_with_named_square(sample_area, name), layers=["squares"]).get_root().render()
+        for name in names
+    )
+    assert "Plats 49" not in page and "Plats x" not in page
+    assert "\\u0026#123;\\u0026#123; 7*7 \\u0026#125;\\u0026#125;" in page

@@ -26,7 +26,22 @@ if TYPE_CHECKING:
     from ..area import Area
 
 __all__ = ["LAYER_STYLES", "PATH_COLOURS", "area_map", "add_geodataframe", "add_legend",
-           "add_layer_registry", "new_map"]
+           "add_layer_registry", "escape_text", "new_map"]
+
+
+def escape_text(value: Any) -> str:
+    """HTML-escape text from data, and its braces too.
+
+    folium/branca parse every rendered script again as a Jinja template, so ``{{ ... }}`` in
+    an OSM name or a report's text would run on the machine that builds the page. As
+    ``&#123;``/``&#125;`` the braces reach the page (innerHTML) unchanged.
+
+    Examples
+    --------
+    >>> escape_text("<b>{{ 7*7 }}</b>")
+    '&lt;b&gt;&#123;&#123; 7*7 &#125;&#125;&lt;/b&gt;'
+    """
+    return html.escape(str(value)).replace("{", "&#123;").replace("}", "&#125;")
 
 #: Colours of walkways by lighting status.
 PATH_COLOURS = {"lit": "#e6a100", "unlit": "#1f2a6b", "unknown": "#9a9a9a"}
@@ -83,7 +98,7 @@ def new_map(area: Area, *, tiles: bool = True, lang: str | None = None) -> foliu
         folium.TileLayer("OpenStreetMap", name="OpenStreetMap", max_zoom=19).add_to(m)
     _add_background(m, area, lang)
     m.fit_bounds([[s, w], [n, e]])
-    credit = f"{label('osm_credit', lang)} · {html.escape(area.name)} · sjobo-geo"
+    credit = f"{label('osm_credit', lang)} · {escape_text(area.name)} · sjobo-geo"
     m.get_root().html.add_child(folium.Element(  # type: ignore[attr-defined]
         f'<div id="sjobo-credit" style="position:fixed;bottom:4px;left:8px;z-index:900;'
         f'background:rgba(255,255,255,.85);font:11px sans-serif;padding:2px 6px;">'
@@ -209,13 +224,13 @@ def add_legend(m: folium.Map, entries: list[tuple[str, dict[str, Any]]], *, titl
         rows.append(
             f'<div class="sjobo-legend-row"><span style="display:inline-block;width:14px;'
             f"height:10px;margin-right:6px;background:{colour};border:2px solid {border};"
-            f'"></span>{html.escape(text)}</div>'
+            f'"></span>{escape_text(text)}</div>'
         )
     box = (
         '<div id="sjobo-legend" style="position:fixed;bottom:28px;right:10px;z-index:900;'
         "background:rgba(255,255,255,.92);padding:6px 10px;font:12px sans-serif;"
         'border:1px solid #999;border-radius:4px;max-height:60vh;overflow:auto;">'
-        f"<b>{html.escape(title)}</b>{''.join(rows)}</div>"
+        f"<b>{escape_text(title)}</b>{''.join(rows)}</div>"
     )
     m.get_root().html.add_child(folium.Element(box))  # type: ignore[attr-defined]
 
@@ -270,7 +285,7 @@ def _geojson(gdf: gpd.GeoDataFrame, fields: list[str]) -> dict[str, Any]:
         elif pd.api.types.is_integer_dtype(s) or pd.api.types.is_bool_dtype(s):
             props[f] = s.astype(object)
         else:
-            props[f] = s.astype(object).map(lambda v: "" if _missing(v) else html.escape(str(v)))
+            props[f] = s.astype(object).map(lambda v: "" if _missing(v) else escape_text(v))
     features = [
         {"type": "Feature", "properties": p, "geometry": json.loads(g)}
         for p, g in zip(props.to_dict("records"), shapely.to_geojson(geoms).tolist(), strict=True)

@@ -52,6 +52,42 @@ _LABELS: dict[str, dict[str, str]] = {
         "en": "Map data © OpenStreetMap contributors (ODbL)",
     },
     "boundary_source": {"sv": "Gräns", "en": "Boundary"},
+    # report maps (sjobo_geo.maps.reports)
+    "reports": {"sv": "Rapporter", "en": "Reports"},
+    "category": {"sv": "Kategori", "en": "Category"},
+    "time": {"sv": "Tid", "en": "Time"},
+    "actor": {"sv": "Aktör", "en": "Reported by"},
+    "report_text": {"sv": "Fritext", "en": "Free text"},
+    "report_id": {"sv": "Rapport-id", "en": "Report id"},
+    "time_filter": {"sv": "Tid på dygnet", "en": "Time of day"},
+    "band_all": {"sv": "Alla", "en": "All"},
+    "band_night": {"sv": "Natt 22–06", "en": "Night 22–06"},
+    "band_morning": {"sv": "Morgon 06–10", "en": "Morning 06–10"},
+    "band_day": {"sv": "Dag 10–17", "en": "Day 10–17"},
+    "band_evening": {"sv": "Kväll 17–22", "en": "Evening 17–22"},
+    "band_unknown": {"sv": "Okänd tid", "en": "Unknown time"},
+    "weekday_0": {"sv": "måndag", "en": "Monday"},
+    "weekday_1": {"sv": "tisdag", "en": "Tuesday"},
+    "weekday_2": {"sv": "onsdag", "en": "Wednesday"},
+    "weekday_3": {"sv": "torsdag", "en": "Thursday"},
+    "weekday_4": {"sv": "fredag", "en": "Friday"},
+    "weekday_5": {"sv": "lördag", "en": "Saturday"},
+    "weekday_6": {"sv": "söndag", "en": "Sunday"},
+    "synthetic_banner": {
+        "sv": "SYNTETISKA DATA – inte verkliga rapporter",
+        "en": "SYNTHETIC DATA – not real reports",
+    },
+    "all_categories": {"sv": "Alla kategorier", "en": "All categories"},
+    "n_reports": {"sv": "Antal rapporter", "en": "Number of reports"},
+    "cells_legend": {"sv": "Antal rapporter per ruta", "en": "Reports per cell"},
+    "min_k_note": {"sv": "minst {k} per visad ruta", "en": "at least {k} per cell shown"},
+    "min_k": {"sv": "Gräns", "en": "Threshold"},
+    "public_note": {
+        "sv": "Publik karta: rapporter sammanräknade i rutor om {size} m; "
+              "rutor med färre än {k} rapporter visas inte",
+        "en": "Public map: reports counted in cells of {size} m; "
+              "cells with fewer than {k} reports are not shown",
+    },
 }
 
 
