@@ -1,0 +1,37 @@
+"""Lighting: lamps, a photometric model, illuminance on walkable surfaces, EN 13201 gaps.
+
+Lighting gaps come from a physical model, not from circles drawn around lamps:
+
+- :mod:`.photometry`: each lamp a point source at height h with an intensity distribution
+  derived from its flux; horizontal illuminance ``E_h = I(θ)·cos θ / d²`` summed over lamps,
+  vertical illuminance on facades; a fast grid evaluation for a whole town.
+- :mod:`.lamps`: lamps from OSM (highway=street_lamp and its light tags) merged with an
+  owner's inventory, every inventory row accounted for; documented defaults for lamps with
+  unknown height or flux.
+
+The public function ``horizontal_illuminance(lamp_xy, lamp_height, lamp_intensity_cd,
+points_xy)`` takes numpy arrays (metres, candela) and returns lux on the ground.
+"""
+
+from __future__ import annotations
+
+from importlib import import_module
+from typing import Any
+
+_LAZY = {
+    "horizontal_illuminance": "sjobo_geo.lighting.photometry",
+    "vertical_illuminance": "sjobo_geo.lighting.photometry",
+    "intensity_from_flux": "sjobo_geo.lighting.photometry",
+    "illuminance_grid": "sjobo_geo.lighting.photometry",
+    "lamps_from_osm": "sjobo_geo.lighting.lamps",
+    "read_lamp_inventory": "sjobo_geo.lighting.lamps",
+    "merge_lamps": "sjobo_geo.lighting.lamps",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'sjobo_geo.lighting' has no attribute {name!r}")
