@@ -114,39 +114,50 @@ def load_reports(
 
 
 class _Rejects:
-    """First reason wins: a row rejected once keeps that reason."""
+    """First reason wins: a row rejected once keeps that reason (numpy arrays inside)."""
 
     def __init__(self, index: pd.Index, rows: np.ndarray) -> None:
-        self.reason = pd.Series(pd.NA, index=index, dtype="object")
-        self.column = pd.Series("", index=index, dtype="object")
-        self.value = pd.Series("", index=index, dtype="object")
+        self.index = index
+        self._ok = np.ones(len(index), dtype=bool)
+        self.reason = np.full(len(index), None, dtype=object)
+        self.column = np.full(len(index), "", dtype=object)
+        self.value = np.full(len(index), "", dtype=object)
         self.rows = rows
 
     def add(self, mask: Any, column: str, values: pd.Series | None, reason: Any) -> None:
-        """Reject rows in ``mask``; ``reason`` is a str, a Series, or a callable returning
-        either (called only when some row is rejected, so messages cost nothing otherwise)."""
-        mask = pd.Series(mask, index=self.reason.index).fillna(False).astype(bool)
-        mask &= self.reason.isna()
-        if not mask.any():
+        """Reject rows in ``mask``; ``reason`` is a str, a Series, or a callable of the mask
+        returning either (called only when some row is rejected, so messages cost nothing
+        otherwise)."""
+        m = np.asarray(pd.Series(mask, index=self.index).fillna(False), dtype=bool) & self._ok
+        if not m.any():
             return
+        sel = pd.Series(m, index=self.index)
         if callable(reason):
-            reason = reason(mask)  # built for the rejected rows only
-        self.reason[mask] = (reason[mask].astype(object) if isinstance(reason, pd.Series)
-                             else reason)
-        self.column[mask] = column
+            reason = reason(sel)  # built for the rejected rows only
+        if isinstance(reason, pd.Series):
+            self.reason[m] = reason[sel].astype(object).to_numpy()
+        else:
+            self.reason[m] = reason
+        self.column[m] = column
         if values is not None:
-            self.value[mask] = values[mask].astype("string").fillna("").str.slice(0, 200)
+            shown = values[sel].astype(object).to_numpy()
+            self.value[m] = ["" if _is_missing(v) else str(v)[:200] for v in shown]
+        self._ok &= ~m
 
     @property
     def ok(self) -> pd.Series:
-        return self.reason.isna()
+        return pd.Series(self._ok, index=self.index)
 
     def frame(self) -> pd.DataFrame:
-        bad = ~self.ok
+        bad = ~self._ok
         return pd.DataFrame({
-            "row": self.rows[bad.to_numpy()], "column": self.column[bad].to_numpy(),
-            "value": self.value[bad].to_numpy(), "reason": self.reason[bad].to_numpy(),
+            "row": self.rows[bad], "column": self.column[bad],
+            "value": self.value[bad], "reason": self.reason[bad],
         })
+
+
+def _is_missing(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
 
 
 def _rows_text(rows: np.ndarray, limit: int = 10) -> str:
@@ -460,7 +471,7 @@ def _locate(col, col_number, fields, header, rej, table, area, mapping, crs, are
     import shapely
     from pyproj import CRS, Transformer
 
-    index = rej.reason.index
+    index = rej.index
     rows = rej.rows
     x = pd.Series(np.nan, index=index)
     y = pd.Series(np.nan, index=index)
@@ -605,12 +616,14 @@ def _after_dark(timestamp: pd.Series, hours: pd.Series, x: pd.Series, y: pd.Seri
     out = pd.Series(pd.NA, index=timestamp.index, dtype="boolean")
     known = timestamp.notna() & x.notna()
     if known.any():
+        # the sun's elevation at the area's centre: across a town it differs by hundredths
+        # of a degree, far below what decides dusk
+        lon, lat = Transformer.from_crs(area.crs, "EPSG:4326", always_xy=True).transform(
+            *area.boundary.centroid.coords[0])
         local = timestamp[known].dt.tz_localize(area.profile.timezone, ambiguous="NaT",
                                                 nonexistent="shift_forward")
         utc = local.dt.tz_convert("UTC").dt.tz_localize(None).to_numpy()
-        lon, lat = Transformer.from_crs(area.crs, "EPSG:4326", always_xy=True).transform(
-            x[known].to_numpy(), y[known].to_numpy())
-        elevation = sun_elevation(utc, lat, lon)
+        elevation = sun_elevation(utc, np.full(len(utc), lat), np.full(len(utc), lon))
         dark = pd.array(elevation < DARK_BELOW_DEG, dtype="boolean")
         dark[np.isnan(elevation)] = pd.NA
         out[known] = dark
