@@ -6,9 +6,9 @@ osmnx or folium until they are needed).
 
 from __future__ import annotations
 
-from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
+
+from ._lazy import lazy_getattr
 
 try:
     __version__ = version("sjobo-geo")
@@ -36,10 +36,7 @@ _LAZY = {
 __all__ = ["__version__", *sorted(_LAZY)]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'sjobo_geo' has no attribute {name!r}")
+__getattr__ = lazy_getattr('sjobo_geo', _LAZY)
 
 
 def __dir__() -> list[str]:

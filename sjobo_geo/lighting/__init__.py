@@ -15,8 +15,7 @@ points_xy)`` takes numpy arrays (metres, candela) and returns lux on the ground.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from sjobo_geo._lazy import lazy_getattr
 
 _LAZY = {
     "horizontal_illuminance": "sjobo_geo.lighting.photometry",
@@ -31,7 +30,4 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'sjobo_geo.lighting' has no attribute {name!r}")
+__getattr__ = lazy_getattr('sjobo_geo.lighting', _LAZY)

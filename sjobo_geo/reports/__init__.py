@@ -8,8 +8,7 @@ snapping; every row accepted or rejected with a reason) -> :class:`ReportSet`.
 
 from __future__ import annotations
 
-from importlib import import_module
-from typing import Any
+from sjobo_geo._lazy import lazy_getattr
 
 _LAZY = {
     "CATEGORIES": "sjobo_geo.reports.schema",
@@ -26,7 +25,4 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        return getattr(import_module(_LAZY[name]), name)
-    raise AttributeError(f"module 'sjobo_geo.reports' has no attribute {name!r}")
+__getattr__ = lazy_getattr('sjobo_geo.reports', _LAZY)
