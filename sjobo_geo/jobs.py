@@ -166,7 +166,7 @@ def _load_area_for(area: Any, osm_file: str | Path | None, source: str | None) -
 
 def run_reports_validate(
     file: str | Path,
-    area: str | Path = "sample",
+    area: str | Path | Area = "sample",
     *,
     osm_file: str | Path | None = None,
     source: str | None = None,
@@ -204,7 +204,7 @@ def run_reports_validate(
 
 def run_reports_map(
     file: str | Path,
-    area: str | Path = "sample",
+    area: str | Path | Area = "sample",
     *,
     out: str | Path,
     osm_file: str | Path | None = None,
@@ -278,7 +278,7 @@ def run_reports_map(
 
 
 def run_sample_reports(
-    area: str | Path = "sample",
+    area: str | Path | Area = "sample",
     *,
     out: str | Path,
     n: int = 500,

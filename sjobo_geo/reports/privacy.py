@@ -72,7 +72,9 @@ def public_aggregate(
         raise ValueError(f"k must be at least 1, got {k}")
     if not cell_size > 0:
         raise ValueError(f"cell_size must be positive, got {cell_size}")
-    gdf = reports.reports if hasattr(reports, "reports") else reports
+    from .schema import ReportSet
+
+    gdf: gpd.GeoDataFrame = reports.reports if isinstance(reports, ReportSet) else reports
     empty = gpd.GeoDataFrame(
         {"cell_id": pd.Series(dtype="object"), "category": pd.Series(dtype="object"),
          "time_band": pd.Series(dtype="object"), "n": pd.Series(dtype="int64"),
