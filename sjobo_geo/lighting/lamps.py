@@ -46,9 +46,9 @@ import numpy as np
 import pandas as pd
 
 from .._errors import SjoboGeoError
+from .._tables import rows_text
 from ..reports.schema import _DEFAULT_COLUMNS as _REPORT_COLUMNS
 from ..reports.schema import ColumnMapping, ReportsError
-from ..reports.validate import _rows_text
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -324,7 +324,7 @@ def lamps_from_osm(area: Area, *, defaults: Mapping[str, Any] | None = None
     """
     import shapely
 
-    from ..reports.validate import _clean
+    from .._tables import clean_text
 
     d = _defaults(defaults)
     raw = area.layers["lamps"]
@@ -333,7 +333,7 @@ def lamps_from_osm(area: Area, *, defaults: Mapping[str, Any] | None = None
 
     def tag(key: str) -> pd.Series:
         if key in raw.columns:
-            return _clean(raw[key])
+            return clean_text(raw[key])
         return pd.Series(np.nan, index=raw.index, dtype="str")
 
     light_h, light_h_bad = _parse_length(tag("light:height"))
@@ -520,14 +520,7 @@ def _validate_inventory(table: RawTable, area: Area, *, columns, crs, area_margi
                         defaults) -> LampInventory:
     import shapely
 
-    from ..reports.validate import (
-        _bad_rows,
-        _clean,
-        _locate,
-        _lookup,
-        _Rejects,
-        _to_number,
-    )
+    from .._tables import Rejects, bad_rows, clean_text, locate_rows, lookup, to_number
 
     d = _defaults(defaults)
     name = str(table.path)
@@ -548,7 +541,7 @@ def _validate_inventory(table: RawTable, area: Area, *, columns, crs, area_margi
     n = len(data)
     index = pd.RangeIndex(n)
     rows = np.asarray(table.rows, dtype="int64")
-    rej = _Rejects(index, rows)
+    rej = Rejects(index, rows)
     warnings: list[str] = list(table.warnings)
     cleaned: dict[str, pd.Series] = {}
 
@@ -556,7 +549,7 @@ def _validate_inventory(table: RawTable, area: Area, *, columns, crs, area_margi
         if f not in fields:
             return pd.Series(pd.NA, index=index, dtype="str")
         if f not in cleaned:
-            cleaned[f] = _clean(data[fields[f]])
+            cleaned[f] = clean_text(data[fields[f]])
         return cleaned[f]
 
     def header(f: str) -> str:
@@ -565,7 +558,7 @@ def _validate_inventory(table: RawTable, area: Area, *, columns, crs, area_margi
     # --- numbers: height, flux, power, count
     def number(f: str, what: str, unit: str) -> pd.Series:
         raw = col(f)
-        values, bad, _words = _to_number(raw)  # missing words (saknas, -) are missing
+        values, bad, _words = to_number(raw)  # missing words (saknas, -) are missing
         rej.add(bad, header(f), raw,
                 lambda m: f"{what} is not a number: " + raw[m].fillna("") + f" (expected {unit})")
         return values
@@ -592,7 +585,7 @@ def _validate_inventory(table: RawTable, area: Area, *, columns, crs, area_margi
 
     # --- status
     status_raw = col("status")
-    status = _lookup(status_raw, _status_table())
+    status = lookup(status_raw, _status_table())
     rej.add(status_raw.notna() & status.isna(), header("status"), status_raw,
             lambda m: "unknown status: " + status_raw[m].fillna("") + "; accepted: "
             + "; ".join(f"{k}: " + ", ".join(w for w in v[:3] if w)
@@ -607,7 +600,7 @@ def _validate_inventory(table: RawTable, area: Area, *, columns, crs, area_margi
                 lambda m: "geometry is a " + gtype[m].fillna("") + ", not a point: give one "
                 "point per lamp")
 
-    # --- position: missing altogether (half pairs and bad numbers are _locate's)
+    # --- position: missing altogether (half pairs and bad numbers are locate_rows's)
     present = pd.Series(False, index=index)
     for f in ("lat", "lon", "x", "y"):
         if f in fields:
@@ -617,8 +610,8 @@ def _validate_inventory(table: RawTable, area: Area, *, columns, crs, area_margi
             "position missing: give latitude/longitude (WGS84) or x/y (metres)")
     if crs is None and mapping_crs is None and not (spatial and table.crs):
         crs = _guess_xy_crs(col, fields, area, area_margin, warnings)
-    # cleaned cells serve as the raw numeric cells too (_to_number parses either)
-    x, y, _located_by, crs_used = _locate(
+    # cleaned cells serve as the raw numeric cells too (to_number parses either)
+    x, y, _located_by, crs_used = locate_rows(
         col, col, fields, header, rej, table, area, ColumnMapping(crs=mapping_crs), crs,
         area_margin, warnings, spatial)
 
@@ -703,7 +696,7 @@ def _validate_inventory(table: RawTable, area: Area, *, columns, crs, area_margi
         "ref": np.full(len(sel), None, dtype=object),
     }
     lamps = _standard(out, points, area.crs)
-    rejects = pd.concat([rej.frame(), _bad_rows(table)], ignore_index=True)
+    rejects = pd.concat([rej.frame(), bad_rows(table)], ignore_index=True)
     rejects = rejects.sort_values("row", kind="stable").reset_index(drop=True)
     result = LampInventory(
         lamps=lamps, rejects=rejects, total=table.total, source_file=name, warnings=warnings,
@@ -898,11 +891,11 @@ def _parse_length(s: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 
 def _mount_kind(mount: pd.Series) -> pd.Series:
+    from .._tables import lookup
     from ..gazetteer import normalise_name
-    from ..reports.validate import _lookup
 
     table = {normalise_name(w): kind for kind, words in _MOUNT_WORDS.items() for w in words}
-    return _lookup(mount.reset_index(drop=True), table)
+    return lookup(mount.reset_index(drop=True), table)
 
 
 def _default_heights(points: np.ndarray, mount: pd.Series, area: Area,
@@ -1032,12 +1025,12 @@ def _guess_xy_crs(col, fields, area: Area, margin: float, warnings: list[str]) -
     import shapely
     from pyproj import CRS, Transformer
 
-    from ..reports.validate import _to_number
+    from .._tables import to_number
 
     if not {"x", "y"} <= fields.keys():
         return None
-    xv, _, _ = _to_number(col("x"))
-    yv, _, _ = _to_number(col("y"))
+    xv, _, _ = to_number(col("x"))
+    yv, _, _ = to_number(col("y"))
     use = (xv.notna() & yv.notna() & ~((xv.abs() <= 180) & (yv.abs() <= 90))).to_numpy()
     if not use.any():
         return None
@@ -1105,7 +1098,7 @@ def _near_unmatched(oxy, ixy, keep_o, keep_i, distance) -> tuple[int, int]:
 
 def _rows(rows: np.ndarray) -> str:
     """``row 7`` or ``rows 7, 9 and 3 more``."""
-    return ("row " if len(rows) == 1 else "rows ") + _rows_text(rows)
+    return ("row " if len(rows) == 1 else "rows ") + rows_text(rows)
 
 
 def _standard(cols: dict[str, Any], points: np.ndarray, crs: str) -> gpd.GeoDataFrame:

@@ -29,13 +29,13 @@ true for 18–06, false for 10–15 and unknown otherwise.
 
 from __future__ import annotations
 
-import difflib
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
+from .._tables import Rejects, bad_rows, clean_text, locate_rows, lookup, rows_text, to_number
 from ..gazetteer import normalise_name
 from .schema import CATEGORIES, SOURCES, TIME_BANDS, ColumnMapping, ReportsError, ReportSet
 
@@ -52,7 +52,6 @@ SNAP_TOLERANCE_M = 30.0
 #: Reports up to this far outside the area's boundary are accepted (metres).
 AREA_MARGIN_M = 500.0
 
-_MISSING_WORDS = {"nan", "null", "none", "na", "n/a", "-", "--", "saknas"}
 _WEEKDAYS = {
     0: ("mandag", "man", "monday", "mon", "1"), 1: ("tisdag", "tis", "tuesday", "tue", "2"),
     2: ("onsdag", "ons", "wednesday", "wed", "3"), 3: ("torsdag", "tor", "tors", "thursday",
@@ -111,106 +110,6 @@ def load_reports(
     return validate_reports(table, area, columns=columns, crs=crs,
                             default_source=default_source, snap_tolerance=snap_tolerance,
                             area_margin=area_margin)
-
-
-class _Rejects:
-    """First reason wins: a row rejected once keeps that reason (numpy arrays inside)."""
-
-    def __init__(self, index: pd.Index, rows: np.ndarray) -> None:
-        self.index = index
-        self._ok = np.ones(len(index), dtype=bool)
-        self.reason = np.full(len(index), None, dtype=object)
-        self.column = np.full(len(index), "", dtype=object)
-        self.value = np.full(len(index), "", dtype=object)
-        self.rows = rows
-
-    def add(self, mask: Any, column: str, values: pd.Series | None, reason: Any) -> None:
-        """Reject rows in ``mask``; ``reason`` is a str, a Series, or a callable of the mask
-        returning either (called only when some row is rejected, so messages cost nothing
-        otherwise)."""
-        m = np.asarray(pd.Series(mask, index=self.index).fillna(False), dtype=bool) & self._ok
-        if not m.any():
-            return
-        sel = pd.Series(m, index=self.index)
-        if callable(reason):
-            reason = reason(sel)  # built for the rejected rows only
-        if isinstance(reason, pd.Series):
-            self.reason[m] = reason[sel].astype(object).to_numpy()
-        else:
-            self.reason[m] = reason
-        self.column[m] = column
-        if values is not None:
-            shown = values[sel].astype(object).to_numpy()
-            self.value[m] = ["" if _is_missing(v) else str(v)[:200] for v in shown]
-        self._ok &= ~m
-
-    @property
-    def ok(self) -> pd.Series:
-        return pd.Series(self._ok, index=self.index)
-
-    def frame(self) -> pd.DataFrame:
-        bad = ~self._ok
-        return pd.DataFrame({
-            "row": self.rows[bad], "column": self.column[bad],
-            "value": self.value[bad], "reason": self.reason[bad],
-        })
-
-
-def _is_missing(value: Any) -> bool:
-    return value is None or value is pd.NA or (isinstance(value, float) and np.isnan(value))
-
-
-def _rows_text(rows: np.ndarray, limit: int = 10) -> str:
-    shown = ", ".join(str(r) for r in rows[:limit])
-    return shown + (f" and {len(rows) - limit} more" if len(rows) > limit else "")
-
-
-def _clean(s: pd.Series) -> pd.Series:
-    """Text cells, stripped, empty -> missing ('str' dtype: Arrow-backed with pyarrow)."""
-    s = s.astype("str").str.strip()
-    return s.mask(s == "")
-
-
-def _to_number(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """Parse numbers with decimal point or comma. Returns values, is-bad, missing-word mask.
-
-    The common case (plain numbers) is parsed in one pass; only the cells that fail are
-    looked at again (decimal comma, spaces as thousands separators, words such as NaN)."""
-    values = _fast_float(s)
-    if values is None:
-        values = pd.to_numeric(s, errors="coerce").astype("float64")
-    retry = s.notna() & (values.isna() | ~np.isfinite(values.fillna(0.0)))
-    words = pd.Series(False, index=s.index)
-    if retry.any():
-        sub = _clean(s[retry])
-        text = sub.str.replace("\u00a0", "", regex=False).str.replace(" ", "", regex=False)
-        comma_only = text.str.contains(",", regex=False) & ~text.str.contains(".", regex=False)
-        text = text.mask(comma_only.fillna(False), text.str.replace(",", ".", regex=False))
-        values[retry] = pd.to_numeric(text, errors="coerce").astype("float64")
-        words[retry] = sub.str.lower().isin(_MISSING_WORDS).fillna(False).to_numpy()
-    bad = s.notna() & (values.isna() | ~np.isfinite(values.fillna(0.0)))
-    return values.where(~words), bad & ~words, words
-
-
-def _fast_float(s: pd.Series) -> pd.Series | None:
-    """Cast a text column to float in Arrow (a clean column of a million cells in ~10 ms);
-    None when any cell is not a plain number, so the caller parses cell by cell."""
-    try:
-        import pyarrow as pa
-        import pyarrow.compute as pc
-
-        arr = pc.cast(pa.array(s, from_pandas=True), pa.float64())
-    except Exception:  # noqa: BLE001 - ArrowInvalid, ArrowTypeError, no pyarrow: slow path
-        return None
-    return pd.Series(arr.to_numpy(zero_copy_only=False), index=s.index, dtype="float64")
-
-
-def _lookup(values: pd.Series, table: dict[str, str]) -> pd.Series:
-    """Map texts to codes by normalised lookup; unknown -> NA. Normalises each distinct
-    value once (factorize), so a million rows of a dozen categories cost milliseconds."""
-    codes, uniques = pd.factorize(values, use_na_sentinel=True)
-    mapped = np.array([table.get(normalise_name(u)) for u in uniques] + [None], dtype=object)
-    return pd.Series(mapped[codes], index=values.index, dtype="object")
 
 
 def _category_table() -> dict[str, str]:
@@ -317,7 +216,7 @@ def validate_reports(
     index = pd.RangeIndex(n)
     data = data.reset_index(drop=True)
     rows = np.asarray(table.rows, dtype="int64")
-    rej = _Rejects(index, rows)
+    rej = Rejects(index, rows)
     warnings: list[str] = list(table.warnings)
 
     cleaned: dict[str, pd.Series] = {}
@@ -326,12 +225,12 @@ def validate_reports(
         if field not in fields:
             return pd.Series(pd.NA, index=index, dtype="str")
         if field not in cleaned:
-            cleaned[field] = _clean(data[fields[field]])
+            cleaned[field] = clean_text(data[fields[field]])
         return cleaned[field]
 
     def col_number(field: str) -> pd.Series:
         """Raw cells of a numeric field: Arrow casts them directly; cells that fail are
-        cleaned and parsed one by one in :func:`_to_number`."""
+        cleaned and parsed one by one in :func:`to_number`."""
         if field in cleaned or field not in fields:
             return col(field)
         return data[fields[field]]
@@ -341,7 +240,7 @@ def validate_reports(
 
     # --- category
     cat_raw = col("category")
-    category = _lookup(cat_raw, _category_table())
+    category = lookup(cat_raw, _category_table())
     rej.add(cat_raw.isna(), header("category"), cat_raw, "category missing")
     rej.add(cat_raw.notna() & category.isna(), header("category"), cat_raw,
             lambda m: "unknown category: " + cat_raw[m].fillna("") + "; accepted: "
@@ -350,7 +249,7 @@ def validate_reports(
     # --- source and actor
     if "source" in fields:
         src_raw = col("source")
-        source = _lookup(src_raw, _source_table()).where(src_raw.notna(), default_source)
+        source = lookup(src_raw, _source_table()).where(src_raw.notna(), default_source)
         rej.add(src_raw.notna() & source.isna(), header("source"), src_raw,
                 lambda m: "unknown source: " + src_raw[m].fillna("") + "; accepted: "
                 + ", ".join(v[0] for v in SOURCES.values()))
@@ -362,7 +261,7 @@ def validate_reports(
     weight = pd.Series(1.0, index=index)
     if "weight" in fields:
         w_raw = col_number("weight")
-        w, bad, words = _to_number(w_raw)
+        w, bad, words = to_number(w_raw)
         rej.add(bad, header("weight"), w_raw,
                 lambda m: "weight is not a number: " + w_raw[m].fillna(""))
         rej.add(words, header("weight"), w_raw,
@@ -398,7 +297,7 @@ def validate_reports(
     if "weekday" in fields:
         wd_raw = col("weekday")
         table_wd = {normalise_name(a): d for d, names in _WEEKDAYS.items() for a in names}
-        wd = _lookup(wd_raw, {k: str(v) for k, v in table_wd.items()})
+        wd = lookup(wd_raw, {k: str(v) for k, v in table_wd.items()})
         rej.add(wd_raw.notna() & wd.isna(), header("weekday"), wd_raw,
                 lambda m: "unknown weekday: " + wd_raw[m].fillna("")
                 + "; expected måndag..söndag or 1..7")
@@ -420,7 +319,7 @@ def validate_reports(
         ids = ids.astype(object)
         ids[generated] = "row-" + pd.Series(rows[generated.to_numpy()]).astype(str).to_numpy()
     if "id" in fields and generated.any():
-        warnings.append(f"rows {_rows_text(rows[generated.to_numpy()])}: no id; named row-N")
+        warnings.append(f"rows {rows_text(rows[generated.to_numpy()])}: no id; named row-N")
     dup = ids.duplicated(keep="first") & rej.ok
     if dup.any():
         first_row = pd.Series(rows, index=index).groupby(ids, sort=False).transform("first")
@@ -429,7 +328,7 @@ def validate_reports(
                 + first_row[m].astype(str) + ")")
 
     # --- location
-    x, y, located_by, crs_used = _locate(col, col_number, fields, header, rej, table, area,
+    x, y, located_by, crs_used = locate_rows(col, col_number, fields, header, rej, table, area,
                                          mapping, crs, area_margin, warnings, spatial)
     # --- what stays
     ok = rej.ok.to_numpy()
@@ -445,7 +344,7 @@ def validate_reports(
         "synthetic": synthetic,
     })[ok].reset_index(drop=True)
     gdf = snap_to_area(reports, area, tolerance=snap_tolerance)
-    rejects = pd.concat([rej.frame(), _bad_rows(table)], ignore_index=True)
+    rejects = pd.concat([rej.frame(), bad_rows(table)], ignore_index=True)
     rejects = rejects.sort_values("row", kind="stable").reset_index(drop=True)
     result = ReportSet(
         reports=gdf, rejects=rejects, total=table.total, source_file=name, warnings=warnings,
@@ -456,155 +355,6 @@ def validate_reports(
     )
     assert result.accepted + result.rejected == result.total, "every row is accounted for"
     return result
-
-
-def _bad_rows(table: RawTable) -> pd.DataFrame:
-    bad = table.bad_rows
-    if bad is None or len(bad) == 0:
-        return pd.DataFrame(columns=["row", "column", "value", "reason"])
-    return bad[["row", "column", "value", "reason"]]
-
-
-def _locate(col, col_number, fields, header, rej, table, area, mapping, crs, area_margin,
-            warnings, spatial) -> tuple[pd.Series, pd.Series, pd.Series, str | None]:
-    """Coordinates or place text -> x, y in the area's CRS (NaN where rejected)."""
-    import shapely
-    from pyproj import CRS, Transformer
-
-    index = rej.index
-    rows = rej.rows
-    x = pd.Series(np.nan, index=index)
-    y = pd.Series(np.nan, index=index)
-    located_by = pd.Series("", index=index, dtype="object")
-    crs_used: str | None = None
-
-    def pair(fa: str, fb: str, names: tuple[str, str]):
-        a_raw, b_raw = col_number(fa), col_number(fb)
-        a, a_bad, a_words = _to_number(a_raw)
-        b, b_bad, b_words = _to_number(b_raw)
-        for raw, bad, words, f, nm in ((a_raw, a_bad, a_words, fa, names[0]),
-                                       (b_raw, b_bad, b_words, fb, names[1])):
-            rej.add(bad, header(f), raw,
-                    lambda m, raw=raw, nm=nm: f"{nm} is not a number: " + raw[m].fillna(""))
-            rej.add(words, header(f), raw,
-                    lambda m, raw=raw, nm=nm: f"{nm} missing (written as "
-                    + raw[m].fillna("") + ")")
-        one = a.notna() ^ b.notna()
-        rej.add(one & a.isna(), header(fa), a_raw, f"{names[0]} missing but {names[1]} given")
-        rej.add(one & b.isna(), header(fb), b_raw, f"{names[1]} missing but {names[0]} given")
-        return a, b
-
-    boundary = area.boundary.buffer(area_margin)
-    shapely.prepare(boundary)
-    to_area = {}
-
-    def transform(src: str, xs: pd.Series, ys: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-        if src not in to_area:
-            to_area[src] = Transformer.from_crs(src, area.crs, always_xy=True)
-        return to_area[src].transform(xs.to_numpy(), ys.to_numpy())
-
-    def inside(xs: np.ndarray, ys: np.ndarray) -> np.ndarray:
-        return shapely.contains_xy(boundary, xs, ys)
-
-    have = pd.Series(False, index=index)
-    inside_known: np.ndarray | None = None
-    if {"lat", "lon"} <= fields.keys():
-        lat, lon = pair("lat", "lon", ("latitude", "longitude"))
-        have = lat.notna() & lon.notna()
-        out_of_range = have & ((lat.abs() > 90) | (lon.abs() > 180))
-        rej.add(out_of_range, header("lat"), lat,
-                "latitude/longitude out of range (lat -90..90, lon -180..180)")
-        xs, ys = transform("EPSG:4326", lon.fillna(0), lat.where(lat.abs() <= 90, 0).fillna(0))
-        ok_given = inside(xs, ys)
-        inside_known = ok_given.copy()
-        # only pairs that miss the area are tried the other way round
-        retry = np.flatnonzero(~ok_given & have.to_numpy())
-        ok_swapped = np.zeros(len(xs), dtype=bool)
-        xs_sw, ys_sw = xs.copy(), ys.copy()
-        if len(retry):
-            la, lo = lat.iloc[retry], lon.iloc[retry]
-            xs_sw[retry], ys_sw[retry] = transform(
-                "EPSG:4326", la.where(la.abs() <= 180, 0), lo.where(lo.abs() <= 90, 0))
-            ok_swapped[retry] = inside(xs_sw[retry], ys_sw[retry])
-            inside_known |= ok_swapped
-        if ok_swapped.any():
-            warnings.append(
-                f"rows {_rows_text(rows[ok_swapped])}: latitude and longitude were swapped; "
-                "fixed (the swapped pair lies in the area)"
-            )
-        xs = np.where(ok_swapped, xs_sw, xs)
-        ys = np.where(ok_swapped, ys_sw, ys)
-        x[have] = xs[have.to_numpy()]
-        y[have] = ys[have.to_numpy()]
-        located_by[have] = "coordinates"
-        crs_used = "EPSG:4326"
-    if {"x", "y"} <= fields.keys():
-        xv, yv = pair("x", "y", ("x", "y"))
-        more = xv.notna() & yv.notna() & ~have
-        src = crs or mapping.crs or (table.crs if spatial and table.crs else None)
-        if src is None and more.any():
-            degrees = (xv[more].abs() <= 180) & (yv[more].abs() <= 90)
-            src = "EPSG:4326" if degrees.all() else area.crs
-            warnings.append(f"x/y read as {src} ({CRS.from_user_input(src).name}); "
-                            "name the CRS in the column mapping to be sure")
-        if more.any() and src is not None:
-            xs, ys = transform(src, xv.fillna(0), yv.fillna(0))
-            x[more] = xs[more.to_numpy()]
-            y[more] = ys[more.to_numpy()]
-            located_by[more] = "coordinates"
-            crs_used = src if crs_used is None else f"{crs_used} and {src}"
-        have = have | more
-    coords_given = have.copy()
-    in_area = np.zeros(len(index), dtype=bool)
-    if inside_known is not None:
-        in_area |= inside_known
-    check = np.flatnonzero(coords_given.to_numpy() & ~in_area)
-    if len(check):
-        in_area[check] = inside(x.to_numpy()[check], y.to_numpy()[check])
-    bad_pos = coords_given & ~pd.Series(in_area, index=index)
-    if bad_pos.any():
-        dist = shapely.distance(area.boundary, shapely.points(
-            x[bad_pos].to_numpy(), y[bad_pos].to_numpy()))
-        reason = pd.Series("", index=index, dtype="object")
-        reason[bad_pos] = [f"position outside the area {area.name!r} ({d / 1000:.1f} km from "
-                           f"its boundary, read as {crs_used}); check the CRS and the columns"
-                           for d in dist]
-        first_col = header("lat") if "lat" in fields else header("x")
-        shown = pd.Series("", index=index, dtype=object)
-        shown[bad_pos] = (x[bad_pos].round(1).astype(str) + " "
-                          + y[bad_pos].round(1).astype(str)).to_numpy()
-        rej.add(bad_pos, first_col, shown, reason)
-    # place text where there are no coordinates
-    if "place" in fields:
-        place = col("place")
-        need = place.notna() & ~coords_given & rej.ok
-        if need.any():
-            found: dict[str, tuple[float, float, str] | None] = {}
-            gaz = area.gazetteer
-            for text_value in place[need].unique():
-                hits = gaz.search(text_value, n=1)
-                if hits:
-                    pt = hits[0].geometry.representative_point()
-                    found[text_value] = (pt.x, pt.y, hits[0].name)
-                else:
-                    found[text_value] = None
-            hit = place.map(lambda v: found.get(v) if isinstance(v, str) else None)
-            resolved = need & hit.notna()
-            x[resolved] = hit[resolved].map(lambda t: t[0])
-            y[resolved] = hit[resolved].map(lambda t: t[1])
-            located_by[resolved] = "place"
-            names = gaz.names()
-            unresolved = need & hit.isna()
-            if unresolved.any():
-                hints = {v: ", ".join(difflib.get_close_matches(v, names, n=3, cutoff=0.5))
-                         or "none" for v in place[unresolved].unique()}
-                rej.add(unresolved, header("place"), place,
-                        "place not found in the gazetteer of " + repr(area.name) + ": "
-                        + place.fillna("") + "; closest: " + place.map(hints).fillna("none"))
-            have = have | resolved
-    rej.add(~have, header("place") if "place" in fields else header("lat"), None,
-            "no location: give coordinates or a place name")
-    return x, y, located_by, crs_used
 
 
 def _after_dark(timestamp: pd.Series, hours: pd.Series, x: pd.Series, y: pd.Series,
