@@ -93,6 +93,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="random seed (0)")
     p.add_argument("--out", type=Path, required=True, help="CSV file to write")
 
+    p = sub.add_parser("schoolyard", help="visibility, hidden places and vegetation to cut "
+                                          "back: schoolyard.html, schoolyard.gpkg, "
+                                          "vegetation_actions.csv")
+    _add_area_flags(p)
+    p.add_argument("--place", default=None,
+                   help="a schoolyard, school, courtyard or square (default: the profile's school)")
+    p.add_argument("--reports", type=Path, default=None, help="reports to draw around it")
+    p.add_argument("--min-share", type=float, default=0.05,
+                   help="a cell seen by fewer than this share of observers is hidden (0.05)")
+    p.add_argument("--settings", default="crime_prevention_victoria",
+                   choices=["crime_prevention_victoria", "secured_by_design"],
+                   help="trimming heights and path clearance, with their source")
+    p.add_argument("--out", type=Path, required=True, help="output folder")
+    _add_map_flags(p)
+
+    p = sub.add_parser("hotspots", help="hotspots and priority scores: hotspots.html, "
+                                        "hotspots.gpkg, priorities.csv")
+    p.add_argument("--reports", type=Path, required=True, help="report file (any reader format)")
+    p.add_argument("--area", default="sample", help="area profile name or .toml (sample)")
+    p.add_argument("--public", action="store_true",
+                   help="public outputs: no unit with fewer than k reports, no report data")
+    p.add_argument("--k", type=int, default=5, help="smallest count shown in public (5)")
+    p.add_argument("--cell-size", type=float, default=None,
+                   help="grid cell in metres (default: half the Scott bandwidth, 25-200 m)")
+    p.add_argument("--weights", type=Path, default=None,
+                   help="scoring weights TOML (default: data/scoring_weights.toml values)")
+    p.add_argument("--gaps", type=Path, default=None,
+                   help="lighting.gpkg from lighting-gaps, for the physical score")
+    p.add_argument("--out", type=Path, required=True, help="output folder")
+    _add_map_flags(p)
+
     p = sub.add_parser("place", help="look a place up in the area's gazetteer")
     p.add_argument("name", help="name or alias, any case, with or without å ä ö")
     _add_area_flags(p)
@@ -151,6 +182,36 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "reports":
         return _reports(args)
+    if args.command == "hotspots":
+        from .hotspots import HOTSPOT_STEPS, run_hotspots
+
+        steps = _Steps(HOTSPOT_STEPS, enabled=not args.no_progress)
+        result = run_hotspots(args.reports, args.area, out=args.out, public=args.public,
+                              cell_size=args.cell_size, k=args.k,
+                              offline_html=args.offline_html, lang=args.lang, progress=steps,
+                              weights=args.weights, gaps=args.gaps)
+        steps.close()
+        for message in result.messages:
+            print(message)
+        for path in result.files.values():
+            print(f"wrote {path}")
+        return 0
+    if args.command == "schoolyard":
+        from . import jobs
+
+        steps = _Steps(("load area", "observers", "visibility", "write files", "write map"),
+                       enabled=not args.no_progress)
+        result = jobs.run_schoolyard_job(
+            args.area, out=args.out, place=args.place, reports=args.reports,
+            osm_file=args.osm_file, source=args.source, min_share=args.min_share,
+            settings=args.settings, offline_html=args.offline_html, lang=args.lang,
+            progress=steps)
+        steps.close()
+        for message in result.messages:
+            print(message)
+        for path in result.files.values():
+            print(f"wrote {path}")
+        return 0
     if args.command == "sample-reports":
         from . import jobs
 

@@ -22,7 +22,8 @@ Progress = Callable[[str], None]
 #: Steps reported by :func:`run_area`, in order (for progress bars).
 AREA_STEPS = ("read OSM data", "build area model", "write GeoPackage", "write map")
 #: Steps reported by :func:`run_demo`.
-DEMO_STEPS = (*AREA_STEPS, "synthetic reports", "reports map", "public reports map")
+DEMO_STEPS = (*AREA_STEPS, "synthetic reports", "schoolyard", "hotspots", "reports map",
+              "public reports map")
 
 
 @dataclass
@@ -112,8 +113,10 @@ def run_demo(
 
     1. ``area.gpkg`` and ``area_map.html``: the area model;
     2. ``sample_reports.csv``: SYNTHETIC reports placed on the area (labelled synthetic);
-    3. ``reports/``: the internal reports map, GeoPackage and rejects;
-    4. ``reports_public/``: the public version (counts per cell, k = 5).
+    3. ``schoolyard/``: visibility, hidden places and vegetation to cut back at the school;
+       ``hotspots/``: Gi* hotspots, density contours and the two priority scores;
+    4. ``reports/``: the internal reports map, GeoPackage and rejects;
+    5. ``reports_public/``: the public version (counts per cell, k = 5).
 
     Later capabilities (lighting gaps, hotspots, ...) add their outputs here.
     """
@@ -125,6 +128,20 @@ def run_demo(
 
     sample = write_sample_reports(result.area, out / "sample_reports.csv", n=800, seed=2024)
     result.files["sample_reports"] = sample
+    step("schoolyard")
+    from .schoolyard import run_schoolyard
+
+    school = run_schoolyard(result.area, out=out / "schoolyard", offline_html=True, lang=lang)
+    for key, path in school.files.items():
+        result.files[f"schoolyard/{key}"] = path
+    result.messages.extend(school.messages)
+    step("hotspots")
+    from .hotspots import run_hotspots
+
+    spots = run_hotspots(sample, result.area, out=out / "hotspots", offline_html=True, lang=lang)
+    for key, path in spots.files.items():
+        result.files[f"hotspots/{key}"] = path
+    result.messages.extend(spots.messages[:3])
     for public, folder in ((False, "reports"), (True, "reports_public")):
         step("public reports map" if public else "reports map")
         rep = run_reports_map(sample, result.area, out=out / folder, public=public,
@@ -291,3 +308,34 @@ def run_sample_reports(
 
     model = _load_area_for(area, osm_file, source)
     return write_sample_reports(model, out, n=n, seed=seed)
+
+
+# --------------------------------------------------------------------------------------
+# schoolyard
+
+
+def run_schoolyard_job(
+    area: str | Path | Area = "sample",
+    *,
+    out: str | Path,
+    place: str | None = None,
+    reports: str | Path | None = None,
+    osm_file: str | Path | None = None,
+    source: str | None = None,
+    min_share: float = 0.05,
+    settings: str = "crime_prevention_victoria",
+    offline_html: bool = False,
+    lang: str | None = None,
+    progress: Progress | None = None,
+):
+    """Load the area (and reports), then :func:`sjobo_geo.schoolyard.run_schoolyard`."""
+    from .reports.validate import load_reports
+    from .schoolyard import run_schoolyard
+
+    step = progress or _noop
+    step("load area")
+    model = _load_area_for(area, osm_file, source)
+    rs = load_reports(reports, model) if reports is not None else None
+    return run_schoolyard(model, out=out, place=place, reports=rs, min_share=min_share,
+                          settings=settings, offline_html=offline_html, lang=lang,
+                          progress=step)

@@ -1,0 +1,209 @@
+"""The hot spot map: Gi* classes, density regions and the two priority layers.
+
+Layers (registered in ``window.SJOBO_LAYERS``):
+
+* ``hot_grid``: grid cells with a significant Gi* class (hot red, cold blue);
+* ``hot_segments``: street segments with a significant Gi* class;
+* ``density``: highest-density regions of the kernel density (25/50/75 % of the mass),
+  metric polygons;
+* ``police_priority``: grid cells with a police-presence score above 0, shaded by score;
+* ``physical_priority``: street segments with a physical-environment score in the top
+  fifth (and above 0), shaded by score.
+
+Every unit's popup shows its report count, Gi* result, both scores and every factor
+contribution, and its hour/weekday profile. All text from data (street names) is
+HTML-escaped (:func:`~sjobo_geo.maps.base._geojson`); numbers are numbers. Synthetic input
+puts a banner on the page.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from ..scoring import PHYSICAL_FACTORS, POLICE_FACTORS
+from .base import _geojson, add_layer_registry, add_legend, new_map
+from .i18n import check_lang, label
+
+if TYPE_CHECKING:
+    import folium
+    import geopandas as gpd
+
+    from ..area import Area
+    from ..hotspots import HotspotAnalysis
+
+__all__ = ["CLASS_COLOURS", "SCORE_COLOURS", "hotspots_map", "sparkline"]
+
+#: Fill colour of each Gi* class.
+CLASS_COLOURS = {
+    "hot 99%": "#b2182b", "hot 95%": "#ef8a62", "hot 90%": "#fddbc7",
+    "cold 90%": "#d1e5f0", "cold 95%": "#67a9cf", "cold 99%": "#2166ac",
+}
+#: Score classes, low to high (ColorBrewer Purples / Greens).
+SCORE_COLOURS = {"police": ("#f2f0f7", "#cbc9e2", "#9e9ac8", "#756bb1", "#54278f"),
+                 "physical": ("#edf8e9", "#bae4b3", "#74c476", "#31a354", "#006d2c")}
+DENSITY_COLOURS = ("#fd8d3c", "#fdbe85", "#feedde")
+_BARS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(counts: str) -> str:
+    """A text sparkline of comma-separated counts ("·" for zero)."""
+    try:
+        values = [int(v) for v in str(counts).split(",") if v != ""]
+    except ValueError:
+        return str(counts)  # public band counts such as "<5"
+    top = max(values, default=0)
+    if top <= 0:
+        return ""
+    return "".join("·" if v == 0 else _BARS[min(7, int(np.ceil(v / top * 8)) - 1)]
+                   for v in values)
+
+
+def _popup_fields(units: gpd.GeoDataFrame, lang: str, public: bool
+                  ) -> tuple[gpd.GeoDataFrame, list[str], list[str]]:
+    data = units.copy()
+    if public:
+        data["profile_text"] = data["profile_hours"].astype(str)
+        data["weekday_text"] = ""
+    else:
+        data["profile_text"] = data["profile_hours"].map(sparkline)
+        data["weekday_text"] = data["profile_weekdays"].astype(str)
+    fields = ["nearest_street", "n_reports", "weight", "gi_z", "gi_class"]
+    if "per_100m" in data:
+        fields.insert(3, "per_100m")
+    if "emerging" in data:
+        fields.append("emerging")
+    fields += ["police_score", *[f"police_{f}" for f in POLICE_FACTORS],
+               "physical_score", *[f"physical_{f}" for f in PHYSICAL_FACTORS],
+               "profile_text"]
+    if not public:
+        fields.append("weekday_text")
+    aliases = [label(f"hs_{f}", lang) for f in fields]
+    if public:
+        aliases[fields.index("profile_text")] = label("hs_profile_bands", lang)
+    return data, fields, aliases
+
+
+def _add_units(m: folium.Map, units: gpd.GeoDataFrame, *, name: str, colour_of: Any,
+               lang: str, public: bool, line: bool, show: bool = True) -> folium.FeatureGroup:
+    import folium
+
+    group = folium.FeatureGroup(name=name, show=show)
+    group.add_to(m)
+    if units.empty:
+        return group
+    data, fields, aliases = _popup_fields(units, lang, public)
+    data["_colour"] = [colour_of(r) for r in data.itertuples()]
+    gj = _geojson(data, [*fields, "_colour"])
+
+    def style(feature: dict[str, Any], line: bool = line) -> dict[str, Any]:
+        c = feature["properties"]["_colour"]
+        if line:
+            return {"color": c, "weight": 5, "opacity": 0.9}
+        return {"color": "#555555", "weight": 0.6, "fillColor": c, "fillOpacity": 0.6}
+
+    folium.GeoJson(
+        gj, name=name, style_function=style, highlight_function=None, embed=True,
+        popup=folium.GeoJsonPopup(fields=fields, aliases=aliases, max_width=360),
+    ).add_to(group)
+    return group
+
+
+def _score_colour(kind: str, breaks: np.ndarray) -> Any:
+    colours = SCORE_COLOURS[kind]
+
+    def colour(row: Any) -> str:
+        v = getattr(row, f"{kind}_score")
+        return colours[int(np.searchsorted(breaks, v, side="right"))]
+    return colour
+
+
+def hotspots_map(
+    analysis: HotspotAnalysis,
+    area: Area,
+    m: folium.Map | None = None,
+    *,
+    lang: str | None = None,
+    tiles: bool = True,
+) -> folium.Map:
+    """A Folium map of a :class:`~sjobo_geo.hotspots.HotspotAnalysis` (internal or public).
+
+    Nothing is saved; use :func:`sjobo_geo.maps._offline.save_map`.
+    """
+    import folium
+
+    from .reports import _add_synthetic_banner
+
+    lang = check_lang(lang)
+    if m is None:
+        m = new_map(area, tiles=tiles, lang=lang)
+    if analysis.synthetic:
+        _add_synthetic_banner(m, lang)
+    public = analysis.public
+    registry: dict[str, tuple[Any, int]] = {}
+    legend: list[tuple[str, dict[str, Any]]] = []
+
+    # density regions, outermost first so the inner ones are drawn on top
+    dens = analysis.contours.sort_values("level", ascending=False)
+    group = folium.FeatureGroup(name=label("hs_density", lang), show=True)
+    group.add_to(m)
+    for level, sub in dens.groupby("level", sort=False):
+        colour = DENSITY_COLOURS[min(int(level), len(DENSITY_COLOURS) - 1)]
+        sub = sub.assign(share=(sub["mass_share"] * 100).round(0).astype(int))
+        style = {"color": "#d94801", "weight": 1, "fillColor": colour, "fillOpacity": 0.35}
+        folium.GeoJson(
+            _geojson(sub, ["share", "n_reports"]), style_function=lambda _f, s=style: s,
+            tooltip=folium.GeoJsonTooltip(
+                fields=["share", "n_reports"],
+                aliases=[label("hs_mass_share", lang), label("hs_n_reports", lang)]),
+            highlight_function=None, embed=True,
+        ).add_to(group)
+        share = int(round(float(sub["mass_share"].iloc[0]) * 100))
+        legend.append((label("hs_density_level", lang).format(share=share), style))
+    registry["density"] = (group, len(dens))
+
+    grid, seg = analysis.grid, analysis.segments
+    sig_g = grid[grid["gi_class"] != "not significant"]
+    sig_s = seg[seg["gi_class"] != "not significant"]
+
+    def class_colour(row: Any) -> str:
+        return CLASS_COLOURS.get(row.gi_class, "#999999")
+
+    g = _add_units(m, sig_g, name=label("hs_hot_grid", lang), colour_of=class_colour,
+                   lang=lang, public=public, line=False)
+    registry["hot_grid"] = (g, len(sig_g))
+    g = _add_units(m, sig_s, name=label("hs_hot_segments", lang), colour_of=class_colour,
+                   lang=lang, public=public, line=True)
+    registry["hot_segments"] = (g, len(sig_s))
+    for cls, colour in CLASS_COLOURS.items():
+        if cls in set(sig_g["gi_class"]) | set(sig_s["gi_class"]):
+            legend.append((f"Gi* {cls}", {"color": "#555555", "fillColor": colour}))
+
+    pol = grid[grid["police_score"] > 0]
+    pbreaks = np.quantile(pol["police_score"], [0.2, 0.4, 0.6, 0.8]) if len(pol) else \
+        np.zeros(4)
+    g = _add_units(m, pol, name=label("hs_police_priority", lang),
+                   colour_of=_score_colour("police", pbreaks), lang=lang, public=public,
+                   line=False, show=False)
+    registry["police_priority"] = (g, len(pol))
+    legend.append((label("hs_police_priority", lang),
+                   {"color": "#555555", "fillColor": SCORE_COLOURS["police"][4]}))
+    phy = seg[seg["physical_score"] > 0]
+    if len(phy):
+        phy = phy[phy["physical_score"] >= np.quantile(phy["physical_score"], 0.8)]
+    fbreaks = np.quantile(phy["physical_score"], [0.2, 0.4, 0.6, 0.8]) if len(phy) else \
+        np.zeros(4)
+    g = _add_units(m, phy, name=label("hs_physical_priority", lang),
+                   colour_of=_score_colour("physical", fbreaks), lang=lang, public=public,
+                   line=True, show=False)
+    registry["physical_priority"] = (g, len(phy))
+    legend.append((label("hs_physical_priority", lang),
+                   {"color": SCORE_COLOURS["physical"][4]}))
+    if public and analysis.k:
+        legend.append((label("hs_public_note", lang).format(k=analysis.k),
+                       {"color": "#ffffff"}))
+    add_legend(m, legend, title=label("hs_legend", lang))
+    add_layer_registry(m, registry)
+    folium.LayerControl(collapsed=False).add_to(m)
+    return m

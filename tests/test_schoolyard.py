@@ -1,0 +1,69 @@
+"""The schoolyard job: visibility, hidden places, vegetation actions, files and map."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyogrio
+import pytest
+from browser import chromium, severe_console_messages
+from test_browser import LAYER_STATE_JS, _wait_for
+from test_cli import assert_one_line_error, run_cli
+
+from sjobo_geo._errors import SjoboGeoError
+from sjobo_geo.schoolyard import SchoolyardError, run_schoolyard, schoolyard_place
+
+
+@pytest.fixture(scope="module")
+def school_run(sample_area, tmp_path_factory):
+    from sjobo_geo.maps._offline import install_assets
+
+    install_assets()
+    out = tmp_path_factory.mktemp("schoolyard")
+    return run_schoolyard(sample_area, out=out, offline_html=True), out
+
+
+def test_default_place_is_the_profiles_school(sample_area):
+    name, geom = schoolyard_place(sample_area)
+    assert name == "Kaisaniemen ala-aste"
+    buildings = sample_area.buildings.geometry.union_all()
+    assert geom.area > 500 and geom.intersection(buildings).area < 1.0
+
+
+def test_files_and_contents(school_run):
+    result, out = school_run
+    assert {p.name for p in out.iterdir()} >= {"schoolyard.html", "schoolyard.gpkg",
+                                               "vegetation_actions.csv"}
+    layers = {name for name, _ in pyogrio.list_layers(out / "schoolyard.gpkg")}
+    assert {"place", "visibility", "hidden_places", "vegetation_ranked", "observers",
+            "about"} <= layers
+    table = pd.read_csv(out / "vegetation_actions.csv")
+    assert len(table) == len(result.actions.ranked) + len(result.actions.near_paths)
+    assert table["action"].str.contains("Crime Prevention Victoria").any()
+    assert result.min_observers >= 1
+    assert "observers" in result.messages[0]
+    vis = pyogrio.read_dataframe(out / "schoolyard.gpkg", layer="visibility")
+    assert vis["cells"].sum() == len(result.actions.baseline.cells)
+
+
+def test_map_in_the_browser(school_run):
+    _, out = school_run
+    with chromium() as driver:
+        driver.get((out / "schoolyard.html").as_uri())
+        _wait_for(driver, "return !!(window.SJOBO_LAYERS && window.SJOBO_MAP)")
+        state = driver.execute_script(LAYER_STATE_JS)
+        messages = severe_console_messages(driver)
+    assert {"place", "observers", "vegetation_ranked"} <= set(state)
+    for key, s in state.items():
+        assert s["features"] >= s["expected"] > 0 and s["drawn"] == s["features"], (key, s)
+    assert messages == []
+
+
+def test_place_that_is_not_an_area(sample_area):
+    with pytest.raises(SchoolyardError, match="not an area") as info:
+        schoolyard_place(sample_area, "Mikonkatu")
+    assert isinstance(info.value, SjoboGeoError)
+
+
+def test_cli_errors(tmp_path):
+    assert_one_line_error(run_cli("schoolyard", "--place", "Atlantis", "--out", str(tmp_path)),
+                          "no place named 'Atlantis'")
