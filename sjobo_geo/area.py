@@ -540,14 +540,17 @@ def _paths(graph: nx.MultiDiGraph) -> gpd.GeoDataFrame:
     edges = edges[~key.duplicated().to_numpy()]
 
     def text(col: str) -> pd.Series:
+        # merged edges carry lists in osmnx's (unstable) order: sort them for stable output
         s = _tag(edges, col)
-        return s.map(lambda v: ";".join(map(str, v)) if isinstance(v, list) else v)
+        return s.map(lambda v: ";".join(sorted(map(str, v))) if isinstance(v, list) else v)
 
     highway = text("highway")
-    width = pd.to_numeric(text("width").astype("string").str.extract(r"([\d.]+)")[0],
-                          errors="coerce")
-    default_width = highway.map(lambda h: DEFAULT_WIDTH_M.get(str(h).split(";")[0],
-                                                              _FALLBACK_WIDTH_M))
+    # the widest of the merged parts (a width tag may be "2", "2 m" or "2;1.5" after merging)
+    width = text("width").astype("string").str.findall(r"\d+(?:\.\d+)?").map(
+        lambda xs: max(map(float, xs)) if isinstance(xs, list) and xs else np.nan)
+    width = pd.to_numeric(width, errors="coerce")
+    default_width = highway.map(lambda h: max(DEFAULT_WIDTH_M.get(part, _FALLBACK_WIDTH_M)
+                                              for part in str(h).split(";")))
     out = gpd.GeoDataFrame(
         {
             "u": edges["u"].to_numpy(), "v": edges["v"].to_numpy(),

@@ -11,6 +11,7 @@ import logging
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from . import __version__
 
@@ -108,6 +109,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="output folder")
     _add_map_flags(p)
 
+    p = sub.add_parser("lighting-gaps", help="lighting model and gaps: lighting_gaps.html, "
+                                             "lighting.gpkg, lighting_gaps.csv")
+    _add_area_flags(p)
+    p.add_argument("--lamps", type=Path, default=None,
+                   help="owner's lamp inventory (CSV, XLSX, GeoPackage), merged with OSM lamps")
+    p.add_argument("--reports", type=Path, default=None,
+                   help="reports: darkness and unsafety after dark raise a gap's rank")
+    p.add_argument("--add-lamps", type=int, default=10, help="new lamps to propose (10)")
+    p.add_argument("--classes", type=Path, default=None,
+                   help="EN 13201 P class per surface type (TOML; default data values)")
+    p.add_argument("--square", default=None,
+                   help="square whose facades are checked (default: the profile's main square)")
+    p.add_argument("--maintenance-factor", type=float, default=0.8, help="(0.8, LED)")
+    p.add_argument("--facade-threshold", type=float, default=1.0,
+                   help="vertical illuminance below which a facade stretch is dark (1.0 lx)")
+    p.add_argument("--out", type=Path, required=True, help="output folder")
+    _add_map_flags(p)
+
     p = sub.add_parser("hotspots", help="hotspots and priority scores: hotspots.html, "
                                         "hotspots.gpkg, priorities.csv")
     p.add_argument("--reports", type=Path, required=True, help="report file (any reader format)")
@@ -175,42 +194,46 @@ def _run(args: argparse.Namespace) -> int:
         else:
             result = jobs.run_demo(args.out, lang=args.lang, progress=steps)
         steps.close()
-        for message in result.messages:
-            print(message)
-        for path in result.files.values():
-            print(f"wrote {path}")
+        _print_result(result)
         return 0
     if args.command == "reports":
         return _reports(args)
+    if args.command == "lighting-gaps":
+        from .lighting.gaps import LIGHTING_STEPS, run_lighting_gaps
+
+        steps = _Steps(LIGHTING_STEPS, enabled=not args.no_progress)
+        lighting = run_lighting_gaps(
+            args.area, out=args.out, lamps=args.lamps, reports=args.reports,
+            add_lamps=args.add_lamps, classes=args.classes, offline_html=args.offline_html,
+            lang=args.lang, progress=steps, osm_file=args.osm_file, source=args.source,
+            square=args.square, maintenance_factor=args.maintenance_factor,
+            facade_threshold_lux=args.facade_threshold)
+        steps.close()
+        _print_result(lighting)
+        return 0
     if args.command == "hotspots":
         from .hotspots import HOTSPOT_STEPS, run_hotspots
 
         steps = _Steps(HOTSPOT_STEPS, enabled=not args.no_progress)
-        result = run_hotspots(args.reports, args.area, out=args.out, public=args.public,
-                              cell_size=args.cell_size, k=args.k,
-                              offline_html=args.offline_html, lang=args.lang, progress=steps,
-                              weights=args.weights, gaps=args.gaps)
+        spots = run_hotspots(args.reports, args.area, out=args.out, public=args.public,
+                             cell_size=args.cell_size, k=args.k,
+                             offline_html=args.offline_html, lang=args.lang, progress=steps,
+                             weights=args.weights, gaps=args.gaps)
         steps.close()
-        for message in result.messages:
-            print(message)
-        for path in result.files.values():
-            print(f"wrote {path}")
+        _print_result(spots)
         return 0
     if args.command == "schoolyard":
         from . import jobs
 
         steps = _Steps(("load area", "observers", "visibility", "write files", "write map"),
                        enabled=not args.no_progress)
-        result = jobs.run_schoolyard_job(
+        school = jobs.run_schoolyard_job(
             args.area, out=args.out, place=args.place, reports=args.reports,
             osm_file=args.osm_file, source=args.source, min_share=args.min_share,
             settings=args.settings, offline_html=args.offline_html, lang=args.lang,
             progress=steps)
         steps.close()
-        for message in result.messages:
-            print(message)
-        for path in result.files.values():
-            print(f"wrote {path}")
+        _print_result(school)
         return 0
     if args.command == "sample-reports":
         from . import jobs
@@ -246,6 +269,14 @@ def _run(args: argparse.Namespace) -> int:
         print("map assets: " + ("complete" if not missing else f"missing {len(missing)} files"))
         return 0 if not missing else EXIT_ERROR
     raise AssertionError(args.command)  # argparse guarantees a known command
+
+
+def _print_result(result: Any) -> None:
+    """A job's messages, then the files it wrote."""
+    for message in result.messages:
+        print(message)
+    for path in result.files.values():
+        print(f"wrote {path}")
 
 
 def _reports(args: argparse.Namespace) -> int:

@@ -132,8 +132,8 @@ def grid_units(area: Area, cell_size: float) -> gpd.GeoDataFrame:
     xmin, ymin, xmax, ymax = area.boundary.bounds
     x0, y0 = math.floor(xmin / cs) * cs, math.floor(ymin / cs) * cs
     nrows, ncols = grid_shape((x0, y0, xmax, ymax), cs)
-    rr, cc = np.meshgrid(np.arange(nrows), np.arange(ncols), indexing="ij")
-    rr, cc = rr.ravel(), cc.ravel()
+    rr2d, cc2d = np.meshgrid(np.arange(nrows), np.arange(ncols), indexing="ij")
+    rr, cc = rr2d.ravel(), cc2d.ravel()
     boxes = shapely.box(x0 + cc * cs, y0 + rr * cs, x0 + (cc + 1) * cs, y0 + (rr + 1) * cs)
     shapely.prepare(area.boundary)
     keep = shapely.intersects(area.boundary, boxes)

@@ -22,8 +22,8 @@ Progress = Callable[[str], None]
 #: Steps reported by :func:`run_area`, in order (for progress bars).
 AREA_STEPS = ("read OSM data", "build area model", "write GeoPackage", "write map")
 #: Steps reported by :func:`run_demo`.
-DEMO_STEPS = (*AREA_STEPS, "synthetic reports", "schoolyard", "hotspots", "reports map",
-              "public reports map")
+DEMO_STEPS = (*AREA_STEPS, "synthetic reports", "schoolyard", "lighting gaps", "hotspots",
+              "reports map", "public reports map")
 
 
 @dataclass
@@ -114,6 +114,7 @@ def run_demo(
     1. ``area.gpkg`` and ``area_map.html``: the area model;
     2. ``sample_reports.csv``: SYNTHETIC reports placed on the area (labelled synthetic);
     3. ``schoolyard/``: visibility, hidden places and vegetation to cut back at the school;
+       ``lighting/``: the lighting model, ranked gaps, proposed lamps, facades of the square;
        ``hotspots/``: Gi* hotspots, density contours and the two priority scores;
     4. ``reports/``: the internal reports map, GeoPackage and rejects;
     5. ``reports_public/``: the public version (counts per cell, k = 5).
@@ -135,6 +136,14 @@ def run_demo(
     for key, path in school.files.items():
         result.files[f"schoolyard/{key}"] = path
     result.messages.extend(school.messages)
+    step("lighting gaps")
+    from .lighting.gaps import run_lighting_gaps
+
+    light = run_lighting_gaps(result.area, out=out / "lighting", reports=sample,
+                              offline_html=True, lang=lang)
+    for key, path in light.files.items():
+        result.files[f"lighting/{key}"] = path
+    result.messages.extend(light.messages[:3])
     step("hotspots")
     from .hotspots import run_hotspots
 

@@ -391,7 +391,7 @@ def _scene(place: Any, obs_xy: np.ndarray, geoms: np.ndarray, cell: float,
     if len(geoms):
         dom = shapely.box(x0, y0, x0 + cols * cell, y0 + rows * cell)
         geoms = shapely.intersection(geoms, dom)
-        geoms = np.where(shapely.is_empty(geoms), None, geoms)
+        geoms = np.where(shapely.is_empty(geoms), None, geoms)  # type: ignore[call-overload]
     gi, ci = _rasterise(np.asarray(geoms, dtype=object), x0, y0, cell, shape) if len(
         geoms) else (np.zeros(0, np.int64), np.zeros(0, np.int64))
     blocked = np.zeros(rows * cols, bool)
@@ -1062,8 +1062,8 @@ def _near_paths(place: Any, area: Any, settings: TrimSettings, *, radius: float,
     import geopandas as gpd
     import shapely
 
-    cols = {"index": [], "osm_id": [], "kind": [], "length_m": [], "area_m2": [],
-            "distance_m": [], "action": []}
+    cols: dict[str, list[Any]] = {"index": [], "osm_id": [], "kind": [], "length_m": [],
+                                  "area_m2": [], "distance_m": [], "action": []}
     veg, paths = area.vegetation, area.paths
     if not len(veg) or not len(paths):
         return gpd.GeoDataFrame(cols, geometry=[], crs=crs)

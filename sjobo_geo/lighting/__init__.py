@@ -25,6 +25,13 @@ _LAZY = {
     "lamps_from_osm": "sjobo_geo.lighting.lamps",
     "read_lamp_inventory": "sjobo_geo.lighting.lamps",
     "merge_lamps": "sjobo_geo.lighting.lamps",
+    "analyse_lighting": "sjobo_geo.lighting.gaps",
+    "recommend_lamps": "sjobo_geo.lighting.gaps",
+    "facade_lighting": "sjobo_geo.lighting.gaps",
+    "run_lighting_gaps": "sjobo_geo.lighting.gaps",
+    "load_lighting_classes": "sjobo_geo.lighting.gaps",
+    "walkable_surfaces": "sjobo_geo.lighting.gaps",
+    "illuminance_classes": "sjobo_geo.lighting.gaps",
 }
 
 __all__ = sorted(_LAZY)
