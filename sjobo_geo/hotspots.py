@@ -81,7 +81,7 @@ __all__ = ["EMERGING_MIN_WEEKS", "GRID_BAND_CELLS", "HOTSPOT_STEPS", "HotspotAna
            "SEGMENT_SNAP_M",
            "analyse_hotspots", "assign_to_grid", "assign_to_segments", "cell_size_rule",
            "density_contours", "grid_units", "priorities_table", "public_view",
-           "run_hotspots", "segment_units", "time_profiles"]
+           "run_hotspots", "segment_units", "time_profiles", "before_after"]
 
 
 class HotspotsError(ValueError, SjoboGeoError):
@@ -733,6 +733,83 @@ def priorities_table(analysis: HotspotAnalysis) -> pd.DataFrame:
     return table.reset_index(drop=True)
 
 
+def before_after(
+    reports: gpd.GeoDataFrame,
+    area: Area,
+    *,
+    split: str | pd.Timestamp | None = None,
+    radius: float = 50.0,
+    min_reports: int = 10,
+) -> pd.DataFrame:
+    """Reports per place before and after a date, with rates and a Poisson test.
+
+    Places are the area's named squares, schoolyards, playgrounds, leisure places and the
+    profile's key places; a report counts for a place within ``radius`` metres of it. For
+    each place: counts and rates per week before and after ``split`` (default: 1 January of
+    the last year in the data, i.e. this year's round against last year's), the rate ratio,
+    and the p-value of the conditional test (given ``n = before + after`` reports, ``after``
+    is binomial with ``p = T_after / (T_before + T_after)`` when the rate did not change).
+    With fewer than ``min_reports`` reports the verdict is "too few reports to say".
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per place: ``place``, ``kind``, ``before``, ``after``, ``weeks_before``,
+        ``weeks_after``, ``rate_before``, ``rate_after``, ``rate_ratio``, ``p_value``,
+        ``verdict``; empty when the reports have no dates on both sides of the split.
+    """
+    import shapely
+    from scipy.stats import binomtest
+
+    columns = ["place", "kind", "before", "after", "weeks_before", "weeks_after",
+               "rate_before", "rate_after", "rate_ratio", "p_value", "verdict"]
+    dated = reports[reports["timestamp"].notna()] if "timestamp" in reports else reports[:0]
+    if dated.empty:
+        return pd.DataFrame(columns=columns)
+    ts = dated["timestamp"]
+    cut = (pd.Timestamp(split) if split is not None
+           else pd.Timestamp(year=int(ts.max().year), month=1, day=1))
+    t0, t1 = ts.min(), ts.max()
+    if not (t0 < cut <= t1):
+        return pd.DataFrame(columns=columns)
+    weeks_before = max((cut - t0).total_seconds() / 604800, 1 / 7)
+    weeks_after = max((t1 - cut).total_seconds() / 604800, 1 / 7)
+    names, kinds, geoms = [], [], []
+    for kind in ("squares", "schoolyards", "playgrounds", "leisure"):
+        layer = area.layers[kind]
+        named = layer[layer["name"].notna()] if "name" in layer else layer[:0]
+        for name, group in named.groupby("name", sort=True):
+            names.append(str(name))
+            kinds.append(kind)
+            geoms.append(shapely.union_all(group.geometry.values))
+    if not names:
+        return pd.DataFrame(columns=columns)
+    zones = shapely.buffer(np.array(geoms, dtype=object), radius)
+    tree = shapely.STRtree(zones)
+    idx_pt, idx_zone = tree.query(dated.geometry.values, predicate="within")
+    after_pt = (ts.to_numpy()[idx_pt] >= np.datetime64(cut)).astype(int)
+    n_zone = len(names)
+    before_n = np.bincount(idx_zone, weights=1 - after_pt, minlength=n_zone).astype(int)
+    after_n = np.bincount(idx_zone, weights=after_pt, minlength=n_zone).astype(int)
+    p_after = weeks_after / (weeks_before + weeks_after)
+    rows = []
+    for i in range(n_zone):  # one test per place (tens of places)
+        b, a = int(before_n[i]), int(after_n[i])
+        rb, ra = b / weeks_before, a / weeks_after
+        ratio = ra / rb if rb > 0 else (np.inf if ra > 0 else np.nan)
+        if a + b < min_reports:
+            p, verdict = np.nan, "too few reports to say"
+        else:
+            p = binomtest(a, a + b, p_after).pvalue
+            verdict = ("more reports after" if p < 0.05 and ra > rb else
+                       "fewer reports after" if p < 0.05 else "no clear change")
+        rows.append([names[i], kinds[i], b, a, round(weeks_before, 1), round(weeks_after, 1),
+                     round(rb, 3), round(ra, 3), ratio, p, verdict])
+    out = pd.DataFrame(rows, columns=columns)
+    out.attrs.update(split=str(cut.date()), radius_m=radius, min_reports=min_reports)
+    return out.sort_values(["verdict", "p_value"]).reset_index(drop=True)
+
+
 @dataclass
 class HotspotsResult:
     """What :func:`run_hotspots` produced."""
@@ -861,6 +938,18 @@ def run_hotspots(
     with atomic_path(out / "time_profiles.csv") as tmp:
         analysis.profiles.to_csv(tmp, index=False, encoding="utf-8")
     result.files["profiles"] = out / "time_profiles.csv"
+    change = before_after(rs.reports, model)
+    if len(change):
+        if public:  # no count under k: suppressed as "<k", the verdict stays
+            for column in ("before", "after"):
+                change[column] = change[column].where(change[column] >= k, f"<{k}")
+            change = change.drop(columns=["rate_before", "rate_after", "rate_ratio"])
+        with atomic_path(out / "before_after.csv") as tmp:
+            change.to_csv(tmp, index=False, encoding="utf-8")
+        result.files["before_after"] = out / "before_after.csv"
+        result.messages.append(
+            f"before/after {change.attrs.get('split')}: " + ", ".join(
+                f"{v} {n}" for v, n in change["verdict"].value_counts().items()))
     step(HOTSPOT_STEPS[4])
     m = hotspots_map(analysis, model, lang=lang, tiles=not offline_html)
     result.files["map"] = save_map(m, out / "hotspots.html", offline=offline_html)
