@@ -101,6 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--place", default=None,
                    help="a schoolyard, school, courtyard or square (default: the profile's school)")
     p.add_argument("--reports", type=Path, default=None, help="reports to draw around it")
+    p.add_argument("--lighting", type=Path, default=None,
+                   help="lighting.gpkg from lighting-gaps: draw the gaps around the place")
     p.add_argument("--min-share", type=float, default=0.05,
                    help="a cell seen by fewer than this share of observers is hidden (0.05)")
     p.add_argument("--settings", default="crime_prevention_victoria",
@@ -229,7 +231,8 @@ def _run(args: argparse.Namespace) -> int:
                        enabled=not args.no_progress)
         school = jobs.run_schoolyard_job(
             args.area, out=args.out, place=args.place, reports=args.reports,
-            osm_file=args.osm_file, source=args.source, min_share=args.min_share,
+            lighting=args.lighting, osm_file=args.osm_file, source=args.source,
+            min_share=args.min_share,
             settings=args.settings, offline_html=args.offline_html, lang=args.lang,
             progress=steps)
         steps.close()

@@ -22,7 +22,7 @@ Progress = Callable[[str], None]
 #: Steps reported by :func:`run_area`, in order (for progress bars).
 AREA_STEPS = ("read OSM data", "build area model", "write GeoPackage", "write map")
 #: Steps reported by :func:`run_demo`.
-DEMO_STEPS = (*AREA_STEPS, "synthetic reports", "schoolyard", "lighting gaps", "hotspots",
+DEMO_STEPS = (*AREA_STEPS, "synthetic reports", "lighting gaps", "schoolyard", "hotspots",
               "reports map", "public reports map")
 
 
@@ -129,13 +129,6 @@ def run_demo(
 
     sample = write_sample_reports(result.area, out / "sample_reports.csv", n=800, seed=2024)
     result.files["sample_reports"] = sample
-    step("schoolyard")
-    from .schoolyard import run_schoolyard
-
-    school = run_schoolyard(result.area, out=out / "schoolyard", offline_html=True, lang=lang)
-    for key, path in school.files.items():
-        result.files[f"schoolyard/{key}"] = path
-    result.messages.extend(school.messages)
     step("lighting gaps")
     from .lighting.gaps import run_lighting_gaps
 
@@ -144,6 +137,14 @@ def run_demo(
     for key, path in light.files.items():
         result.files[f"lighting/{key}"] = path
     result.messages.extend(light.messages[:3])
+    step("schoolyard")
+    from .schoolyard import run_schoolyard
+
+    school = run_schoolyard(result.area, out=out / "schoolyard", offline_html=True, lang=lang,
+                            lighting=light.files.get("gpkg"))
+    for key, path in school.files.items():
+        result.files[f"schoolyard/{key}"] = path
+    result.messages.extend(school.messages)
     step("hotspots")
     from .hotspots import run_hotspots
 
@@ -329,6 +330,7 @@ def run_schoolyard_job(
     out: str | Path,
     place: str | None = None,
     reports: str | Path | None = None,
+    lighting: str | Path | None = None,
     osm_file: str | Path | None = None,
     source: str | None = None,
     min_share: float = 0.05,
@@ -345,6 +347,7 @@ def run_schoolyard_job(
     step("load area")
     model = _load_area_for(area, osm_file, source)
     rs = load_reports(reports, model) if reports is not None else None
-    return run_schoolyard(model, out=out, place=place, reports=rs, min_share=min_share,
+    return run_schoolyard(model, out=out, place=place, reports=rs, lighting=lighting,
+                          min_share=min_share,
                           settings=settings, offline_html=offline_html, lang=lang,
                           progress=step)

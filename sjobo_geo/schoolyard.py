@@ -84,6 +84,7 @@ def run_schoolyard(
     out: str | Path,
     place: str | None = None,
     reports: Any = None,
+    lighting: str | Path | gpd.GeoDataFrame | None = None,
     min_share: float = 0.05,
     settings: str = "crime_prevention_victoria",
     offline_html: bool = False,
@@ -101,6 +102,9 @@ def run_schoolyard(
         Place name (gazetteer); the profile's school by default.
     reports : ReportSet, optional
         Reports drawn in and around the grounds (internal map).
+    lighting : path or GeoDataFrame, optional
+        Lighting gaps: ``lighting.gpkg`` from ``sjobo-geo lighting-gaps`` (layer
+        ``path_gaps``) or a GeoDataFrame; the gaps in and around the grounds are drawn.
     min_share : float, default 0.05
         A cell seen by fewer than this share of the observers (at least 1) is hidden.
     settings : str, default "crime_prevention_victoria"
@@ -134,6 +138,16 @@ def run_schoolyard(
     classes = _visibility_classes(base.cells, min_observers, lang)
     lamps = area.layers["lamps"]
     lamps = lamps[lamps.intersects(geom.buffer(50))]
+    gaps = None
+    if lighting is not None:
+        if isinstance(lighting, str | Path):
+            import pyogrio
+
+            gaps = pyogrio.read_dataframe(lighting, layer="path_gaps")
+        else:
+            gaps = lighting
+        gaps = gaps.to_crs(area.crs)
+        gaps = gaps[gaps.intersects(geom.buffer(50))]
     near_reports = None
     if reports is not None:
         r = reports.reports
@@ -152,6 +166,8 @@ def run_schoolyard(
     }
     if near_reports is not None:
         layers["reports"] = near_reports
+    if gaps is not None:
+        layers["lighting_gaps"] = gaps
     about = {"place": name, "area": area.name, "min_observers": min_observers,
              "min_share": min_share, "settings": actions.settings.source,
              "synthetic": bool(reports is not None and reports.synthetic)}
@@ -167,7 +183,7 @@ def run_schoolyard(
     result.files["csv"] = out / "vegetation_actions.csv"
     step("write map")
     m = schoolyard_map(area, place_gdf, classes, hidden, actions, lamps, near_reports,
-                       lang=lang, tiles=not offline_html,
+                       gaps=gaps, lang=lang, tiles=not offline_html,
                        synthetic=bool(reports is not None and reports.synthetic))
     result.files["map"] = save_map(m, out / "schoolyard.html", offline=offline_html)
     top = actions.ranked.head(1)
@@ -216,8 +232,8 @@ _CLASS_STYLE = {
 
 def schoolyard_map(area: Area, place: gpd.GeoDataFrame, classes: gpd.GeoDataFrame,
                    hidden: gpd.GeoDataFrame, actions: Any, lamps: gpd.GeoDataFrame,
-                   reports: gpd.GeoDataFrame | None, *, lang: str, tiles: bool = True,
-                   synthetic: bool = False) -> folium.Map:
+                   reports: gpd.GeoDataFrame | None, *, gaps: gpd.GeoDataFrame | None = None,
+                   lang: str, tiles: bool = True, synthetic: bool = False) -> folium.Map:
     """The schoolyard map: visibility classes, hidden places, vegetation ranked, lamps."""
     import folium
 
@@ -256,6 +272,12 @@ def schoolyard_map(area: Area, place: gpd.GeoDataFrame, classes: gpd.GeoDataFram
         group = add_geodataframe(m, gdf, name=label(f"sy_{key}", lang), style=sty, lang=lang)
         registry[key] = (group, len(gdf))
         legend.append((label(f"sy_{key}", lang), sty))
+    if gaps is not None:
+        sty = {"color": "#1f2a6b", "weight": 5, "show": True, "fields": ["gap_type"]}
+        registry["lighting_gaps"] = (add_geodataframe(m, gaps, name=label("sy_lighting_gaps",
+                                                                          lang),
+                                                      style=sty, lang=lang), len(gaps))
+        legend.append((label("sy_lighting_gaps", lang), sty))
     if reports is not None:
         sty = {"color": "#542788", "fillColor": "#998ec3", "weight": 1, "radius": 5,
                "show": True, "fields": ["category", "time_band"]}

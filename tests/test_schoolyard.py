@@ -67,3 +67,14 @@ def test_place_that_is_not_an_area(sample_area):
 def test_cli_errors(tmp_path):
     assert_one_line_error(run_cli("schoolyard", "--place", "Atlantis", "--out", str(tmp_path)),
                           "no place named 'Atlantis'")
+
+
+def test_lighting_gaps_are_drawn_when_given(sample_area, tmp_path):
+    name, grounds = schoolyard_place(sample_area)
+    paths = sample_area.paths
+    gaps = paths[paths.intersects(grounds.buffer(40))].head(5).assign(gap_type="unknown_lit")
+    result = run_schoolyard(sample_area, out=tmp_path, lighting=gaps[["gap_type", "geometry"]])
+    layers = {n for n, _ in pyogrio.list_layers(result.files["gpkg"])}
+    assert "lighting_gaps" in layers
+    assert pyogrio.read_info(result.files["gpkg"], layer="lighting_gaps")["features"] == len(gaps)
+    assert "Belysningsbrister" in result.files["map"].read_text(encoding="utf-8")

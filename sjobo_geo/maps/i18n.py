@@ -215,6 +215,8 @@ _LABELS: dict[str, dict[str, str]] = {
     "sy_observers": {"sv": "Observatörspunkter (gångvägar, fasader)",
                      "en": "Observer points (paths, facades)"},
     "sy_lamps": {"sv": "Gatlampor", "en": "Street lamps"},
+    "sy_lighting_gaps": {"sv": "Belysningsbrister (under klassens minimum)",
+                         "en": "Lighting gaps (below the class minimum)"},
     "sy_reports": {"sv": "Rapporter i och kring platsen", "en": "Reports in and around the place"},
     "rank": {"sv": "Rang", "en": "Rank"},
     "revealed_m2": {"sv": "Synliggjord yta (m²)", "en": "Area revealed (m²)"},
