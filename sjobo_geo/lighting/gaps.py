@@ -2127,6 +2127,9 @@ def run_lighting_gaps(
             inventory.rejects.to_csv(tmp, index=False, encoding="utf-8")
         files["lamp_rejects"] = out / "lamp_inventory_rejects.csv"
         lamp_table, merges = merge_lamps(lamps_from_osm(model), inventory)
+        with atomic_path(out / "lamp_merges.csv") as tmp:  # what was merged with what
+            merges.to_csv(tmp, index=False, encoding="utf-8")
+        files["lamp_merges"] = out / "lamp_merges.csv"
         acc = inventory.accounting()
         lamp_meta["lamps"] = (f"inventory {lamps}: {acc['total']} rows, {acc['accepted']} "
                               f"accepted, {acc['rejected']} rejected; merged with OSM: "
@@ -2157,6 +2160,8 @@ def run_lighting_gaps(
                                   threshold_lux=facade_threshold_lux,
                                   maintenance_factor=maintenance_factor)
     except (LightingError, PlaceNotFoundError) as exc:
+        if square is not None:  # asked for by name: say so, don't skip it quietly
+            raise
         messages.append(f"facades: not evaluated ({exc})")
     lap("facades")
     step(LIGHTING_STEPS[6])
