@@ -129,6 +129,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="output folder")
     _add_map_flags(p)
 
+    p = sub.add_parser("patrol", help="a walking route for one shift: patrol.html, patrol.gpx, "
+                                      "patrol.gpkg, patrol_plan.csv, patrol.png")
+    p.add_argument("--reports", type=Path, required=True, help="report file (any reader format)")
+    p.add_argument("--area", default="sample", help="area profile name or .toml (sample)")
+    p.add_argument("--shift-minutes", type=float, default=120, help="time budget (120)")
+    p.add_argument("--start", default=None,
+                   help="start place name or 'x,y' in the area CRS (default: the main square)")
+    p.add_argument("--speed-kmh", type=float, default=5.0, help="walking speed (5)")
+    p.add_argument("--stop-minutes", type=float, default=12, help="minutes at each stop (12)")
+    p.add_argument("--seed", type=int, default=0, help="seed: same seed, same plan (0)")
+    p.add_argument("--units", choices=["grid", "segments"], default="grid")
+    p.add_argument("--max-stops", type=int, default=5, help="at most this many stops (5)")
+    p.add_argument("--out", type=Path, required=True, help="output folder")
+    _add_map_flags(p)
+
     p = sub.add_parser("hotspots", help="hotspots and priority scores: hotspots.html, "
                                         "hotspots.gpkg, priorities.csv")
     p.add_argument("--reports", type=Path, required=True, help="report file (any reader format)")
@@ -212,6 +227,18 @@ def _run(args: argparse.Namespace) -> int:
             facade_threshold_lux=args.facade_threshold)
         steps.close()
         _print_result(lighting)
+        return 0
+    if args.command == "patrol":
+        from .patrol import PATROL_STEPS, run_patrol
+
+        steps = _Steps(PATROL_STEPS, enabled=not args.no_progress)
+        plan = run_patrol(args.reports, args.area, out=args.out,
+                          shift_minutes=args.shift_minutes, start=args.start,
+                          speed_kmh=args.speed_kmh, stop_minutes=args.stop_minutes,
+                          seed=args.seed, offline_html=args.offline_html, lang=args.lang,
+                          progress=steps, units=args.units, max_stops=args.max_stops)
+        steps.close()
+        _print_result(plan)
         return 0
     if args.command == "hotspots":
         from .hotspots import HOTSPOT_STEPS, run_hotspots

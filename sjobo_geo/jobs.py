@@ -23,7 +23,7 @@ Progress = Callable[[str], None]
 AREA_STEPS = ("read OSM data", "build area model", "write GeoPackage", "write map")
 #: Steps reported by :func:`run_demo`.
 DEMO_STEPS = (*AREA_STEPS, "synthetic reports", "lighting gaps", "schoolyard", "hotspots",
-              "reports map", "public reports map")
+              "patrol", "reports map", "public reports map")
 
 
 @dataclass
@@ -116,6 +116,7 @@ def run_demo(
     3. ``schoolyard/``: visibility, hidden places and vegetation to cut back at the school;
        ``lighting/``: the lighting model, ranked gaps, proposed lamps, facades of the square;
        ``hotspots/``: Gi* hotspots, density contours and the two priority scores;
+       ``patrol/``: a 120-minute walking route from the main square with GPX and PNG;
     4. ``reports/``: the internal reports map, GeoPackage and rejects;
     5. ``reports_public/``: the public version (counts per cell, k = 5).
 
@@ -152,6 +153,13 @@ def run_demo(
     for key, path in spots.files.items():
         result.files[f"hotspots/{key}"] = path
     result.messages.extend(spots.messages[:3])
+    step("patrol")
+    from .patrol import run_patrol
+
+    plan = run_patrol(sample, result.area, out=out / "patrol", offline_html=True, lang=lang)
+    for key, path in plan.files.items():
+        result.files[f"patrol/{key}"] = path
+    result.messages.extend(plan.messages[:2])
     for public, folder in ((False, "reports"), (True, "reports_public")):
         step("public reports map" if public else "reports map")
         rep = run_reports_map(sample, result.area, out=out / folder, public=public,

@@ -225,6 +225,23 @@ _LABELS: dict[str, dict[str, str]] = {
     "min_count": {"sv": "Minst antal observatörer", "en": "Fewest observers"},
     "max_count": {"sv": "Högst antal observatörer", "en": "Most observers"},
     "label": {"sv": "Klass", "en": "Class"},
+    "pt_route": {"sv": "Patrullrutt", "en": "Patrol route"},
+    "pt_stops": {"sv": "Patrullstopp", "en": "Patrol stops"},
+    "pt_start": {"sv": "Start och mål", "en": "Start and finish"},
+    "pt_candidates": {"sv": "Andra kandidatplatser", "en": "Other candidate places"},
+    "pt_unreachable": {"sv": "Ej nåbara platser", "en": "Unreachable places"},
+    "pt_areas": {"sv": "Patrullområden", "en": "Patrol areas"},
+    "pt_stop": {"sv": "Stopp", "en": "Stop"},
+    "pt_arrival": {"sv": "Ankomst (minut)", "en": "Arrival (minute)"},
+    "pt_priority": {"sv": "Prioritet (polisnärvaro)", "en": "Priority (police presence)"},
+    "pt_why": {"sv": "Varför", "en": "Why"},
+    "pt_peak_hours": {"sv": "Flest rapporter kl.", "en": "Most reports at hours"},
+    "pt_street": {"sv": "Närmaste gata", "en": "Nearest street"},
+    "pt_title": {"sv": "Patrullplan", "en": "Patrol plan"},
+    "pt_summary": {"sv": "{n} stopp, {m} m, {t} av {b} min",
+                   "en": "{n} stops, {m} m, {t} of {b} min"},
+    "pt_area": {"sv": "Område", "en": "Area"},
+    "pt_weekdays": {"sv": "Flest rapporter dagar", "en": "Most reports on days"},
 }
 
 

@@ -1,0 +1,194 @@
+"""The patrol map (Folium) and the printable patrol sheet (PNG).
+
+Layers (registered in ``window.SJOBO_LAYERS``): ``pt_areas`` (patrol areas), ``pt_route``
+(the walking route), ``pt_stops`` (numbered stops; popups with arrival minute, priority and
+why), ``pt_start``, ``pt_candidates`` (candidates not chosen) and ``pt_unreachable``. All
+text from data is HTML-escaped (:func:`~sjobo_geo.maps.base.escape_text`). Synthetic input
+puts a banner on the page and a label on the sheet.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from .. import settings
+from .base import add_layer_registry, add_legend, escape_text, new_map
+from .i18n import check_lang, label
+
+if TYPE_CHECKING:
+    import folium
+    import geopandas as gpd
+
+    from ..area import Area
+    from ..patrol import PatrolResult
+
+__all__ = ["patrol_map", "patrol_png"]
+
+ROUTE_COLOUR = "#c51b7d"
+STOP_COLOUR = "#54278f"
+AREA_COLOUR = "#fdae61"
+
+
+def _popup(row: Any, lang: str) -> str:
+    items = [(label("pt_stop", lang), row.stop), (label("pt_street", lang), row.nearest_street),
+             (label("pt_arrival", lang), f"{row.arrival_min:g}"),
+             (label("pt_priority", lang), f"{row.priority:.2f}"),
+             (label("pt_why", lang), row.why),
+             (label("pt_peak_hours", lang), row.peak_hours)]
+    return "".join(f"<b>{escape_text(k)}</b>: {escape_text(v)}<br>" for k, v in items if v != "")
+
+
+def patrol_map(result: PatrolResult, area: Area, start: gpd.GeoDataFrame,
+               route: gpd.GeoDataFrame, *, lang: str | None = None,
+               tiles: bool = True) -> folium.Map:
+    """A Folium map of the plan: route, numbered stops with popups, areas and candidates."""
+    import folium
+
+    from .reports import _add_synthetic_banner
+
+    lang = check_lang(lang)
+    m = new_map(area, tiles=tiles, lang=lang)
+    if result.synthetic:
+        _add_synthetic_banner(m, lang)
+    crs = settings.map_crs
+    registry: dict[str, tuple[Any, int]] = {}
+
+    g = folium.FeatureGroup(name=label("pt_areas", lang), show=True).add_to(m)
+    for r in result.areas.to_crs(crs).itertuples():
+        tip = (f"<b>{escape_text(label('pt_area', lang))} {int(r.area_id)}</b><br>"
+               f"{escape_text(label('pt_priority', lang))}: {r.priority:.2f}<br>"
+               f"{escape_text(label('pt_peak_hours', lang))}: {escape_text(r.peak_hours)}<br>"
+               f"{escape_text(label('pt_weekdays', lang))}: {escape_text(r.weekdays)}")
+        folium.GeoJson(r.geometry.__geo_interface__, tooltip=folium.Tooltip(tip),
+                       style_function=lambda _f: {"color": AREA_COLOUR, "weight": 1.5,
+                                                  "fillColor": AREA_COLOUR,
+                                                  "fillOpacity": 0.15}).add_to(g)
+    registry["pt_areas"] = (g, len(result.areas))
+
+    g = folium.FeatureGroup(name=label("pt_route", lang), show=True).add_to(m)
+    line = route.to_crs(crs).geometry.iloc[0]
+    folium.PolyLine([(y, x) for x, y in np.asarray(line.coords)[:, :2]], color=ROUTE_COLOUR,
+                    weight=4, opacity=0.85).add_to(g)
+    registry["pt_route"] = (g, 1)
+
+    others = result.candidates
+    for key, status, colour in (("pt_candidates", "not chosen", "#777777"),
+                                ("pt_unreachable", "unreachable", "#d7301f")):
+        sub = others[others["status"] == status].to_crs(crs)
+        g = folium.FeatureGroup(name=label(key, lang), show=True).add_to(m)
+        for r in sub.itertuples():
+            tip = (f"{escape_text(r.nearest_street or r.unit_id)}<br>"
+                   f"{escape_text(label('pt_priority', lang))}: {r.priority:.2f}<br>"
+                   f"{escape_text(r.why)}"
+                   + (f"<br>{escape_text(r.unreachable_reason)}" if r.unreachable_reason
+                      else ""))
+            folium.CircleMarker([r.geometry.y, r.geometry.x], radius=5, color=colour,
+                                fill=True, fill_opacity=0.5,
+                                tooltip=folium.Tooltip(tip)).add_to(g)
+        registry[key] = (g, len(sub))
+
+    g = folium.FeatureGroup(name=label("pt_stops", lang), show=True).add_to(m)
+    for r in result.stops.to_crs(crs).itertuples():
+        icon = folium.DivIcon(
+            html=(f'<div class="sjobo-stop" style="background:{STOP_COLOUR};color:#fff;'
+                  "border-radius:50%;width:22px;height:22px;line-height:22px;"
+                  f'text-align:center;font:bold 12px sans-serif;">{int(r.stop)}</div>'),
+            icon_size=(22, 22), icon_anchor=(11, 11))
+        folium.Marker([r.geometry.y, r.geometry.x], icon=icon,
+                      popup=folium.Popup(_popup(r, lang), max_width=360)).add_to(g)
+    registry["pt_stops"] = (g, len(result.stops))
+
+    g = folium.FeatureGroup(name=label("pt_start", lang), show=True).add_to(m)
+    s = start.to_crs(crs).iloc[0]
+    folium.Marker([s.geometry.y, s.geometry.x], tooltip=escape_text(s["name"]),
+                  icon=folium.Icon(color="black", icon="home")).add_to(g)
+    registry["pt_start"] = (g, 1)
+
+    add_legend(m, [(label("pt_route", lang), {"color": ROUTE_COLOUR}),
+                   (label("pt_stops", lang), {"color": STOP_COLOUR}),
+                   (label("pt_areas", lang), {"color": AREA_COLOUR}),
+                   (label("pt_candidates", lang), {"color": "#777777"}),
+                   (label("pt_unreachable", lang), {"color": "#d7301f"})],
+               title=label("pt_title", lang))
+    add_layer_registry(m, registry)
+    folium.LayerControl(collapsed=False).add_to(m)
+    return m
+
+
+def patrol_png(result: PatrolResult, area: Area, start: gpd.GeoDataFrame,
+               route: gpd.GeoDataFrame, path: str | Path, *, lang: str | None = None,
+               dpi: int = 150) -> Path:
+    """A printable A4 sheet: buildings light grey, streets, route, numbered stops, a list.
+
+    Drawn with matplotlib's Agg canvas directly (no pyplot state, no tiles), in the area's
+    metric CRS with a 100 m scale bar.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    from ..io import atomic_path
+
+    lang = check_lang(lang)
+    fig = Figure(figsize=(8.27, 11.69))
+    FigureCanvasAgg(fig)
+    ax = fig.add_axes((0.04, 0.28, 0.92, 0.66))
+    line = route.geometry.iloc[0]
+    pts = [line, *result.stops.geometry, start.geometry.iloc[0]]
+    xs = np.concatenate([np.asarray(g.coords)[:, 0] for g in pts])
+    ys = np.concatenate([np.asarray(g.coords)[:, 1] for g in pts])
+    pad = max(np.ptp(xs), np.ptp(ys)) * 0.08 + 80
+    x0, x1, y0, y1 = xs.min() - pad, xs.max() + pad, ys.min() - pad, ys.max() + pad
+    buildings = area.layers.get("buildings")
+    if buildings is not None and len(buildings):
+        sub = buildings.cx[x0:x1, y0:y1]
+        if len(sub):
+            sub.plot(ax=ax, color="#e3e3e3", edgecolor="#cfcfcf", linewidth=0.3)
+    paths = area.layers.get("paths")
+    if paths is not None and len(paths):
+        sub = paths.cx[x0:x1, y0:y1]
+        if len(sub):
+            sub.plot(ax=ax, color="#b5b5b5", linewidth=0.5)
+    if len(result.areas):
+        result.areas.boundary.plot(ax=ax, color=AREA_COLOUR, linewidth=1.2, linestyle="--")
+    c = np.asarray(line.coords)
+    ax.plot(c[:, 0], c[:, 1], color=ROUTE_COLOUR, linewidth=2.2, alpha=0.9, zorder=3)
+    s = start.geometry.iloc[0]
+    ax.plot(s.x, s.y, marker="s", color="black", markersize=9, zorder=5)
+    for r in result.stops.itertuples():
+        ax.plot(r.geometry.x, r.geometry.y, marker="o", color=STOP_COLOUR, markersize=15,
+                zorder=6)
+        ax.text(r.geometry.x, r.geometry.y, str(int(r.stop)), color="white", ha="center",
+                va="center", fontsize=8, fontweight="bold", zorder=7)
+    ax.set_xlim(x0, x1)
+    ax.set_ylim(y0, y1)
+    ax.set_aspect("equal")
+    ax.set_xticks([])
+    ax.set_yticks([])
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    bx, by = x0 + pad * 0.3, y0 + pad * 0.3
+    ax.plot([bx, bx + 100], [by, by], color="black", linewidth=3, zorder=8)
+    ax.text(bx + 50, by + pad * 0.08, "100 m", ha="center", va="bottom", fontsize=8)
+    p = result.plan
+    title = f"{label('pt_title', lang)} – {area.name}"
+    fig.text(0.04, 0.985, title, fontsize=12, fontweight="bold", va="top")
+    if result.synthetic:
+        fig.text(0.96, 0.985, "SYNTHETIC", fontsize=12, fontweight="bold", va="top",
+                 ha="right", color="#b30000")
+        fig.text(0.96, 0.968, label("synthetic_banner", lang), fontsize=8, va="top",
+                 ha="right", color="#b30000")
+    fig.text(0.04, 0.962, label("pt_summary", lang).format(
+        n=len(result.stops), m=f"{p.length_m:.0f}", t=f"{p.time_min:.0f}",
+        b=f"{p.budget_minutes:g}") + f" · {start['name'].iloc[0]}", fontsize=9, va="top")
+    lines = [f"{int(r.stop)}. {r.nearest_street or r.unit_id} – "
+             f"{label('pt_arrival', lang).lower()} {r.arrival_min:g}, "
+             f"{r.priority:.2f}: {r.why}"[:120] for r in result.stops.itertuples()]
+    fig.text(0.04, 0.26, "\n".join(lines[:20]) or "-", fontsize=7.5, va="top",
+             family="DejaVu Sans")
+    fig.text(0.04, 0.01, "© OpenStreetMap contributors · sjobo-geo", fontsize=6)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=dpi, format="png")
+    return Path(path)

@@ -1,0 +1,292 @@
+"""Patrol planning: candidates, routes on the network, the time budget, GPX and the job."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from sjobo_geo.patrol import (
+    GPX_NS,
+    PatrolError,
+    RouteGraph,
+    candidate_stops,
+    nearest_neighbour_order,
+    plan_route,
+    tour_length,
+    two_opt,
+    write_gpx,
+)
+
+SPEED = 5.0
+M_PER_MIN = SPEED * 1000 / 60
+
+
+def grid_graph(n: int = 12, spacing: float = 80.0, seed: int = 1) -> nx.MultiDiGraph:
+    """A perturbed n × n street grid (both directions), lengths in metres, plus an island."""
+    rng = np.random.default_rng(seed)
+    g = nx.MultiDiGraph()
+    for i in range(n):
+        for j in range(n):
+            g.add_node((i, j), x=i * spacing + rng.uniform(-15, 15),
+                       y=j * spacing + rng.uniform(-15, 15))
+    for i in range(n):
+        for j in range(n):
+            for di, dj in ((1, 0), (0, 1)):
+                a, b = (i, j), (i + di, j + dj)
+                if b in g and rng.random() > 0.08:
+                    xa, ya = g.nodes[a]["x"], g.nodes[a]["y"]
+                    xb, yb = g.nodes[b]["x"], g.nodes[b]["y"]
+                    length = float(np.hypot(xa - xb, ya - yb)) * rng.uniform(1.0, 1.2)
+                    g.add_edge(a, b, length=length)
+                    g.add_edge(b, a, length=length)
+    # an island far away: two nodes joined to each other only
+    g.add_node("i1", x=5000.0, y=5000.0)
+    g.add_node("i2", x=5050.0, y=5000.0)
+    g.add_edge("i1", "i2", length=50.0)
+    g.add_edge("i2", "i1", length=50.0)
+    return g
+
+
+@pytest.fixture(scope="module")
+def graph():
+    return grid_graph()
+
+
+@pytest.fixture(scope="module")
+def stops(graph):
+    rg = RouteGraph.from_graph(graph)
+    nodes = [n for n, ok in zip(rg.nodes, rg.component, strict=True) if ok]
+    rng = np.random.default_rng(3)
+    picks = rng.choice(len(nodes), 15, replace=False)
+    return [nodes[i] for i in picks], rng.uniform(0.1, 1.0, 15)
+
+
+def _is_edge(g, u, v) -> bool:
+    return g.has_edge(u, v) or g.has_edge(v, u)
+
+
+@pytest.mark.parametrize("budget", [20, 60, 120, 400])
+def test_route_follows_network_and_budget(graph, stops, budget):
+    nodes, prio = stops
+    start = next(iter(graph.nodes))
+    plan = plan_route(graph, start, nodes, budget_minutes=budget, speed_kmh=SPEED,
+                      stop_minutes=12, priorities=prio, seed=0)
+    assert plan.time_min <= budget + 1e-6
+    assert plan.node_path[0] == start and plan.node_path[-1] == start
+    for u, v in zip(plan.node_path[:-1], plan.node_path[1:], strict=True):
+        assert _is_edge(graph, u, v), (u, v)
+    # every chosen stop is on the path, arrival times increase
+    for i in plan.order:
+        assert nodes[i] in plan.node_path
+    assert np.all(np.diff(plan.arrival_min) > 0)
+    # the geometry runs through the path's nodes, start to start
+    coords = np.asarray(plan.geometry.coords)
+    xy = np.array([(graph.nodes[n]["x"], graph.nodes[n]["y"]) for n in plan.node_path])
+    assert len(coords) == len(plan.node_path)  # straight edges: one vertex per node
+    np.testing.assert_allclose(coords, xy)
+    walk = plan.length_m / M_PER_MIN
+    assert plan.time_min == pytest.approx(walk + 12 * len(plan.order), abs=0.05)
+    assert set(plan.order) | set(plan.skipped) == set(range(len(nodes)))
+    if budget == 20:
+        assert len(plan.order) <= 1
+
+
+def test_route_length_matches_networkx(graph, stops):
+    nodes, prio = stops
+    start = next(iter(graph.nodes))
+    plan = plan_route(graph, start, nodes, budget_minutes=90, priorities=prio, jitter=0)
+    ug = nx.Graph()
+    for u, v, d in graph.edges(data=True):
+        if not ug.has_edge(u, v) or ug[u][v]["length"] > d["length"]:
+            ug.add_edge(u, v, length=d["length"])
+    seq = [start, *[nodes[i] for i in plan.order], start]
+    expected = sum(nx.shortest_path_length(ug, a, b, weight="length")
+                   for a, b in zip(seq[:-1], seq[1:], strict=True))
+    assert plan.length_m == pytest.approx(expected, abs=0.5)
+
+
+def test_unreachable_stops_are_reported(graph, stops):
+    nodes, prio = stops
+    start = next(iter(graph.nodes))
+    plan = plan_route(graph, start, [*nodes[:3], "i1"], budget_minutes=500,
+                      priorities=[*prio[:3], 10.0])
+    assert plan.unreachable == [3]
+    assert 3 not in plan.order and 3 not in plan.skipped
+    assert sorted(plan.order) == [0, 1, 2]
+
+
+def test_candidate_unreachable(graph):
+    import geopandas as gpd
+    import shapely
+
+    units = gpd.GeoDataFrame({
+        "unit_id": ["a", "b", "c"], "police_score": [0.9, 0.5, 0.3],
+        "police_unsafety": [0.5, 0.2, 0.1], "police_incidents": [0.4, 0.3, 0.2],
+        "n_reports": [7, 1, 2],
+    }, geometry=shapely.points([(5010, 5001), (100, 100), (3000, -3000)]))
+    cands = candidate_stops(units, graph, n=10)
+    assert list(cands["unit_id"]) == ["a", "b", "c"]
+    assert list(cands["reachable"]) == [False, True, False]
+    assert "not connected" in cands.loc[0, "unreachable_reason"]
+    assert "from the network" in cands.loc[2, "unreachable_reason"]
+    assert cands.loc[0, "why"].startswith("unsafety 0.50, incidents 0.40; 7 reports")
+    assert cands.loc[1, "why"].endswith("1 report")
+
+
+def test_deterministic_for_a_seed(graph, stops):
+    nodes, prio = stops
+    start = next(iter(graph.nodes))
+    kw = {"budget_minutes": 90, "priorities": prio, "stop_minutes": 10}
+    a = plan_route(graph, start, nodes, seed=7, **kw)
+    b = plan_route(graph, start, nodes, seed=7, **kw)
+    assert a.order == b.order and a.node_path == b.node_path and a.length_m == b.length_m
+    orders = {tuple(plan_route(graph, start, nodes, seed=s, **kw).order) for s in range(8)}
+    assert len(orders) > 1  # the seed makes the plan unpredictable
+
+
+def test_max_stops(graph, stops):
+    nodes, prio = stops
+    start = next(iter(graph.nodes))
+    plan = plan_route(graph, start, nodes, budget_minutes=600, priorities=prio, max_stops=3)
+    assert len(plan.order) == 3
+
+
+def test_two_opt_not_longer_than_nearest_neighbour(graph, stops):
+    nodes, prio = stops
+    start = next(iter(graph.nodes))
+    for seed in range(5):
+        plan = plan_route(graph, start, nodes, budget_minutes=150, priorities=prio,
+                          stop_minutes=5, seed=seed)
+        assert plan.length_m <= plan.nn_length_m + 0.1
+    rng = np.random.default_rng(0)
+    for _ in range(20):
+        pts = rng.uniform(0, 1000, (12, 2))
+        d = np.hypot(*(pts[:, None, :] - pts[None, :, :]).transpose(2, 0, 1))
+        nn = nearest_neighbour_order(d, list(range(1, 12)))
+        opt = two_opt(d, nn)
+        assert sorted(opt) == list(range(1, 12))
+        assert tour_length(d, opt) <= tour_length(d, nn) + 1e-9
+
+
+def test_bad_arguments(graph):
+    start = next(iter(graph.nodes))
+    with pytest.raises(PatrolError):
+        plan_route(graph, start, [], budget_minutes=0)
+    with pytest.raises(PatrolError):
+        plan_route(graph, "nowhere", [], budget_minutes=10)
+    plan = plan_route(graph, start, [], budget_minutes=10)
+    assert plan.order == [] and plan.length_m == 0
+
+
+def _check_gpx(path, n_stops: int) -> ET.Element:
+    """Structural GPX 1.1 checks (no official XSD available offline)."""
+    root = ET.parse(path).getroot()
+    q = f"{{{GPX_NS}}}"
+    assert root.tag == f"{q}gpx"
+    assert root.get("version") == "1.1" and root.get("creator") == "sjobo-geo"
+    kinds = [c.tag.removeprefix(q) for c in root]
+    rank = {"metadata": 0, "wpt": 1, "rte": 2, "trk": 3, "extensions": 4}
+    assert all(k in rank for k in kinds)
+    assert [rank[k] for k in kinds] == sorted(rank[k] for k in kinds)  # schema order
+    wpt_order = ["ele", "time", "magvar", "geoidheight", "name", "cmt", "desc", "src", "link",
+                 "sym", "type", "fix"]
+    for el in root.iter():
+        if el.tag in (f"{q}wpt", f"{q}rtept", f"{q}trkpt"):
+            assert -90 <= float(el.get("lat")) <= 90 and -180 <= float(el.get("lon")) < 180
+            tags = [c.tag.removeprefix(q) for c in el]
+            assert [wpt_order.index(t) for t in tags] == sorted(wpt_order.index(t) for t in tags)
+    assert len(root.findall(f"{q}wpt")) == n_stops
+    rte = root.findall(f"{q}rte")
+    assert len(rte) == 1 and len(rte[0].findall(f"{q}rtept")) == n_stops + 1
+    return root
+
+
+def test_gpx_structure(tmp_path):
+    stops = [{"lat": 60.17, "lon": 24.95, "name": "1. <Kajen> & {{x}}", "desc": "why"},
+             {"lat": 60.171, "lon": 24.951, "name": "2"}]
+    path = write_gpx(tmp_path / "p.gpx", stops=stops,
+                     start={"lat": 60.169, "lon": 24.949, "name": "start"},
+                     track=[(60.169, 24.949), (60.17, 24.95)], name="t")
+    root = _check_gpx(path, 2)
+    assert root.find(f"{{{GPX_NS}}}wpt/{{{GPX_NS}}}name").text == "1. <Kajen> & {{x}}"
+
+
+@pytest.fixture(scope="module")
+def patrol_run(tmp_path_factory, sample_area):
+    from sjobo_geo.patrol import run_patrol
+    from sjobo_geo.reports.synthetic import write_sample_reports
+
+    d = tmp_path_factory.mktemp("patrol")
+    reports = write_sample_reports(sample_area, d / "reports.csv", n=300, seed=0)
+    steps: list[str] = []
+    result = run_patrol(reports, sample_area, out=d / "out", shift_minutes=120, seed=1,
+                        lang="en", progress=steps.append)
+    return result, steps, d / "out"
+
+
+def test_end_to_end_sample(patrol_run, sample_area):
+    import pandas as pd
+    import pyogrio
+
+    from sjobo_geo.patrol import PATROL_STEPS
+
+    result, steps, out = patrol_run
+    assert steps == list(PATROL_STEPS)
+    names = {"patrol.html", "patrol.gpx", "patrol.gpkg", "patrol_plan.csv", "patrol.png"}
+    assert {p.name for p in result.files.values()} == names
+    for name in names:
+        assert (out / name).stat().st_size > 0
+    assert result.synthetic
+    n = len(result.stops)
+    assert 2 <= n <= 5
+    assert result.plan.time_min <= 120
+    _check_gpx(out / "patrol.gpx", n)
+    assert "SYNTHETIC" in (out / "patrol.gpx").read_text(encoding="utf-8")
+    plan = pd.read_csv(out / "patrol_plan.csv")
+    assert list(plan["stop"]) == list(range(1, n + 1))
+    assert plan["synthetic"].all() and plan["why"].str.len().min() > 0
+    assert plan["arrival_min"].is_monotonic_increasing
+    layers = {name for name, _ in pyogrio.list_layers(out / "patrol.gpkg")}
+    assert {"stops", "route", "candidates", "areas", "start", "about"} <= layers
+    page = (out / "patrol.html").read_text(encoding="utf-8")
+    assert "SJOBO_LAYERS" in page and "sjobo-synthetic-banner" in page
+    assert (out / "patrol.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    g = sample_area.graph
+    path = result.plan.node_path
+    assert all(_is_edge(g, u, v) for u, v in zip(path[:-1], path[1:], strict=True))
+    assert len(result.areas) >= 1 and result.areas.geometry.is_valid.all()
+
+
+def test_popups_escape_names(patrol_run, sample_area, tmp_path):
+    from sjobo_geo.maps._offline import save_map
+    from sjobo_geo.maps.patrol import patrol_map
+
+    result, _, out = patrol_run
+    result.stops = result.stops.assign(why="<script>alert(1)</script> {{ 7*7 }}")
+    import geopandas as gpd
+
+    start = gpd.read_file(out / "patrol.gpkg", layer="start")
+    route = gpd.read_file(out / "patrol.gpkg", layer="route")
+    m = patrol_map(result, sample_area, start, route, lang="sv", tiles=False)
+    page = save_map(m, tmp_path / "p.html", offline=False).read_text(encoding="utf-8")
+    assert "<script>alert(1)" not in page and "{{ 7*7 }}" not in page
+    assert "&lt;script&gt;alert(1)" in page
+
+
+def test_patrol_cli(tmp_path, sample_area):
+    from test_cli import assert_one_line_error, run_cli
+
+    from sjobo_geo.reports.synthetic import write_sample_reports
+
+    src = write_sample_reports(sample_area, tmp_path / "r.csv", n=300, seed=4)
+    out = tmp_path / "patrol"
+    proc = run_cli("patrol", "--reports", str(src), "--out", str(out), "--shift-minutes", "90",
+                   "--offline-html")
+    assert proc.returncode == 0, proc.stderr
+    assert {"patrol.html", "patrol.gpx", "patrol.gpkg", "patrol_plan.csv", "patrol.png"} <= {
+        p.name for p in out.iterdir()}
+    assert_one_line_error(run_cli("patrol", "--reports", str(tmp_path / "none.csv"), "--out",
+                                  str(tmp_path)), "none.csv")
