@@ -56,6 +56,15 @@ class Rejects:
             self.value[m] = ["" if is_missing(v) else str(v)[:200] for v in shown]
         self._ok &= ~m
 
+    def merge(self, other: Rejects) -> None:
+        """Take ``other``'s rejections for rows not rejected here (this one's reasons come
+        first, whatever order the checks ran in)."""
+        take = ~other._ok & self._ok
+        self.reason[take] = other.reason[take]
+        self.column[take] = other.column[take]
+        self.value[take] = other.value[take]
+        self._ok &= ~take
+
     @property
     def ok(self) -> pd.Series:
         return pd.Series(self._ok, index=self.index)

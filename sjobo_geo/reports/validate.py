@@ -29,6 +29,7 @@ true for 18–06, false for 10–15 and unknown otherwise.
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -238,6 +239,17 @@ def validate_reports(
     def header(field: str) -> str:
         return fields.get(field, field)
 
+    # --- location first: snapping (shapely and scipy release the GIL) then runs in a second
+    # thread while the other columns are parsed; rows rejected later are dropped from it
+    located = Rejects(index, rows)  # merged after the other checks: their reasons come first
+    x, y, located_by, crs_used = locate_rows(col, col_number, fields, header, located, table,
+                                             area, mapping, crs, area_margin, warnings, spatial)
+    place_text = col("place")
+    pool = ThreadPoolExecutor(max_workers=1)
+    snapping = pool.submit(_snap_arrays, x.to_numpy(), y.to_numpy(), located_by.to_numpy(),
+                           place_text, area, snap_tolerance)
+    pool.shutdown(wait=False)
+
     # --- category
     cat_raw = col("category")
     category = lookup(cat_raw, _category_table())
@@ -327,14 +339,11 @@ def validate_reports(
                 lambda m: "duplicate id " + ids[m] + " (first at row "
                 + first_row[m].astype(str) + ")")
 
-    # --- location
-    x, y, located_by, crs_used = locate_rows(col, col_number, fields, header, rej, table, area,
-                                         mapping, crs, area_margin, warnings, spatial)
     # --- what stays
+    rej.merge(located)
     ok = rej.ok.to_numpy()
     text = col("text")
     synthetic = col("synthetic").str.lower().isin(_TRUE_WORDS).fillna(False).astype(bool)
-    place_text = col("place")
     after_dark = _after_dark(timestamp, hours, x, y, area)
     reports = pd.DataFrame({
         "report_id": ids.astype("object"), "row": rows, "source": source, "actor": actor,
@@ -343,7 +352,7 @@ def validate_reports(
         "place_text": place_text, "text": text, "x": x, "y": y, "located_by": located_by,
         "synthetic": synthetic,
     })[ok].reset_index(drop=True)
-    gdf = snap_to_area(reports, area, tolerance=snap_tolerance)
+    gdf = _snapped_frame(reports, snapping.result(), ok, area)
     rejects = pd.concat([rej.frame(), bad_rows(table)], ignore_index=True)
     rejects = rejects.sort_values("row", kind="stable").reset_index(drop=True)
     result = ReportSet(
@@ -409,12 +418,33 @@ def snap_to_area(reports: pd.DataFrame, area: Area, *,
         A copy with the snapped point as geometry, ``snapped_to`` (categorical: 'path:<osmid>',
         'place:<layer>:<name>' or '') and ``snap_distance_m``.
     """
+    arrays = _snap_arrays(reports["x"].to_numpy(dtype="float64"),
+                          reports["y"].to_numpy(dtype="float64"),
+                          reports["located_by"].to_numpy(), reports["place_text"], area,
+                          tolerance)
+    return _snapped_frame(reports, arrays, np.ones(len(reports), dtype=bool), area)
+
+
+def _snapped_frame(reports: pd.DataFrame, arrays: tuple, keep: np.ndarray,
+                   area: Area) -> gpd.GeoDataFrame:
+    """The accepted rows (``keep``) with their snapped geometry, target and distance."""
     import geopandas as gpd
+
+    points, snapped_to, distance = arrays
+    out = gpd.GeoDataFrame(reports, geometry=points[keep], crs=area.crs, copy=False)
+    out["snapped_to"] = snapped_to[keep]
+    out["snap_distance_m"] = distance[keep]
+    return out
+
+
+def _snap_arrays(x: np.ndarray, y: np.ndarray, located_by: np.ndarray, place_text: pd.Series,
+                 area: Area, tolerance: float) -> tuple[np.ndarray, pd.Categorical, np.ndarray]:
+    """Snapped points (shapely array), what each was snapped to, and the distance moved."""
     import shapely
 
-    x = reports["x"].to_numpy(dtype="float64")
-    y = reports["y"].to_numpy(dtype="float64")
-    n = len(reports)
+    x = np.asarray(x, dtype="float64")
+    y = np.asarray(y, dtype="float64")
+    n = len(x)
     sx, sy = x.copy(), y.copy()
     distance = np.full(n, np.nan)
     labels: list[str] = [""]
@@ -426,13 +456,13 @@ def snap_to_area(reports: pd.DataFrame, area: Area, *,
         labels.extend(uniques.tolist())
         return codes_[inverse]
 
-    by_place = (reports["located_by"] == "place").to_numpy()
+    by_place = np.asarray(located_by == "place", dtype=bool)
     if by_place.any():
-        codes[by_place] = label_codes("place:" + reports.loc[by_place, "place_text"]
-                                      .astype(str).to_numpy().astype(object))
+        texts = np.asarray(place_text.astype(object).to_numpy()[by_place], dtype=object)
+        codes[by_place] = label_codes("place:" + texts.astype(str).astype(object))
         distance[by_place] = 0.0
-    todo = ~by_place & np.isfinite(x)
-    # inside a place polygon: one prepared union tests every point, the tree names the place
+    todo = ~by_place & np.isfinite(x) & np.isfinite(y)
+    # inside a place polygon: each polygon tests the points in its bounding box
     polygons = []
     for kind in ("squares", "schoolyards", "playgrounds", "courtyards"):
         layer = area.layers[kind]
@@ -461,12 +491,10 @@ def snap_to_area(reports: pd.DataFrame, area: Area, *,
         owner_codes = np.arange(len(labels), len(labels) + len(paths))
         labels.extend(("path:" + osmids).tolist())
         codes[where] = owner_codes[seg_owner[ok]]
-    out = gpd.GeoDataFrame(reports.copy(), geometry=shapely.points(sx, sy), crs=area.crs)
     unique_labels, remap = np.unique(np.array(labels, dtype=object).astype(str),
                                      return_inverse=True)
-    out["snapped_to"] = pd.Categorical.from_codes(remap[codes], categories=unique_labels)
-    out["snap_distance_m"] = distance
-    return out
+    snapped_to = pd.Categorical.from_codes(remap[codes], categories=unique_labels)
+    return shapely.points(sx, sy), snapped_to, distance
 
 
 def _which_polygon(polygons: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -504,7 +532,7 @@ def _nearest_on_paths(lines: np.ndarray, x: np.ndarray, y: np.ndarray, tolerance
     coords, owner = shapely.get_coordinates(dense, return_index=True)
     tree = cKDTree(coords)
     dist, idx = tree.query(np.column_stack([x, y]), k=1,
-                           distance_upper_bound=tolerance + spacing, workers=-1)
+                           distance_upper_bound=tolerance + spacing, workers=1)
     found = np.isfinite(dist)
     idx = np.where(found, idx, 0)
     best = np.full(len(x), np.inf)
