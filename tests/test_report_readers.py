@@ -30,9 +30,11 @@ def check(table: RawTable) -> RawTable:
     assert table.bad_rows["row"].dtype == np.int64
     assert table.data.columns.is_unique
     for name in table.data.columns:
-        assert table.data[name].dtype == object
+        # object cells (str or pd.NA), or Arrow strings on the fast path (missing = NaN)
+        assert table.data[name].dtype in (object, "str"), table.data[name].dtype
         for value in table.data[name]:
-            assert value is pd.NA or (isinstance(value, str) and value.strip()), value
+            assert (value is pd.NA or (table.data[name].dtype == "str" and pd.isna(value))
+                    or (isinstance(value, str) and value.strip())), value
     seen = list(table.rows) + list(table.bad_rows["row"])
     assert len(seen) == len(set(seen)), "a row is counted twice"
     return table
@@ -45,7 +47,8 @@ def write(tmp_path, name: str, content: bytes | str, encoding: str = "utf-8"):
 
 
 def records(table: RawTable) -> list[list]:
-    return [[None if v is pd.NA else v for v in row] for row in table.data.values.tolist()]
+    return [[None if v is pd.NA or (isinstance(v, float) and pd.isna(v)) else v for v in row]
+            for row in table.data.values.tolist()]
 
 
 # ---- CSV: encodings and delimiters -------------------------------------------------------
@@ -557,3 +560,25 @@ def test_corrupt_spatial(tmp_path, name, content, what):
     with pytest.raises(ReportsError, match=f"{name}: cannot read.*{what}") as exc:
         read_table(write(tmp_path, name, content))
     assert "\n" not in str(exc.value)
+
+
+def test_arrow_fast_path_matches_the_careful_path(tmp_path, monkeypatch):
+    """Clean UTF-8 files take Arrow's reader; the result equals the pandas/csv paths'."""
+    import sjobo_geo.reports.readers as readers
+
+    text = ("id,kategori,lat,lon,fritext\n"
+            + "".join(f'{i},Klotter,60.1{i % 10},24.9{i % 7},"text, with comma {i}"\n'
+                      for i in range(200))
+            + '201,Brand,60.17,24.94,"  "\n202,,60.17,24.94,sista\n')
+    path = write(tmp_path, "clean.csv", text)
+    calls = []
+    real = readers._csv_arrow
+    monkeypatch.setattr(readers, "_csv_arrow", lambda *a: calls.append(1) or real(*a))
+    fast = check(read_table(path))
+    assert calls and fast.data["id"].dtype == "str"
+    monkeypatch.setattr(readers, "_csv_arrow", lambda *a: None)
+    slow = check(read_table(path))
+    assert records(fast) == records(slow)
+    assert list(fast.rows) == list(slow.rows) and list(fast.data.columns) == list(
+        slow.data.columns)
+    assert records(fast)[-2][4] is None  # whitespace-only cell is missing on both paths
