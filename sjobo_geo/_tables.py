@@ -8,6 +8,8 @@ distinct values (category words, place names) are looked at one by one.
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -18,8 +20,69 @@ from .gazetteer import normalise_name
 if TYPE_CHECKING:
     from .reports.readers import RawTable
 
-__all__ = ["MISSING_WORDS", "Rejects", "bad_rows", "clean_text", "fast_float", "is_missing",
+__all__ = ["MISSING_WORDS", "Accounted", "Rejects", "bad_rows", "clean_text", "fast_float",
+           "is_missing",
            "locate_rows", "lookup", "rows_text", "to_number"]
+
+@dataclass(kw_only=True)
+class Accounted:
+    """What every validated table result shares: rejects and the accounting.
+
+    Attributes
+    ----------
+    rejects : pandas.DataFrame
+        One row per rejected input row: ``row`` (row number in the file, header = 1),
+        ``column``, ``value``, ``reason``.
+    total : int
+        Data rows in the input. ``accepted + rejected == total`` always.
+    source_file : str
+        The file read.
+    warnings : list of str
+        Things fixed, assumed or noticed, with row numbers.
+    meta : dict
+        Columns used, coordinate CRS, area, and the reader's details.
+    """
+
+    rejects: pd.DataFrame
+    total: int
+    source_file: str = ""
+    warnings: list[str] = field(default_factory=list)
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def accepted(self) -> int:
+        """Number of accepted rows."""
+        raise NotImplementedError
+
+    @property
+    def rejected(self) -> int:
+        """Number of rejected rows."""
+        return len(self.rejects)
+
+    def accounting(self) -> dict[str, Any]:
+        """Counts for people and machines: total, accepted, rejected, reasons, warnings."""
+        # the kind of reason: its text before the details (after ':' or in brackets)
+        reasons = (self.rejects["reason"].astype(str).str.split(r":| \(", regex=True).str[0]
+                   .value_counts().to_dict() if len(self.rejects) else {})
+        return {
+            "file": self.source_file,
+            "total": int(self.total),
+            "accepted": int(self.accepted),
+            "rejected": int(self.rejected),
+            "rejected_by_reason": {str(k): int(v) for k, v in reasons.items()},
+            "warnings": list(self.warnings),
+            "coordinate_crs": self.meta.get("coordinate_crs"),
+            "area": self.meta.get("area"),
+        }
+
+    def write_rejects(self, path: str | Path) -> Path:
+        """Write the rejects (row, column, value, reason) as UTF-8 CSV."""
+        from .io import atomic_path
+
+        with atomic_path(path) as tmp:
+            self.rejects.to_csv(tmp, index=False, encoding="utf-8")
+        return Path(path)
+
 
 #: Cell values that mean "missing" rather than a bad value.
 MISSING_WORDS = {"nan", "null", "none", "na", "n/a", "-", "--", "saknas"}

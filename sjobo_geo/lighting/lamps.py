@@ -38,7 +38,7 @@ import math
 import re
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import SjoboGeoError
-from .._tables import rows_text
+from .._tables import Accounted, rows_text
 from ..reports.schema import _DEFAULT_COLUMNS as _REPORT_COLUMNS
 from ..reports.schema import ColumnMapping, ReportsError
 
@@ -227,8 +227,8 @@ _LAMP_TYPE_PATTERNS: tuple[tuple[str, str], ...] = (
 )
 
 
-@dataclass
-class LampInventory:
+@dataclass(kw_only=True)
+class LampInventory(Accounted):
     """A validated lamp inventory with its accounting.
 
     Attributes
@@ -251,34 +251,11 @@ class LampInventory:
     """
 
     lamps: gpd.GeoDataFrame
-    rejects: pd.DataFrame
-    total: int
-    source_file: str = ""
-    warnings: list[str] = field(default_factory=list)
-    meta: dict[str, Any] = field(default_factory=dict)
 
     @property
     def accepted(self) -> int:
         """Number of accepted lamps."""
         return len(self.lamps)
-
-    @property
-    def rejected(self) -> int:
-        """Number of rejected rows."""
-        return len(self.rejects)
-
-    def accounting(self) -> dict[str, Any]:
-        """Counts: total, accepted, rejected, rejects by reason, warnings."""
-        # the kind of reason: the text before its details (after ':' or in brackets)
-        reasons = (self.rejects["reason"].astype(str).str.split(r":| \(", regex=True).str[0]
-                   .value_counts().to_dict() if len(self.rejects) else {})
-        return {
-            "file": self.source_file, "total": int(self.total),
-            "accepted": int(self.accepted), "rejected": int(self.rejected),
-            "rejected_by_reason": {str(k): int(v) for k, v in reasons.items()},
-            "warnings": list(self.warnings),
-            "coordinate_crs": self.meta.get("coordinate_crs"), "area": self.meta.get("area"),
-        }
 
 
 # ---- OSM ---------------------------------------------------------------------------------

@@ -28,10 +28,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .._errors import SjoboGeoError
+from .._tables import Accounted
 
 if TYPE_CHECKING:
     import geopandas as gpd
-    import pandas as pd
 
 __all__ = [
     "CATEGORIES", "FIELDS", "REPORT_COLUMNS", "SOURCES", "TIME_BANDS", "Category", "ColumnMapping",
@@ -224,8 +224,8 @@ class ColumnMapping:
         return found
 
 
-@dataclass
-class ReportSet:
+@dataclass(kw_only=True)
+class ReportSet(Accounted):
     """Validated reports with their accounting.
 
     Attributes
@@ -247,21 +247,11 @@ class ReportSet:
     """
 
     reports: gpd.GeoDataFrame
-    rejects: pd.DataFrame
-    total: int
-    source_file: str = ""
-    warnings: list[str] = field(default_factory=list)
-    meta: dict[str, Any] = field(default_factory=dict)
 
     @property
     def accepted(self) -> int:
         """Number of accepted reports."""
         return len(self.reports)
-
-    @property
-    def rejected(self) -> int:
-        """Number of rejected rows."""
-        return len(self.rejects)
 
     @property
     def synthetic(self) -> bool:
@@ -271,25 +261,5 @@ class ReportSet:
         )
 
     def accounting(self) -> dict[str, Any]:
-        """Counts for people and machines: total, accepted, rejected, reasons, warnings."""
-        reasons = (self.rejects["reason"].str.split(":").str[0].value_counts().to_dict()
-                   if len(self.rejects) else {})
-        return {
-            "file": self.source_file,
-            "total": int(self.total),
-            "accepted": int(self.accepted),
-            "rejected": int(self.rejected),
-            "rejected_by_reason": {str(k): int(v) for k, v in reasons.items()},
-            "warnings": list(self.warnings),
-            "synthetic": self.synthetic,
-            "coordinate_crs": self.meta.get("coordinate_crs"),
-            "area": self.meta.get("area"),
-        }
-
-    def write_rejects(self, path: str | Path) -> Path:
-        """Write the rejects (row, column, value, reason) as UTF-8 CSV."""
-        from ..io import atomic_path
-
-        with atomic_path(path) as tmp:
-            self.rejects.to_csv(tmp, index=False, encoding="utf-8")
-        return Path(path)
+        """Counts for people and machines, and whether the data are synthetic."""
+        return {**super().accounting(), "synthetic": self.synthetic}
