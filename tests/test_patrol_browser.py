@@ -1,0 +1,30 @@
+"""The offline patrol page in headless Chromium: every layer drawn, no console errors."""
+
+from __future__ import annotations
+
+import pytest
+from browser import chromium, severe_console_messages
+from test_browser import LAYER_STATE_JS, _wait_for
+
+pytestmark = pytest.mark.browser
+
+
+def test_patrol_page(tmp_path, sample_area):
+    from sjobo_geo.maps._offline import install_assets
+    from sjobo_geo.patrol import run_patrol
+    from sjobo_geo.reports.synthetic import write_sample_reports
+
+    install_assets()
+    src = write_sample_reports(sample_area, tmp_path / "r.csv", n=300, seed=9)
+    result = run_patrol(src, sample_area, out=tmp_path / "p", offline_html=True)
+    with chromium() as driver:
+        driver.get(result.files["map"].as_uri())
+        _wait_for(driver, "return !!(window.SJOBO_LAYERS && window.SJOBO_MAP)")
+        state = driver.execute_script(LAYER_STATE_JS)
+        messages = severe_console_messages(driver)
+        banner = driver.find_elements("id", "sjobo-synthetic-banner")
+    assert state, "layers are registered"
+    for key, s in state.items():
+        assert s["features"] >= s["expected"] and s["drawn"] == s["features"], (key, s)
+    assert messages == []
+    assert banner, "synthetic input is labelled on the page"
