@@ -235,7 +235,8 @@ def test_end_to_end_sample(patrol_run, sample_area):
 
     result, steps, out = patrol_run
     assert steps == list(PATROL_STEPS)
-    names = {"patrol.html", "patrol.gpx", "patrol.gpkg", "patrol_plan.csv", "patrol.png"}
+    names = {"patrol.html", "patrol.gpx", "patrol.gpkg", "patrol_plan.csv", "patrol.png",
+             "patrol_week.csv"}
     assert {p.name for p in result.files.values()} == names
     for name in names:
         assert (out / name).stat().st_size > 0
