@@ -354,7 +354,7 @@ def test_power_to_flux_by_lamp_type(tmp_path, sample_area, lamp_xy):
 
 
 def test_xlsx_inventory_with_metric_coordinates(tmp_path, sample_area, lamp_xy):
-    openpyxl = pytest.importorskip("openpyxl")
+    import openpyxl
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.append(["ID", "x", "y", "height", "lumen", "status", "owner", "mount"])

@@ -406,7 +406,7 @@ def test_binary_data_named_csv(tmp_path):
 
 
 def make_workbook(path):
-    openpyxl = pytest.importorskip("openpyxl")
+    import openpyxl
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = "Rapporter"
@@ -460,7 +460,7 @@ def test_xlsx_sheet_by_name_and_index(tmp_path):
 
 
 def test_xlsx_header_only(tmp_path):
-    openpyxl = pytest.importorskip("openpyxl")
+    import openpyxl
     wb = openpyxl.Workbook()
     wb.active.append(["id", "plats"])
     wb.save(tmp_path / "h.xlsx")
@@ -489,7 +489,7 @@ def test_empty_xlsx_file(tmp_path):
 
 
 def report_points(crs="EPSG:4326"):
-    gpd = pytest.importorskip("geopandas")
+    import geopandas as gpd
     from shapely.geometry import LineString, Point
 
     gdf = gpd.GeoDataFrame(
