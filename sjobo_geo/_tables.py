@@ -20,9 +20,8 @@ from .gazetteer import normalise_name
 if TYPE_CHECKING:
     from .reports.readers import RawTable
 
-__all__ = ["MISSING_WORDS", "Accounted", "Rejects", "bad_rows", "clean_text", "fast_float",
-           "is_missing",
-           "locate_rows", "lookup", "rows_text", "to_number"]
+__all__ = ["MISSING_WORDS", "Accounted", "Columns", "Rejects", "bad_rows", "clean_text",
+           "fast_float", "is_missing", "locate_rows", "lookup", "rows_text", "to_number"]
 
 @dataclass(kw_only=True)
 class Accounted:
@@ -82,6 +81,43 @@ class Accounted:
         with atomic_path(path) as tmp:
             self.rejects.to_csv(tmp, index=False, encoding="utf-8")
         return Path(path)
+
+
+class Columns:
+    """The mapped columns of a raw table: field name -> cells, each cleaned once.
+
+    Parameters
+    ----------
+    data : pandas.DataFrame
+        The table's cells (headers as in the file).
+    fields : dict of str to str
+        Field name -> header that carries it.
+    """
+
+    def __init__(self, data: pd.DataFrame, fields: dict[str, str]) -> None:
+        self.data = data.reset_index(drop=True)
+        self.fields = fields
+        self.index = self.data.index
+        self._cleaned: dict[str, pd.Series] = {}
+
+    def text(self, field: str) -> pd.Series:
+        """The field's cells as text, stripped, empty -> missing (all missing if absent)."""
+        if field not in self.fields:
+            return pd.Series(pd.NA, index=self.index, dtype="str")
+        if field not in self._cleaned:
+            self._cleaned[field] = clean_text(self.data[self.fields[field]])
+        return self._cleaned[field]
+
+    def raw_number(self, field: str) -> pd.Series:
+        """Raw cells of a numeric field: Arrow casts them directly; cells that fail are
+        cleaned and parsed one by one in :func:`to_number`."""
+        if field in self._cleaned or field not in self.fields:
+            return self.text(field)
+        return self.data[self.fields[field]]
+
+    def header(self, field: str) -> str:
+        """The file's header of a field (the field name when the file has none)."""
+        return self.fields.get(field, field)
 
 
 #: Cell values that mean "missing" rather than a bad value.

@@ -497,7 +497,7 @@ def _validate_inventory(table: RawTable, area: Area, *, columns, crs, area_margi
                         defaults) -> LampInventory:
     import shapely
 
-    from .._tables import Rejects, bad_rows, clean_text, locate_rows, lookup, to_number
+    from .._tables import Columns, Rejects, bad_rows, locate_rows, lookup, to_number
 
     d = _defaults(defaults)
     name = str(table.path)
@@ -520,17 +520,8 @@ def _validate_inventory(table: RawTable, area: Area, *, columns, crs, area_margi
     rows = np.asarray(table.rows, dtype="int64")
     rej = Rejects(index, rows)
     warnings: list[str] = list(table.warnings)
-    cleaned: dict[str, pd.Series] = {}
-
-    def col(f: str) -> pd.Series:
-        if f not in fields:
-            return pd.Series(pd.NA, index=index, dtype="str")
-        if f not in cleaned:
-            cleaned[f] = clean_text(data[fields[f]])
-        return cleaned[f]
-
-    def header(f: str) -> str:
-        return fields.get(f, f)
+    columns_ = Columns(data, fields)
+    col, header = columns_.text, columns_.header
 
     # --- numbers: height, flux, power, count
     def number(f: str, what: str, unit: str) -> pd.Series:

@@ -36,7 +36,15 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from .._tables import Rejects, bad_rows, clean_text, locate_rows, lookup, rows_text, to_number
+from .._tables import (
+    Columns,
+    Rejects,
+    bad_rows,
+    locate_rows,
+    lookup,
+    rows_text,
+    to_number,
+)
 from ..gazetteer import normalise_name
 from .schema import CATEGORIES, SOURCES, TIME_BANDS, ColumnMapping, ReportsError, ReportSet
 
@@ -220,24 +228,8 @@ def validate_reports(
     rej = Rejects(index, rows)
     warnings: list[str] = list(table.warnings)
 
-    cleaned: dict[str, pd.Series] = {}
-
-    def col(field: str) -> pd.Series:
-        if field not in fields:
-            return pd.Series(pd.NA, index=index, dtype="str")
-        if field not in cleaned:
-            cleaned[field] = clean_text(data[fields[field]])
-        return cleaned[field]
-
-    def col_number(field: str) -> pd.Series:
-        """Raw cells of a numeric field: Arrow casts them directly; cells that fail are
-        cleaned and parsed one by one in :func:`to_number`."""
-        if field in cleaned or field not in fields:
-            return col(field)
-        return data[fields[field]]
-
-    def header(field: str) -> str:
-        return fields.get(field, field)
+    columns_ = Columns(data, fields)
+    col, col_number, header = columns_.text, columns_.raw_number, columns_.header
 
     # --- location first: snapping (shapely and scipy release the GIL) then runs in a second
     # thread while the other columns are parsed; rows rejected later are dropped from it
