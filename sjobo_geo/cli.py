@@ -144,6 +144,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="output folder")
     _add_map_flags(p)
 
+    p = sub.add_parser("est-week", help="the weekly EST picture: est_week.html (prints on A4), "
+                                        "est_week.gpkg, est_week.csv")
+    p.add_argument("--reports", type=Path, required=True, help="report file (any reader format)")
+    p.add_argument("--area", default="sample", help="area profile name or .toml (sample)")
+    p.add_argument("--week", default=None,
+                   help="ISO week such as 2025-W14 (default: the last full week in the data)")
+    p.add_argument("--period", choices=["week", "quarter", "year"], default="week")
+    p.add_argument("--public", action="store_true",
+                   help="public page: counts per cell of at least k, no report-level data")
+    p.add_argument("--k", type=int, default=5, help="smallest count shown in public (5)")
+    p.add_argument("--out", type=Path, required=True, help="output folder")
+    _add_map_flags(p)
+
     p = sub.add_parser("hotspots", help="hotspots and priority scores: hotspots.html, "
                                         "hotspots.gpkg, priorities.csv")
     p.add_argument("--reports", type=Path, required=True, help="report file (any reader format)")
@@ -239,6 +252,16 @@ def _run(args: argparse.Namespace) -> int:
                           progress=steps, units=args.units, max_stops=args.max_stops)
         steps.close()
         _print_result(plan)
+        return 0
+    if args.command == "est-week":
+        from .est import EST_STEPS, run_est_week
+
+        steps = _Steps(EST_STEPS, enabled=not args.no_progress)
+        est = run_est_week(args.reports, args.area, out=args.out, week=args.week,
+                           period=args.period, public=args.public, k=args.k,
+                           offline_html=args.offline_html, lang=args.lang, progress=steps)
+        steps.close()
+        _print_result(est)
         return 0
     if args.command == "hotspots":
         from .hotspots import HOTSPOT_STEPS, run_hotspots

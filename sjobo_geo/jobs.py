@@ -23,7 +23,7 @@ Progress = Callable[[str], None]
 AREA_STEPS = ("read OSM data", "build area model", "write GeoPackage", "write map")
 #: Steps reported by :func:`run_demo`.
 DEMO_STEPS = (*AREA_STEPS, "synthetic reports", "lighting gaps", "schoolyard", "hotspots",
-              "patrol", "reports map", "public reports map")
+              "patrol", "EST week", "reports map", "public reports map")
 
 
 @dataclass
@@ -117,6 +117,7 @@ def run_demo(
        ``lighting/``: the lighting model, ranked gaps, proposed lamps, facades of the square;
        ``hotspots/``: Gi* hotspots, density contours and the two priority scores;
        ``patrol/``: a 120-minute walking route from the main square with GPX and PNG;
+       ``est/``: the weekly EST picture for the last full week (prints on A4);
     4. ``reports/``: the internal reports map, GeoPackage and rejects;
     5. ``reports_public/``: the public version (counts per cell, k = 5).
 
@@ -160,6 +161,13 @@ def run_demo(
     for key, path in plan.files.items():
         result.files[f"patrol/{key}"] = path
     result.messages.extend(plan.messages[:2])
+    step("EST week")
+    from .est import run_est_week
+
+    est = run_est_week(sample, result.area, out=out / "est", offline_html=True, lang=lang)
+    for key, path in est.files.items():
+        result.files[f"est/{key}"] = path
+    result.messages.extend(est.messages[:2])
     for public, folder in ((False, "reports"), (True, "reports_public")):
         step("public reports map" if public else "reports map")
         rep = run_reports_map(sample, result.area, out=out / folder, public=public,

@@ -242,6 +242,65 @@ _LABELS: dict[str, dict[str, str]] = {
                    "en": "{n} stops, {m} m, {t} of {b} min"},
     "pt_area": {"sv": "Område", "en": "Area"},
     "pt_weekdays": {"sv": "Flest rapporter dagar", "en": "Most reports on days"},
+    # EST weekly picture (sjobo_geo.est)
+    "est_title": {"sv": "EST – gemensam lägesbild", "en": "EST – shared situational picture"},
+    "est_week": {"sv": "vecka", "en": "week"},
+    "est_quarter": {"sv": "kvartal", "en": "quarter"},
+    "est_year": {"sv": "år", "en": "year"},
+    "est_synthetic": {"sv": "SYNTETISKA DATA – påhittade händelser för test och demonstration, "
+                            "inga verkliga rapporter.",
+                      "en": "SYNTHETIC DATA – invented incidents for testing and demonstration, "
+                            "no real reports."},
+    "est_generated": {"sv": "skapad", "en": "generated"},
+    "est_map": {"sv": "Karta över periodens händelser", "en": "Map of the period's incidents"},
+    "est_counts": {"sv": "Antal jämfört med föregående perioder",
+                   "en": "Counts against the previous periods"},
+    "est_total": {"sv": "Antal händelser per period", "en": "Incidents per period"},
+    "est_prev_mean": {"sv": "Snitt tidigare", "en": "Earlier mean"},
+    "est_coverage": {"sv": "Data täcker bara {n} av {m} tidigare perioder.",
+                     "en": "The data cover only {n} of {m} earlier periods."},
+    "est_rising": {"sv": "Nya och ökande platser", "en": "New and rising places"},
+    "est_none_rising": {"sv": "Inga platser ökar signifikant denna period.",
+                        "en": "No place rises significantly this period."},
+    "est_rule": {"sv": "Regel: rutor om 100 m där periodens antal är minst 3 och signifikant "
+                       "högre än snittet för de tidigare perioderna (Poisson, "
+                       "Benjamini-Hochberg 5 %). Ny = inga händelser tidigare.",
+                 "en": "Rule: 100 m cells whose count this period is at least 3 and "
+                       "significantly above the mean of the earlier periods (Poisson, "
+                       "Benjamini-Hochberg 5 %). New = no incidents before."},
+    "est_status": {"sv": "Läge", "en": "Status"},
+    "est_new": {"sv": "ny", "en": "new"},
+    "est_up": {"sv": "ökar", "en": "rising"},
+    "est_place": {"sv": "Plats", "en": "Place"},
+    "est_cell": {"sv": "Ruta", "en": "Cell"},
+    "est_cells": {"sv": "Händelser per ruta", "en": "Incidents per cell"},
+    "est_count": {"sv": "Antal", "en": "Count"},
+    "est_named": {"sv": "Oftast nämnda platser", "en": "Places named most often"},
+    "est_dups": {"sv": "Möjliga dubbletter att granska", "en": "Probable duplicates to check"},
+    "est_dup_rule": {"sv": "Samma kategori, inom 50 m och 2 timmar, olika aktörer. Inget är "
+                           "sammanslaget eller borttaget – en person avgör.",
+                     "en": "Same category, within 50 m and 2 hours, different actors. Nothing "
+                           "is merged or removed – a person decides."},
+    "est_no_dups": {"sv": "Inga möjliga dubbletter.", "en": "No probable duplicates."},
+    "est_dups_public": {"sv": "{n} möjliga dubbletter (listas bara i den interna versionen).",
+                        "en": "{n} probable duplicates (listed in the internal version only)."},
+    "est_more_csv": {"sv": "… och {n} till, se CSV-filen.", "en": "… and {n} more, see the CSV."},
+    "est_id": {"sv": "Id", "en": "Id"},
+    "est_dup_of": {"sv": "Möjlig dubblett av", "en": "Probable duplicate of"},
+    "est_sum_head": {"sv": "Under {period} {label} rapporterades {n} händelser av {actors} "
+                           "aktörer.",
+                     "en": "In {period} {label}, {actors} actors reported {n} incidents."},
+    "est_sum_mean": {"sv": "Det är {trend} snittet för de {m} tidigare perioderna ({mean}).",
+                     "en": "That is {trend} the mean of the {m} earlier periods ({mean})."},
+    "est_more": {"sv": "fler än", "en": "more than"},
+    "est_fewer": {"sv": "färre än", "en": "fewer than"},
+    "est_same": {"sv": "ungefär som", "en": "about the same as"},
+    "est_sum_top": {"sv": "Vanligast:", "en": "Most common:"},
+    "est_sum_rising": {"sv": "{n} platser är nya eller ökar", "en": "{n} places are new or rising"},
+    "est_sum_norising": {"sv": "Ingen plats ökar signifikant.",
+                         "en": "No place rises significantly."},
+    "est_sum_dups": {"sv": "{n} möjliga dubbletter att granska.",
+                     "en": "{n} probable duplicates to check."},
 }
 
 
