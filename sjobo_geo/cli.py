@@ -37,6 +37,12 @@ def _add_area_flags(p: argparse.ArgumentParser, default: str | None = "sample") 
                    help="override the profile's OSM source")
 
 
+def _add_reports_flags(p: argparse.ArgumentParser) -> None:
+    """The report file and area of the jobs that analyse reports."""
+    p.add_argument("--reports", type=Path, required=True, help="report file (any reader format)")
+    p.add_argument("--area", default="sample", help="area profile name or .toml (sample)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="sjobo-geo",
@@ -131,8 +137,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("patrol", help="a walking route for one shift: patrol.html, patrol.gpx, "
                                       "patrol.gpkg, patrol_plan.csv, patrol.png")
-    p.add_argument("--reports", type=Path, required=True, help="report file (any reader format)")
-    p.add_argument("--area", default="sample", help="area profile name or .toml (sample)")
+    _add_reports_flags(p)
     p.add_argument("--shift-minutes", type=float, default=120, help="time budget (120)")
     p.add_argument("--start", default=None,
                    help="start place name or 'x,y' in the area CRS (default: the main square)")
@@ -146,8 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("est-week", help="the weekly EST picture: est_week.html (prints on A4), "
                                         "est_week.gpkg, est_week.csv")
-    p.add_argument("--reports", type=Path, required=True, help="report file (any reader format)")
-    p.add_argument("--area", default="sample", help="area profile name or .toml (sample)")
+    _add_reports_flags(p)
     p.add_argument("--week", default=None,
                    help="ISO week such as 2025-W14 (default: the last full week in the data)")
     p.add_argument("--period", choices=["week", "quarter", "year"], default="week")
@@ -159,8 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("hotspots", help="hotspots and priority scores: hotspots.html, "
                                         "hotspots.gpkg, priorities.csv")
-    p.add_argument("--reports", type=Path, required=True, help="report file (any reader format)")
-    p.add_argument("--area", default="sample", help="area profile name or .toml (sample)")
+    _add_reports_flags(p)
     p.add_argument("--public", action="store_true",
                    help="public outputs: no unit with fewer than k reports, no report data")
     p.add_argument("--k", type=int, default=5, help="smallest count shown in public (5)")

@@ -485,6 +485,8 @@ def _sun_table(area: Area, dates: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
 
     from pyproj import Transformer
 
+    from .._sun import sunrise_sunset
+
     c = area.boundary.centroid
     lon, lat = Transformer.from_crs(area.crs, "EPSG:4326", always_xy=True).transform(c.x, c.y)
     tz = ZoneInfo(getattr(area.profile, "timezone", None) or "Europe/Stockholm")
@@ -495,18 +497,7 @@ def _sun_table(area: Area, dates: np.ndarray) -> tuple[np.ndarray, np.ndarray, n
     doy = (dates - dates.astype("datetime64[Y]")).astype("int64") + 1
 
     def sun(doy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        g = 2 * np.pi / 365 * (doy - 1)
-        decl = (0.006918 - 0.399912 * np.cos(g) + 0.070257 * np.sin(g)
-                - 0.006758 * np.cos(2 * g) + 0.000907 * np.sin(2 * g)
-                - 0.002697 * np.cos(3 * g) + 0.00148 * np.sin(3 * g))
-        eqtime = 229.18 * (0.000075 + 0.001868 * np.cos(g) - 0.032077 * np.sin(g)
-                           - 0.014615 * np.cos(2 * g) - 0.040849 * np.sin(2 * g))
-        phi = np.radians(lat)
-        cos_h = ((np.cos(np.radians(90.833)) - np.sin(phi) * np.sin(decl))
-                 / (np.cos(phi) * np.cos(decl)))
-        ha = np.degrees(np.arccos(np.clip(cos_h, -1, 1)))
-        noon = 720 - 4 * lon - eqtime  # minutes UTC
-        return (noon - 4 * ha) / 60, (noon + 4 * ha) / 60
+        return sunrise_sunset(doy, lat, lon)
 
     rise, sett = sun(doy)
     year_rise, year_set = sun(np.arange(1, 366))
