@@ -27,6 +27,12 @@ def _add_map_flags(p: argparse.ArgumentParser) -> None:
                    help="language of map labels and legends (default: sv)")
 
 
+def _add_measures_flag(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--measures", type=Path, default=None, metavar="FILE",
+                   help="measures register (CSV, XLSX, GeoJSON, GeoPackage; template: "
+                        "data/templates/measures.csv) drawn on the map")
+
+
 def _add_area_flags(p: argparse.ArgumentParser, default: str | None = "sample") -> None:
     p.add_argument("--area", default=default,
                    help="area profile name (sjobo, sample) or path to a .toml profile "
@@ -37,9 +43,15 @@ def _add_area_flags(p: argparse.ArgumentParser, default: str | None = "sample") 
                    help="override the profile's OSM source")
 
 
-def _add_reports_flags(p: argparse.ArgumentParser) -> None:
-    """The report file and area of the jobs that analyse reports."""
-    p.add_argument("--reports", type=Path, required=True, help="report file (any reader format)")
+def _add_reports_flags(p: argparse.ArgumentParser, *, many: bool = False) -> None:
+    """The report file (or files) and area of the jobs that analyse reports."""
+    if many:
+        p.add_argument("--reports", type=Path, nargs="+", action="extend", required=True,
+                       metavar="FILE", help="report files, e.g. one per EST actor (any reader "
+                       "format); repeat or list several")
+    else:
+        p.add_argument("--reports", type=Path, required=True,
+                       help="report file (any reader format)")
     p.add_argument("--area", default="sample", help="area profile name or .toml (sample)")
 
 
@@ -92,6 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
             q.add_argument("--k", type=int, default=None, help="smallest count shown (5)")
             q.add_argument("--cell-size", type=float, default=None,
                            help="public cell size in metres (100)")
+            _add_measures_flag(q)
             _add_map_flags(q)
 
     p = sub.add_parser("sample-reports", help="write SYNTHETIC reports for demos and tests")
@@ -109,6 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reports", type=Path, default=None, help="reports to draw around it")
     p.add_argument("--lighting", type=Path, default=None,
                    help="lighting.gpkg from lighting-gaps: draw the gaps around the place")
+    _add_measures_flag(p)
     p.add_argument("--min-share", type=float, default=0.05,
                    help="a cell seen by fewer than this share of observers is hidden (0.05)")
     p.add_argument("--settings", default="crime_prevention_victoria",
@@ -125,6 +139,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--reports", type=Path, default=None,
                    help="reports: darkness and unsafety after dark raise a gap's rank")
     p.add_argument("--add-lamps", type=int, default=10, help="new lamps to propose (10)")
+    _add_measures_flag(p)
     p.add_argument("--classes", type=Path, default=None,
                    help="EN 13201 P class per surface type (TOML; default data values)")
     p.add_argument("--square", default=None,
@@ -146,17 +161,35 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="seed: same seed, same plan (0)")
     p.add_argument("--units", choices=["grid", "segments"], default="grid")
     p.add_argument("--max-stops", type=int, default=5, help="at most this many stops (5)")
+    _add_measures_flag(p)
     p.add_argument("--out", type=Path, required=True, help="output folder")
     _add_map_flags(p)
 
     p = sub.add_parser("est-week", help="the weekly EST picture: est_week.html (prints on A4), "
                                         "est_week.gpkg, est_week.csv")
-    _add_reports_flags(p)
+    _add_reports_flags(p, many=True)
     p.add_argument("--week", default=None,
                    help="ISO week such as 2025-W14 (default: the last full week in the data)")
     p.add_argument("--period", choices=["week", "quarter", "year"], default="week")
     p.add_argument("--public", action="store_true",
                    help="public page: counts per cell of at least k, no report-level data")
+    p.add_argument("--k", type=int, default=5, help="smallest count shown in public (5)")
+    p.add_argument("--out", type=Path, required=True, help="output folder")
+    _add_measures_flag(p)
+    _add_map_flags(p)
+
+    p = sub.add_parser("follow-up", help="before and after each measure of the register, "
+                                         "against comparable places: follow_up.html, "
+                                         "follow_up.csv, follow_up.gpkg")
+    _add_reports_flags(p, many=True)
+    p.add_argument("--measures", type=Path, required=True, metavar="FILE",
+                   help="measures register (CSV, XLSX, GeoJSON, GeoPackage; template: "
+                        "data/templates/measures.csv)")
+    p.add_argument("--radius", type=float, default=100.0,
+                   help="metres around a measure that count as its place (100)")
+    p.add_argument("--min-reports", type=int, default=10,
+                   help="fewer reports than this in a zone: too few to say (10)")
+    p.add_argument("--public", action="store_true", help="counts under k shown as <k")
     p.add_argument("--k", type=int, default=5, help="smallest count shown in public (5)")
     p.add_argument("--out", type=Path, required=True, help="output folder")
     _add_map_flags(p)
@@ -173,6 +206,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="scoring weights TOML (default: data/scoring_weights.toml values)")
     p.add_argument("--gaps", type=Path, default=None,
                    help="lighting.gpkg from lighting-gaps, for the physical score")
+    _add_measures_flag(p)
     p.add_argument("--out", type=Path, required=True, help="output folder")
     _add_map_flags(p)
 
@@ -240,7 +274,7 @@ def _run(args: argparse.Namespace) -> int:
             add_lamps=args.add_lamps, classes=args.classes, offline_html=args.offline_html,
             lang=args.lang, progress=steps, osm_file=args.osm_file, source=args.source,
             square=args.square, maintenance_factor=args.maintenance_factor,
-            facade_threshold_lux=args.facade_threshold)
+            facade_threshold_lux=args.facade_threshold, measures=args.measures)
         steps.close()
         _print_result(lighting)
         return 0
@@ -252,7 +286,8 @@ def _run(args: argparse.Namespace) -> int:
                           shift_minutes=args.shift_minutes, start=args.start,
                           speed_kmh=args.speed_kmh, stop_minutes=args.stop_minutes,
                           seed=args.seed, offline_html=args.offline_html, lang=args.lang,
-                          progress=steps, units=args.units, max_stops=args.max_stops)
+                          progress=steps, units=args.units, max_stops=args.max_stops,
+                          measures=args.measures)
         steps.close()
         _print_result(plan)
         return 0
@@ -262,9 +297,21 @@ def _run(args: argparse.Namespace) -> int:
         steps = _Steps(EST_STEPS, enabled=not args.no_progress)
         est = run_est_week(args.reports, args.area, out=args.out, week=args.week,
                            period=args.period, public=args.public, k=args.k,
-                           offline_html=args.offline_html, lang=args.lang, progress=steps)
+                           offline_html=args.offline_html, lang=args.lang, progress=steps,
+                           measures=args.measures)
         steps.close()
         _print_result(est)
+        return 0
+    if args.command == "follow-up":
+        from .follow_up import FOLLOW_UP_STEPS, run_follow_up
+
+        steps = _Steps(FOLLOW_UP_STEPS, enabled=not args.no_progress)
+        fu = run_follow_up(args.reports, args.measures, args.area, out=args.out,
+                           radius=args.radius, min_reports=args.min_reports,
+                           public=args.public, k=args.k, offline_html=args.offline_html,
+                           lang=args.lang, progress=steps)
+        steps.close()
+        _print_result(fu)
         return 0
     if args.command == "hotspots":
         from .hotspots import HOTSPOT_STEPS, run_hotspots
@@ -273,7 +320,7 @@ def _run(args: argparse.Namespace) -> int:
         spots = run_hotspots(args.reports, args.area, out=args.out, public=args.public,
                              cell_size=args.cell_size, k=args.k,
                              offline_html=args.offline_html, lang=args.lang, progress=steps,
-                             weights=args.weights, gaps=args.gaps)
+                             weights=args.weights, gaps=args.gaps, measures=args.measures)
         steps.close()
         _print_result(spots)
         return 0
@@ -287,7 +334,7 @@ def _run(args: argparse.Namespace) -> int:
             lighting=args.lighting, osm_file=args.osm_file, source=args.source,
             min_share=args.min_share,
             settings=args.settings, offline_html=args.offline_html, lang=args.lang,
-            progress=steps)
+            progress=steps, measures=args.measures)
         steps.close()
         _print_result(school)
         return 0
@@ -351,7 +398,7 @@ def _reports(args: argparse.Namespace) -> int:
         result = jobs.run_reports_map(args.file, args.area, out=args.out, public=args.public,
                                       k=args.k, cell_size=args.cell_size,
                                       offline_html=args.offline_html, lang=args.lang,
-                                      progress=steps, **common)
+                                      progress=steps, measures=args.measures, **common)
     steps.close()
     acc = result.reports.accounting()
     if getattr(args, "json", False):
@@ -363,6 +410,8 @@ def _reports(args: argparse.Namespace) -> int:
             print(f"  rejected {count}: {reason}")
         for warning in acc["warnings"]:
             print(f"  note: {warning}")
+        for message in result.messages:
+            print(message)
         for path in result.files.values():
             print(f"wrote {path}")
     return 0

@@ -21,6 +21,24 @@ the previous periods (up to 8, only periods the data cover). The cell is **risin
 a Benjamini-Hochberg correction over the cells (``alpha = 0.05``); **new** when it is rising
 and had no incident in the previous periods.
 
+Emerging hot spot classes
+-------------------------
+Beside that rule, every cell gets an emerging hot spot class (ESRI's classes, computed by
+:func:`sjobo_geo.hotspots.emerging_classes`): a Getis-Ord Gi* for each of up to 26 periods
+ending with the chosen one (neighbours: the 3 x 3 block of cells), FDR per period, and a
+Mann-Kendall trend of the z-scores. It needs 6 periods of data. Cells that are a **new**,
+**consecutive** or **intensifying** hot spot are listed with the rising ones; the table shows
+both the rule's status and the class.
+
+Several actors
+--------------
+Several files (one per actor) are read by
+:func:`sjobo_geo.reports.validate.load_report_files`: each report keeps its file and actor
+(a file without an actor column gives its name), ids become ``<file>:<id>``, and rejected
+rows of every file are listed in ``est_rejects.csv``. In a mixed file (surveys and EST),
+only the EST sources (``est``, ``situational_picture``) are shown, and the rest is counted
+in the messages.
+
 Probable duplicates
 -------------------
 Several actors may report the same incident. Reports of the same category within 50 m and
@@ -31,9 +49,8 @@ one's id in ``probable_duplicate_of``. Nothing is merged or dropped; a person de
 from __future__ import annotations
 
 import datetime as dt
-import html
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -54,6 +71,8 @@ PERIODS = ("week", "quarter", "year")
 EST_STEPS = ("area", "reports", "analysis", "outputs", "page")
 #: Number of earlier periods compared with the chosen one.
 N_PREVIOUS = 8
+#: Sources that are EST incidents (a mixed file's other rows are left out and counted).
+EST_SOURCES = ("est", "situational_picture", "unknown")
 #: Duplicate rule: same category, different actors, this close in metres and hours.
 DUP_DISTANCE_M = 50.0
 DUP_HOURS = 2.0
@@ -62,6 +81,15 @@ RISING_MIN = 3
 ALPHA = 0.05
 #: Grid cell size (metres) of the rising rule and of the public counts.
 CELL_SIZE_M = 100.0
+#: Emerging hot spot classes: up to this many periods (ending with the chosen one) ...
+EMERGING_STEPS = 26
+#: ... of which at least this many must be covered by the data.
+EMERGING_MIN_STEPS = 6
+#: Gi* neighbours of the emerging classes: the 3 x 3 block of cells around each (a place,
+#: not a district: a wider band dilutes one busy cell among quiet ones).
+EMERGING_BAND_CELLS = 1.5
+#: Emerging classes that put a place on the "new or rising" list.
+RISING_CLASSES = ("new hot spot", "consecutive hot spot", "intensifying hot spot")
 #: At most this many rows in the page's lists (the CSV holds all).
 LIST_MAX = 40
 
@@ -149,28 +177,34 @@ def flag_duplicates(reports: pd.DataFrame, *, distance: float = DUP_DISTANCE_M,
     if ok.sum() < 2:
         return out
     pos = np.flatnonzero(ok)
-    xy = np.column_stack([reports.geometry.x.to_numpy()[pos], reports.geometry.y.to_numpy()[pos]])
-    pairs = cKDTree(xy).query_pairs(distance, output_type="ndarray")
-    if not len(pairs):
-        return out
-    i, j = pos[pairs[:, 0]], pos[pairs[:, 1]]
     t = ts.to_numpy()
     cat = reports["category"].astype(str).to_numpy()
     actor = reports["actor"].astype(str).to_numpy()
-    gap = np.abs((t[i] - t[j]) / np.timedelta64(1, "s")) / 3600.0
-    keep = (gap <= hours) & (cat[i] == cat[j]) & (actor[i] != actor[j])
+    # one KD-tree in (x, y, scaled time, category): boxes of +-distance metres and +-hours
+    # (time scaled so that `hours` is `distance`), categories far apart; then the exact test
+    hours_s = (t[pos] - t[pos].min()) / np.timedelta64(1, "s") / 3600.0
+    codes = pd.factorize(cat[pos])[0].astype(float)
+    pts = np.column_stack([reports.geometry.x.to_numpy()[pos],
+                           reports.geometry.y.to_numpy()[pos],
+                           hours_s * (distance / hours), codes * 10.0 * distance])
+    pairs = cKDTree(pts).query_pairs(distance, p=np.inf, output_type="ndarray")
+    if not len(pairs):
+        return out
+    a, b = pairs[:, 0], pairs[:, 1]
+    near = np.hypot(pts[a, 0] - pts[b, 0], pts[a, 1] - pts[b, 1]) <= distance
+    i, j = pos[a], pos[b]
+    gap = np.abs(hours_s[a] - hours_s[b])
+    keep = near & (gap <= hours) & (cat[i] == cat[j]) & (actor[i] != actor[j])
     i, j = i[keep], j[keep]
     # the later one points at the earlier one (ties: the later row)
     swap = (t[j] < t[i]) | ((t[j] == t[i]) & (j < i))
     first, later = np.where(swap, j, i), np.where(swap, i, j)
     ids = reports["report_id"].astype(str).to_numpy()
     order = np.lexsort((t[first], later))  # per later report, its earliest match first
-    seen: set[int] = set()
-    for n in order:
-        if later[n] not in seen:
-            seen.add(int(later[n]))
-            out.iloc[later[n]] = ids[first[n]]
-    return out
+    uniq, at = np.unique(later[order], return_index=True)
+    values = out.to_numpy(copy=True)
+    values[uniq] = ids[first[order][at]]
+    return pd.Series(values, index=reports.index, dtype=object)
 
 
 # ---- rising places ---------------------------------------------------------------------------
@@ -205,81 +239,36 @@ def _rising(series: np.ndarray, have_prev: np.ndarray) -> pd.DataFrame:
 # ---- place names -----------------------------------------------------------------------------
 
 
-def _place_names(reports: pd.DataFrame) -> pd.Series:
-    """A readable place per report: the place text, else the snapped place's name."""
-    text = reports["place_text"] if "place_text" in reports else pd.Series(pd.NA,
-                                                                           index=reports.index)
-    snapped = reports["snapped_to"] if "snapped_to" in reports else pd.Series(
-        pd.NA, index=reports.index)
-    snapped = snapped.astype("string")
-    parts = snapped.str.split(":", n=2)
-    name = parts.str[2]
-    kind = parts.str[1]
-    named = name.notna() & ~name.fillna("#").str.startswith("#")
-    from_snap = name.where(named, kind.str.replace("_", " ") + " " + name.fillna(""))
-    out = text.astype("string").where(text.notna() & (text.astype("string") != ""), from_snap)
+def _place_names(reports: gpd.GeoDataFrame, area: Any, lang: str) -> pd.Series:
+    """A readable place per report: the place text, else the name of the place it was
+    snapped to, else "near <the nearest named street>" (within 150 m), else empty."""
+    from .hotspots import _nearest_street
+    from .maps.i18n import label
+
+    text = (reports["place_text"].astype("string") if "place_text" in reports
+            else pd.Series(pd.NA, index=reports.index, dtype="string"))
+    snapped = (reports["snapped_to"].astype("string") if "snapped_to" in reports
+               else pd.Series(pd.NA, index=reports.index, dtype="string"))
+    name = snapped.str.split(":", n=2).str[2]
+    named = snapped.str.startswith("place:").fillna(False) & name.notna() & ~name.fillna(
+        "#").str.startswith("#")
+    out = text.where(text.notna() & (text.str.strip() != ""), name.where(named))
+    missing = out.isna().to_numpy()
+    if missing.any() and "paths" in area.layers:
+        street = _nearest_street(reports[missing], area.layers["paths"])
+        near = np.where(street != "", label("est_near", lang) + " " + street, "")
+        out[missing] = near
     return out.astype(object).where(out.notna(), "")
 
 
 # ---- page pieces -----------------------------------------------------------------------------
 
 
-def _bars_svg(values: list[float | None], labels: list[str], *, width: int = 260,
-              height: int = 60, title: str = "") -> str:
-    """A small inline SVG bar chart; the last bar (the chosen period) is highlighted."""
-    from .maps.base import escape_text
-
-    n = max(len(values), 1)
-    top = max([v for v in values if v is not None] + [1.0])
-    bw = width / n
-    bars = []
-    for k, (v, lab) in enumerate(zip(values, labels, strict=True)):
-        colour = "#d62728" if k == n - 1 else "#7f9fbf"
-        if v is None:
-            bars.append(f'<rect x="{k * bw + 1:.1f}" y="{height - 2}" width="{bw - 2:.1f}" '
-                        f'height="2" fill="#ddd"><title>{escape_text(lab)}: –</title></rect>')
-            continue
-        h = (height - 12) * v / top
-        bars.append(
-            f'<rect x="{k * bw + 1:.1f}" y="{height - h:.1f}" width="{bw - 2:.1f}" '
-            f'height="{h:.1f}" fill="{colour}"><title>{escape_text(lab)}: {v:g}</title></rect>'
-        )
-        if n <= 12:
-            bars.append(f'<text x="{k * bw + bw / 2:.1f}" y="{max(height - h - 2, 9):.1f}" '
-                        f'font-size="9" text-anchor="middle">{v:g}</text>')
-    return (f'<svg class="bars" role="img" width="{width}" height="{height}" '
-            f'viewBox="0 0 {width} {height}" xmlns="http://www.w3.org/2000/svg">'
-            f"<title>{escape_text(title)}</title>{''.join(bars)}</svg>")
-
-
-def _table(header: list[str], rows: list[list[str]], cls: str = "") -> str:
-    """An HTML table; cells must already be escaped."""
-    head = "".join(f"<th>{h}</th>" for h in header)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
-    return f'<table class="{cls}"><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
-
-
-_CSS = """
-body{font:11pt/1.35 system-ui,sans-serif;margin:0 auto;max-width:190mm;color:#222}
-h1{font-size:17pt;margin:4mm 0 2mm}h2{font-size:13pt;margin:0 0 2mm}
-.synthetic{background:#ffe08a;border:2px solid #b8860b;padding:2mm 3mm;font-weight:bold}
-.summary{font-size:11.5pt;background:#f3f6fa;padding:2mm 3mm;border-left:4px solid #1f77b4}
-table{border-collapse:collapse;font-size:9pt;margin:2mm 0;width:100%}
-th,td{border:1px solid #bbb;padding:1px 4px;text-align:left;vertical-align:top}
-td.n,th.n{text-align:right}.current{background:#fde2e2}
-iframe.map{width:186mm;height:150mm;border:1px solid #999;display:block}
-section{margin-bottom:6mm}.muted{color:#666;font-size:9pt}
-@page{size:A4;margin:12mm}
-@media print{section.break{break-before:page}iframe.map{width:186mm;height:150mm}
- table,svg{break-inside:avoid}tr{break-inside:avoid}}
-"""
-
-
 # ---- the run ---------------------------------------------------------------------------------
 
 
 def run_est_week(
-    reports_file: str | Path,
+    reports_file: str | Path | Sequence[str | Path],
     area: Any = "sample",
     *,
     out: str | Path,
@@ -290,14 +279,17 @@ def run_est_week(
     offline_html: bool = False,
     lang: str | None = None,
     progress: Callable[[str], None] | None = None,
+    measures: Any = None,
 ) -> EstResult:
     """The EST weekly picture: ``est_week.html``, ``est_week.gpkg``, ``est_week.csv`` in ``out``.
 
     Parameters
     ----------
-    reports_file : path
-        Report export, read by :func:`sjobo_geo.reports.validate.load_reports`. Every
-        accepted report counts (EST files hold only EST incidents; in mixed files the
+    reports_file : path or list of paths
+        Report exports, e.g. one per EST actor, read by
+        :func:`sjobo_geo.reports.validate.load_report_files`: each report keeps its actor
+        and file, and the same incident reported by two actors is flagged, never merged.
+        Every accepted report counts (EST files hold only EST incidents; in mixed files the
         ``source`` column tells them apart).
     area : str, path or Area
     out : path
@@ -316,18 +308,22 @@ def run_est_week(
     lang : {"sv", "en"}, optional
     progress : callable, optional
         Called with each step name of :data:`EST_STEPS`.
+    measures : path, MeasureSet or GeoDataFrame, optional
+        A measures register (:func:`sjobo_geo.measures.load_measures`) drawn on the map.
 
     Returns
     -------
     EstResult
-        ``files`` (html, gpkg, csv), ``messages``, ``period`` label, ``counts`` (by category
-        and period), ``rising`` (cells), ``duplicates`` (flagged reports of the period).
+        ``files`` (html, gpkg, csv, and rejects when rows were rejected), ``messages``,
+        ``period`` label, ``counts`` (by category and period), ``rising`` (cells: Poisson
+        ``status`` and emerging hot spot ``pattern``), ``duplicates`` (flagged reports of the
+        period).
     """
-    from .hotspots import assign_to_grid, grid_units
+    from .hotspots import assign_to_grid, emerging_classes, grid_units
     from .io import atomic_path, write_gpkg_layers
     from .jobs import _load_area_for
     from .maps.i18n import check_lang
-    from .reports.validate import load_reports
+    from .reports.validate import load_report_files
 
     t0 = time.perf_counter()
     lang = check_lang(lang)
@@ -337,22 +333,33 @@ def run_est_week(
         raise EstError(f"k must be at least 1; got {k}")
     step = progress or _noop
     out = Path(out)
-    path = Path(reports_file)
-    if not path.is_file():
-        raise EstError(f"{path}: report file not found")
+    paths = ([Path(reports_file)] if isinstance(reports_file, (str, Path))
+             else [Path(f) for f in reports_file])
+    if not paths:
+        raise EstError("no report file given")
+    for path in paths:
+        if not path.is_file():
+            raise EstError(f"{path}: report file not found")
     step(EST_STEPS[0])
     model = area if hasattr(area, "layers") else _load_area_for(area, None, None)
     step(EST_STEPS[1])
-    rs = load_reports(path, model)
+    rs = load_report_files(paths, model)
+    from .measures import as_measure_set
+
+    ms = as_measure_set(measures, model)
     reports = rs.reports
     timed = reports["timestamp"].notna()
     if not timed.any():
-        raise EstError(f"{path}: no accepted report has a date ({rs.rejected} of {rs.total} "
-                       "rows rejected); nothing to show")
+        raise EstError(f"{rs.source_file}: no accepted report has a date ({rs.rejected} of "
+                       f"{rs.total} rows rejected); nothing to show")
     step(EST_STEPS[2])
     reports = reports.copy()
+    est_like = reports["source"].isin(EST_SOURCES).to_numpy()
+    left_out = int((~est_like).sum())
+    if est_like.any() and left_out:  # a mixed file: the EST picture shows EST incidents
+        reports = reports[est_like]
+        timed = timed[est_like]
     reports["probable_duplicate_of"] = flag_duplicates(reports)
-    reports["place"] = _place_names(reports)
     ts = reports["timestamp"]
     anchor = _parse_week(week) if week else _last_full_week(ts.max())
     current = int(_period_index([anchor], period)[0])
@@ -367,6 +374,7 @@ def run_est_week(
     plabels = [_period_label(p, period) for p in periods]
     in_current = pidx == current
     now = reports[in_current].copy()
+    now["place"] = _place_names(now, model, lang)
     result = EstResult(period=plabels[-1], accepted=rs.accepted, synthetic=bool(rs.synthetic))
 
     # counts by category and by actor over the 9 periods
@@ -387,21 +395,36 @@ def run_est_week(
     totals = [float((pos == n).sum()) if have[n] else None for n in range(len(periods))]
     result.counts = by_cat
 
-    # rising cells
+    # rising cells: the Poisson rule over the compared periods, emerging classes over more
     grid = grid_units(model, CELL_SIZE_M)
-    xy = np.column_stack([win.geometry.x.to_numpy(), win.geometry.y.to_numpy()])
-    cell = assign_to_grid(xy, grid)
-    series = np.zeros((len(grid), len(periods)))
+    span = max(N_PREVIOUS, EMERGING_STEPS - 1)
+    lo = current - span
+    longwin = (pidx >= lo) & (pidx <= current)
+    lw = reports[longwin]
+    cell = assign_to_grid(np.column_stack([lw.geometry.x.to_numpy(), lw.geometry.y.to_numpy()]),
+                          grid)
     okc = cell >= 0
-    np.add.at(series, (cell[okc], pos[okc]), 1.0)
+    series_all = np.zeros((len(grid), span + 1))
+    np.add.at(series_all, (cell[okc], pidx[longwin][okc] - lo), 1.0)
+    series = series_all[:, -len(periods):]
     rise = _rising(series, have[:-1])
     rise.insert(0, "unit_id", grid["unit_id"].to_numpy())
+    e_cols = (np.arange(lo, current + 1) >= first)[-EMERGING_STEPS:]
+    n_steps = int(e_cols.sum())
+    rise["pattern"] = (emerging_classes(series_all[:, -EMERGING_STEPS:][:, e_cols], grid,
+                                        EMERGING_BAND_CELLS)
+                       if n_steps >= EMERGING_MIN_STEPS else "")
     now_cell = assign_to_grid(np.column_stack([now.geometry.x, now.geometry.y]), grid)
     now["cell"] = np.where(now_cell >= 0, grid["unit_id"].to_numpy()[now_cell], "")
-    top_place = (now[now["place"] != ""].groupby("cell")["place"]
-                 .agg(lambda s: s.value_counts().index[0]))
+    pairs = now.loc[now["place"] != "", ["cell", "place"]]
+    top_place = (pairs.value_counts().reset_index().drop_duplicates("cell")
+                 .set_index("cell")["place"])
     rise["place"] = rise["unit_id"].map(top_place).fillna("")
-    rising = rise[rise["status"] != ""].sort_values(["p", "count"], ascending=[True, False])
+    listed = (rise["status"] != "") | rise["pattern"].isin(RISING_CLASSES)
+    rising = rise[listed]
+    order = np.lexsort((-rising["count"].to_numpy(),
+                        rising["p"].where(rising["status"] != "", 2.0).to_numpy()))
+    rising = rising.iloc[order]
     result.rising = rising.reset_index(drop=True)
     dups = now[now["probable_duplicate_of"] != ""]
     result.duplicates = dups
@@ -414,17 +437,19 @@ def run_est_week(
              "period_kind": period, "public": public, "synthetic": result.synthetic,
              "reports": len(now), "accepted": rs.accepted, "rejected": rs.rejected,
              "cell_size_m": CELL_SIZE_M, "duplicate_rule_m_h": f"{DUP_DISTANCE_M}/{DUP_HOURS}",
+             "emerging_periods": n_steps, "files": ", ".join(p.name for p in paths),
              **({"k": k} if public else {})}
     cells_now = grid[["unit_id", "geometry"]].copy()
     cells_now["count"] = series[:, -1].astype(int)
     cells_now["status"] = rise["status"].to_numpy()
+    cells_now["pattern"] = rise["pattern"].to_numpy()
     if public:
         cells_now = cells_now[cells_now["count"] >= k].reset_index(drop=True)
         cells_now["synthetic"] = result.synthetic
         layers: dict[str, gpd.GeoDataFrame] = {"cells": cells_now}
         table = cells_now.drop(columns="geometry")
     else:
-        cols = ["report_id", "source", "actor", "category", "timestamp", "time_band",
+        cols = ["report_id", "source_file", "source", "actor", "category", "timestamp", "time_band",
                 "after_dark", "weight", "place", "text", "x", "y", "snapped_to",
                 "probable_duplicate_of", "synthetic", "geometry"]
         incidents = now[[c for c in cols if c in now.columns]].reset_index(drop=True)
@@ -434,11 +459,16 @@ def run_est_week(
     with atomic_path(out / "est_week.csv") as tmp:
         table.to_csv(tmp, index=False, encoding="utf-8")
     result.files["csv"] = out / "est_week.csv"
+    if rs.rejected and not public:  # rejected values may be personal data: internal only
+        with atomic_path(out / "est_rejects.csv") as tmp:
+            rs.rejects.to_csv(tmp, index=False, encoding="utf-8")
+        result.files["rejects"] = out / "est_rejects.csv"
 
     step(EST_STEPS[4])
     page = _page(model, now, cells_now, rising, dups, named, by_cat, by_actor, totals, plabels,
                  have, period=period, public=public, k=k, offline=offline_html, lang=lang,
-                 synthetic=result.synthetic)
+                 synthetic=result.synthetic, files=[p.name for p in paths],
+                 rejected=rs.rejected, n_steps=n_steps, measures=ms)
     with atomic_path(out / "est_week.html") as tmp:
         tmp.write_text(page, encoding="utf-8")
     result.files["html"] = out / "est_week.html"
@@ -447,6 +477,26 @@ def run_est_week(
         f"{len(rising)} rising or new cells, {len(dups)} probable duplicates flagged "
         f"(none removed); {rs.accepted} of {rs.total} rows accepted; "
         f"{time.perf_counter() - t0:.1f} s")
+    if est_like.any() and left_out:
+        result.messages.append(f"{left_out} reports of other sources (surveys, dialogues, "
+                               "door knocking) are not EST incidents and were left out")
+    if len(paths) > 1:
+        per_actor = now["actor"].astype(str).value_counts()
+        result.messages.append(f"{len(paths)} files combined; this period by actor: "
+                               + ", ".join(f"{a} {n}" for a, n in per_actor.items()))
+    if rs.rejected:
+        first_reasons = "; ".join(
+            f"{r.get('file', '') + ' ' if 'file' in rs.rejects else ''}row {r['row']}: "
+            f"{r['reason']}" for _, r in rs.rejects.head(3).iterrows())
+        result.messages.append(f"{rs.rejected} rows rejected ({first_reasons}"
+                               f"{'; ...' if rs.rejected > 3 else ''})"
+                               + ("" if public else "; all in est_rejects.csv"))
+    result.messages += rs.warnings[:5]
+    if ms is not None:
+        result.messages += ms.messages()
+    if n_steps < EMERGING_MIN_STEPS:
+        result.messages.append(f"emerging hot spot classes need {EMERGING_MIN_STEPS} periods "
+                               f"of data; only {n_steps} available")
     if not have[:-1].all():
         result.messages.append(f"only {int(have[:-1].sum())} of {N_PREVIOUS} earlier periods "
                                "are covered by the data")
@@ -491,7 +541,7 @@ def _summary(now: pd.DataFrame, totals: list[float | None], rising: pd.DataFrame
 
 
 def _map_html(model: Any, now: pd.DataFrame, cells: pd.DataFrame, rising: pd.DataFrame, *,
-              public: bool, offline: bool, lang: str) -> str:
+              public: bool, offline: bool, lang: str, measures: Any = None) -> str:
     import folium
 
     from .maps._offline import inline_assets
@@ -528,6 +578,10 @@ def _map_html(model: Any, now: pd.DataFrame, cells: pd.DataFrame, rising: pd.Dat
     style = {"color": "#d62728", "weight": 3, "fill": False, "fields": ["unit_id", "count"]}
     add_geodataframe(m, marked, name=label("est_rising", lang), style=style, lang=lang)
     legend.append((label("est_rising", lang), {"color": "#d62728", "fillColor": "#ffffff"}))
+    if measures is not None:
+        from .maps.measures import add_measures
+
+        add_measures(m, measures, lang=lang, legend=legend)
     add_legend(m, legend, title=label("legend", lang))
     folium.LayerControl(collapsed=True).add_to(m)
     page = m.get_root().render()
@@ -537,9 +591,11 @@ def _map_html(model: Any, now: pd.DataFrame, cells: pd.DataFrame, rising: pd.Dat
 def _page(model: Any, now: pd.DataFrame, cells: pd.DataFrame, rising: pd.DataFrame,
           dups: pd.DataFrame, named: pd.Series, by_cat: pd.DataFrame, by_actor: pd.DataFrame,
           totals: list[float | None], plabels: list[str], have: np.ndarray, *, period: str,
-          public: bool, k: int, offline: bool, lang: str, synthetic: bool) -> str:
+          public: bool, k: int, offline: bool, lang: str, synthetic: bool,
+          files: list[str], rejected: int, n_steps: int, measures: Any = None) -> str:
     from .maps.base import escape_text as esc
     from .maps.i18n import label
+    from .maps.page import PRINT_CSS, bars_svg, html_table, map_iframe
     from .reports.schema import CATEGORIES
 
     L = lambda key: esc(label(key, lang))  # noqa: E731
@@ -555,7 +611,7 @@ def _page(model: Any, now: pd.DataFrame, cells: pd.DataFrame, rising: pd.DataFra
             vals = row.to_numpy(dtype=float)
             prev = vals[:-1][~np.isnan(vals[:-1])]
             mean = f"{prev.mean():.1f}" if len(prev) else "–"
-            bars = _bars_svg([None if np.isnan(v) or (public and 0 < v < k) else float(v)
+            bars = bars_svg([None if np.isnan(v) or (public and 0 < v < k) else float(v)
                               for v in vals], plabels, width=120, height=24, title=str(key))
             rows.append([esc(names.get(key, key) if names else key),
                          *[small(v) for v in vals], mean, bars])
@@ -566,29 +622,42 @@ def _page(model: Any, now: pd.DataFrame, cells: pd.DataFrame, rising: pd.DataFra
     header = [L("category"), *[esc(p) for p in plabels], L("est_prev_mean"), ""]
     mark = (f'<p class="synthetic">{L("est_synthetic")}</p>' if synthetic else "")
     summary = _summary(now, totals, rising, dups, by_cat, plabels[-1], period, lang, public, k)
-    map_page = _map_html(model, now, cells, rising, public=public, offline=offline, lang=lang)
-    total_svg = _bars_svg(totals, plabels, width=520, height=90, title=label("est_total", lang))
+    map_page = _map_html(model, now, cells, rising, public=public, offline=offline, lang=lang,
+                         measures=measures)
+    total_svg = bars_svg(totals, plabels, width=520, height=90, title=label("est_total", lang))
     coverage = "" if have.all() else (
         '<p class="muted">'
         + esc(label("est_coverage", lang).format(n=int(have[:-1].sum()), m=N_PREVIOUS))
         + "</p>")
 
     # rising
+    def status_text(status: str) -> str:
+        return "" if not status else label("est_new" if status == "new" else "est_up", lang)
+
+    def pattern_text(pattern: str) -> str:
+        return label("em_" + pattern.replace(" ", "_"), lang) if pattern else ""
+
     if len(rising):
-        rrows = [[esc(label("est_new" if r.status == "new" else "est_up", lang)),
+        rrows = [[esc(status_text(r.status)), esc(pattern_text(r.pattern)),
                   esc(r.place) if not public else "", esc(r.unit_id), small(float(r["count"])),
-                  f"{r.prev_mean:.1f}", f"{r.p:.2g}"] for _, r in rising.head(LIST_MAX).iterrows()]
-        rising_html = _table([L("est_status"), L("est_place"), L("est_cell"), esc(plabels[-1]),
-                              L("est_prev_mean"), "p"], rrows)
+                  f"{r.prev_mean:.1f}", "" if np.isnan(r.p) else f"{r.p:.2g}"]
+                 for _, r in rising.head(LIST_MAX).iterrows()]
+        rising_html = html_table([L("est_status"), L("est_pattern"), L("est_place"), L("est_cell"),
+                              esc(plabels[-1]), L("est_prev_mean"), "p"], rrows)
     else:
         rising_html = f"<p>{L('est_none_rising')}</p>"
-    rule = f'<p class="muted">{L("est_rule")}</p>'
+    rule = (f'<p class="muted">{L("est_rule")} '
+            f'{esc(label("est_rule_emerging", lang).format(n=EMERGING_STEPS))} '
+            f'({n_steps} {esc(label(f"est_{period}", lang))})</p>')
+    source_note = ('<p class="muted">' + L("est_files") + ": " + esc(", ".join(files))
+                   + (" · " + esc(label("est_rejected", lang).format(n=rejected))
+                      if rejected else "") + "</p>")
 
     # places named most often
     if public:
         named = named[named >= k]
     prow = [[esc(p), str(int(n))] for p, n in named.head(15).items()]
-    places_html = _table([L("est_place"), L("est_count")], prow) if prow else "<p>–</p>"
+    places_html = html_table([L("est_place"), L("est_count")], prow) if prow else "<p>–</p>"
 
     # duplicates
     if public:
@@ -607,7 +676,7 @@ def _page(model: Any, now: pd.DataFrame, cells: pd.DataFrame, rising: pd.DataFra
         more = ('<p class="muted">'
                 + esc(label("est_more_csv", lang).format(n=len(dups) - LIST_MAX)) + "</p>"
                 if len(dups) > LIST_MAX else "")
-        dup_html = _table([L("est_id"), L("actor"), L("category"), L("time"), L("est_place"),
+        dup_html = html_table([L("est_id"), L("actor"), L("category"), L("time"), L("est_place"),
                            L("report_text"), L("est_dup_of")], drows) + more
     else:
         dup_html = f"<p>{L('est_no_dups')}</p>"
@@ -617,22 +686,22 @@ def _page(model: Any, now: pd.DataFrame, cells: pd.DataFrame, rising: pd.DataFra
     return f"""<!DOCTYPE html>
 <html lang="{lang}"><head><meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{esc(title)}</title><style>{_CSS}</style></head>
+<title>{esc(title)}</title><style>{PRINT_CSS}</style></head>
 <body>
 <section id="summary">
 <h1>{esc(title)}</h1>
 {mark}
 <p class="muted">{esc(model.name)} · {L("est_generated")} {dt.date.today():%Y-%m-%d}</p>
+{source_note}
 <p class="summary" id="est-summary">{summary}</p>
-<iframe class="map" title="{L('est_map')}" srcdoc="{html.escape(map_page, quote=True)}">
-</iframe>
+{map_iframe(map_page, label("est_map", lang))}
 </section>
 <section id="counts" class="break">
 <h2>{L("est_counts")}</h2>{mark}{coverage}
 {total_svg}
-{_table(header, count_rows(by_cat, cat_names), "counts")}
+{html_table(header, count_rows(by_cat, cat_names), "counts")}
 <h2>{L("actor")}</h2>
-{_table([L("actor"), *header[1:]], count_rows(by_actor, None), "counts")}
+{html_table([L("actor"), *header[1:]], count_rows(by_actor, None), "counts")}
 </section>
 <section id="rising" class="break">
 <h2>{L("est_rising")}</h2>{mark}

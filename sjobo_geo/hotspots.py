@@ -80,7 +80,8 @@ __all__ = ["EMERGING_MIN_WEEKS", "GRID_BAND_CELLS", "HOTSPOT_STEPS", "HotspotAna
            "HotspotsError", "HotspotsResult", "SEGMENT_BAND_M", "SEGMENT_MIN_LENGTH_M",
            "SEGMENT_SNAP_M",
            "analyse_hotspots", "assign_to_grid", "assign_to_segments", "cell_size_rule",
-           "density_contours", "grid_units", "priorities_table", "public_view",
+           "density_contours", "emerging_classes", "grid_units", "priorities_table",
+           "public_view",
            "run_hotspots", "segment_units", "time_profiles", "before_after"]
 
 
@@ -215,7 +216,8 @@ def _gi_columns(z: np.ndarray) -> dict[str, np.ndarray]:
             "gi_class": hotspot_classes(z, p, alpha=ALPHA, fdr=True)}
 
 
-def _grid_gi(values: np.ndarray, grid: gpd.GeoDataFrame) -> np.ndarray:
+def _grid_gi(values: np.ndarray, grid: gpd.GeoDataFrame,
+             band_cells: float = GRID_BAND_CELLS) -> np.ndarray:
     from .stats import gi_star_grid
 
     arr = np.full(grid.attrs["shape"], np.nan)
@@ -223,7 +225,7 @@ def _grid_gi(values: np.ndarray, grid: gpd.GeoDataFrame) -> np.ndarray:
     cs = grid.attrs["cell_size"]
     if np.ptp(values) == 0 or len(values) < 3:
         return np.full(len(values), np.nan)
-    z = gi_star_grid(arr, cs, GRID_BAND_CELLS * cs)
+    z = gi_star_grid(arr, cs, band_cells * cs)
     return z[grid["row"].to_numpy(), grid["col"].to_numpy()]
 
 
@@ -330,11 +332,25 @@ def _hours_weekdays(reports: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return hours, weekdays
 
 
+def emerging_classes(series: np.ndarray, grid: gpd.GeoDataFrame,
+                     band_cells: float = GRID_BAND_CELLS) -> np.ndarray:
+    """Emerging hot spot class per grid cell from its counts per time step.
+
+    ``series`` has shape ``(len(grid), T)``, oldest step first. Each step's counts get a
+    grid Gi* (:func:`~sjobo_geo.stats.gi_star_grid`, neighbours within ``band_cells``
+    cells), and :func:`~sjobo_geo.stats.emerging_hotspots` classifies the z-series (FDR
+    per step).
+    """
+    from .stats import emerging_hotspots, p_from_z
+
+    z = np.column_stack([_grid_gi(series[:, t], grid, band_cells)
+                         for t in range(series.shape[1])])
+    return emerging_hotspots(z, p_from_z(z), alpha=ALPHA, fdr=True)
+
+
 def _emerging(reports: pd.DataFrame, cell_idx: np.ndarray, grid: gpd.GeoDataFrame
               ) -> tuple[np.ndarray | None, int]:
     """Emerging hot spot class per grid cell from weekly Gi*, or None below 6 weeks."""
-    from .stats import emerging_hotspots, p_from_z
-
     if "timestamp" not in reports:
         return None, 0
     ts = pd.to_datetime(reports["timestamp"], errors="coerce")
@@ -350,8 +366,7 @@ def _emerging(reports: pd.DataFrame, cell_idx: np.ndarray, grid: gpd.GeoDataFram
         else np.ones(int(ok.sum()))
     series = np.zeros((len(grid), weeks))
     np.add.at(series, (cell_idx[ok], week), w)
-    z = np.column_stack([_grid_gi(series[:, t], grid) for t in range(weeks)])
-    return emerging_hotspots(z, p_from_z(z), alpha=ALPHA, fdr=True), weeks
+    return emerging_classes(series, grid), weeks
 
 
 # ---- the analysis ---------------------------------------------------------------------------
@@ -854,6 +869,7 @@ def run_hotspots(
     progress: Callable[[str], None] | None = None,
     weights: str | Path | None = None,
     gaps: Any = None,
+    measures: Any = None,
 ) -> HotspotsResult:
     """Hot spots and priorities of a report file: ``hotspots.html``, ``hotspots.gpkg`` and
     ``priorities.csv`` in ``out``.
@@ -884,6 +900,9 @@ def run_hotspots(
     gaps : path or GeoDataFrame, optional
         Lighting gaps (``lighting.gpkg`` from ``sjobo-geo lighting-gaps``, layer
         ``path_gaps`` or ``gaps``); else the lit status of the paths.
+    measures : path, MeasureSet or GeoDataFrame, optional
+        A measures register (:func:`sjobo_geo.measures.load_measures`) drawn on the map;
+        its accounting goes to the messages. Public maps show it too, never its notes.
 
     Raises
     ------
@@ -906,6 +925,9 @@ def run_hotspots(
     config = load_scoring_weights(weights)
     step(HOTSPOT_STEPS[0])
     model = area if hasattr(area, "layers") else _load_area_for(area, None, None)
+    from .measures import as_measure_set
+
+    ms = as_measure_set(measures, model)
     step(HOTSPOT_STEPS[1])
     rs = load_reports(path, model)
     if rs.reports.empty:
@@ -951,8 +973,10 @@ def run_hotspots(
             f"before/after {change.attrs.get('split')}: " + ", ".join(
                 f"{v} {n}" for v, n in change["verdict"].value_counts().items()))
     step(HOTSPOT_STEPS[4])
-    m = hotspots_map(analysis, model, lang=lang, tiles=not offline_html)
+    m = hotspots_map(analysis, model, lang=lang, tiles=not offline_html, measures=ms)
     result.files["map"] = save_map(m, out / "hotspots.html", offline=offline_html)
+    if ms is not None:
+        result.messages.extend(ms.messages())
     hot_g = sum(v for c, v in s["grid_classes"].items() if c.startswith("hot"))
     hot_s = sum(v for c, v in s["segment_classes"].items() if c.startswith("hot"))
     result.messages.append(

@@ -262,6 +262,7 @@ def run_reports_map(
     offline_html: bool = False,
     lang: str | None = None,
     progress: Progress | None = None,
+    measures: Any = None,
 ) -> ReportsResult:
     """Validate reports and write ``reports_map.html``, ``reports.gpkg`` and the rejects.
 
@@ -269,6 +270,10 @@ def run_reports_map(
     ``public`` the map, GeoPackage and CSV hold only counts per grid cell of at least ``k``
     reports (see :mod:`sjobo_geo.reports.privacy`), and the rejects file keeps row numbers
     and reasons without the rejected values.
+
+    ``measures`` (a path, :class:`~sjobo_geo.measures.MeasureSet` or GeoDataFrame) adds the
+    measures register to the map, public or not (never its notes); its accounting goes to
+    ``messages``.
     """
     from .io import write_gpkg_layers
     from .maps._offline import save_map
@@ -285,9 +290,14 @@ def run_reports_map(
     out = Path(out)
     step(REPORT_STEPS[0])
     model = _load_area_for(area, osm_file, source)
+    from .measures import as_measure_set
+
+    measure_set = as_measure_set(measures, model)
     step(REPORT_STEPS[1])
     rs = load_reports(file, model, columns=columns, crs=crs, default_source=report_source)
     result = ReportsResult(rs)
+    if measure_set is not None:
+        result.messages.extend(measure_set.messages())
     step(REPORT_STEPS[2])
     rejects = rs.rejects.copy()
     if public:
@@ -310,12 +320,12 @@ def run_reports_map(
         result.files["csv"] = out / "report_cells.csv"
         step(REPORT_STEPS[3])
         m = reports_map(rs, model, public=True, cells=cells, lang=lang, tiles=not offline_html,
-                        k=k)
+                        k=k, measures=measure_set)
     else:
         layers = {"reports": rs.reports}
         result.files["gpkg"] = write_gpkg_layers(layers, out / "reports.gpkg", about=about)
         step(REPORT_STEPS[3])
-        m = reports_map(rs, model, lang=lang, tiles=not offline_html)
+        m = reports_map(rs, model, lang=lang, tiles=not offline_html, measures=measure_set)
     result.files["map"] = save_map(m, out / "reports_map.html", offline=offline_html)
     return result
 
@@ -354,8 +364,10 @@ def run_schoolyard_job(
     offline_html: bool = False,
     lang: str | None = None,
     progress: Progress | None = None,
+    measures: Any = None,
 ):
-    """Load the area (and reports), then :func:`sjobo_geo.schoolyard.run_schoolyard`."""
+    """Load the area (and reports, measures), then
+    :func:`sjobo_geo.schoolyard.run_schoolyard`."""
     from .reports.validate import load_reports
     from .schoolyard import run_schoolyard
 
@@ -366,4 +378,4 @@ def run_schoolyard_job(
     return run_schoolyard(model, out=out, place=place, reports=rs, lighting=lighting,
                           min_share=min_share,
                           settings=settings, offline_html=offline_html, lang=lang,
-                          progress=step)
+                          progress=step, measures=measures)

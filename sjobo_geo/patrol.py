@@ -690,6 +690,7 @@ def run_patrol(
     n_candidates: int = 30,
     n_areas: int = 3,
     max_stops: int | None = 5,
+    measures: Any = None,
 ) -> PatrolResult:
     """A patrol plan from a report file: ``patrol.html``, ``patrol.gpx``, ``patrol.gpkg``,
     ``patrol_plan.csv``, ``patrol_week.csv`` (:func:`week_schedule`, mon-fri evenings) and
@@ -722,6 +723,9 @@ def run_patrol(
         Patrol areas to group the candidates into.
     max_stops : int or None, default 5
         Most stops per shift (2-5 is the usual advice); None: as many as the shift allows.
+    measures : path, MeasureSet or GeoDataFrame, optional
+        A measures register (:func:`sjobo_geo.measures.load_measures`) drawn on the map
+        (patrols added, school visits, ...); its accounting goes to the messages.
     """
     import geopandas as gpd
     import shapely
@@ -745,6 +749,9 @@ def run_patrol(
         raise PatrolError(f"shift_minutes must be positive; got {shift_minutes!r}")
     step(PATROL_STEPS[0])
     model = area if hasattr(area, "layers") else _load_area_for(area, None, None)
+    from .measures import as_measure_set
+
+    measure_set = as_measure_set(measures, model)
     step(PATROL_STEPS[1])
     rs = load_reports(path, model)
     if rs.reports.empty:
@@ -833,7 +840,8 @@ def run_patrol(
         desc=(f"{len(chosen)} stops, {plan.length_m:.0f} m, {plan.time_min:.0f} of "
               f"{shift_minutes:g} min, seed {seed}{tag}"))
     step(PATROL_STEPS[5])
-    m = patrol_map(result, model, start_pt, route, lang=lang, tiles=not offline_html)
+    m = patrol_map(result, model, start_pt, route, lang=lang, tiles=not offline_html,
+                   measures=measure_set)
     result.files["map"] = save_map(m, out / "patrol.html", offline=offline_html)
     result.files["png"] = patrol_png(result, model, start_pt, route, out / "patrol.png",
                                      lang=lang)
@@ -853,6 +861,8 @@ def run_patrol(
     if len(chosen) < 2:
         result.messages.append("fewer than 2 stops fit the shift; lengthen it or shorten the "
                                "stops")
+    if measure_set is not None:
+        result.messages.extend(measure_set.messages())
     return result
 
 

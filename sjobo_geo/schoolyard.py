@@ -90,6 +90,7 @@ def run_schoolyard(
     offline_html: bool = False,
     lang: str | None = None,
     progress: Callable[[str], None] | None = None,
+    measures: Any = None,
 ) -> SchoolyardResult:
     """Visibility, hidden places and vegetation actions for a place; writes three files.
 
@@ -111,6 +112,9 @@ def run_schoolyard(
         Trimming heights and clearances (:data:`sjobo_geo.visibility.CPTED_SETTINGS`).
     offline_html, lang
         As for every map.
+    measures : path, MeasureSet or GeoDataFrame, optional
+        A measures register (:func:`sjobo_geo.measures.load_measures`) drawn on the map
+        (bushes cut, lamps installed, ...); its accounting goes to the messages.
 
     Returns
     -------
@@ -121,11 +125,13 @@ def run_schoolyard(
     from .io import atomic_path, write_gpkg_layers
     from .maps._offline import save_map
     from .maps.i18n import check_lang
+    from .measures import as_measure_set
     from .visibility import hidden_places, observer_points, vegetation_actions
 
     lang = check_lang(lang)
     step = progress or (lambda _s: None)
     out = Path(out)
+    measure_set = as_measure_set(measures, area)
     name, geom = schoolyard_place(area, place)
     step("observers")
     observers = observer_points(geom, area)
@@ -185,6 +191,10 @@ def run_schoolyard(
     m = schoolyard_map(area, place_gdf, classes, hidden, actions, lamps, near_reports,
                        gaps=gaps, lang=lang, tiles=not offline_html,
                        synthetic=bool(reports is not None and reports.synthetic))
+    if measure_set is not None:
+        from .maps.measures import add_measures
+
+        add_measures(m, measure_set, lang=lang)
     result.files["map"] = save_map(m, out / "schoolyard.html", offline=offline_html)
     top = actions.ranked.head(1)
     result.messages.append(
@@ -194,6 +204,8 @@ def run_schoolyard(
         + (f", first: {top['kind'].iloc[0]} revealing {top['revealed_m2'].iloc[0]:,.0f} m²"
            if len(top) else "")
     )
+    if measure_set is not None:
+        result.messages.extend(measure_set.messages())
     return result
 
 

@@ -180,3 +180,165 @@ def test_est_week_cli(tmp_path, sample_area):
     assert {"est_week.html", "est_week.gpkg", "est_week.csv"} <= {p.name for p in out.iterdir()}
     assert_one_line_error(run_cli("est-week", "--reports", str(src), "--week", "2031-W99",
                                   "--out", str(tmp_path / "x")), "2031-W99")
+
+
+def _brute_duplicates(reports, distance, hours):
+    """The duplicate rule written out pair by pair (the reference for flag_duplicates)."""
+    import numpy as np
+
+    ts = pd.to_datetime(reports["timestamp"]).to_numpy()
+    x, y = reports.geometry.x.to_numpy(), reports.geometry.y.to_numpy()
+    cat, actor = reports["category"].to_numpy(), reports["actor"].to_numpy()
+    ids = reports["report_id"].to_numpy()
+    out = [""] * len(reports)
+    for j in range(len(reports)):
+        best = None
+        for i in range(len(reports)):
+            if i == j or cat[i] != cat[j] or actor[i] == actor[j]:
+                continue
+            later_j = ts[j] > ts[i] or (ts[j] == ts[i] and j > i)
+            if not later_j or np.hypot(x[i] - x[j], y[i] - y[j]) > distance:
+                continue
+            if abs((ts[j] - ts[i]) / np.timedelta64(1, "s")) > hours * 3600:
+                continue
+            if best is None or ts[i] < ts[best]:
+                best = i
+        out[j] = "" if best is None else ids[best]
+    return out
+
+
+def test_flag_duplicates_matches_the_rule_pair_by_pair():
+    import geopandas as gpd
+    import numpy as np
+
+    from sjobo_geo.est import flag_duplicates
+
+    rng = np.random.default_rng(11)
+    n = 400
+    t = pd.Timestamp("2024-05-01") + pd.to_timedelta(rng.integers(0, 72 * 60, n), unit="min")
+    frame = gpd.GeoDataFrame({
+        "report_id": [f"r{i}" for i in range(n)],
+        "timestamp": t,
+        "category": rng.choice(["brand", "klotter", "stold"], n),
+        "actor": rng.choice(["Polisen", "Coop", "Borås Stad"], n),
+    }, geometry=gpd.points_from_xy(rng.uniform(0, 400, n), rng.uniform(0, 400, n)),
+        crs="EPSG:3006")
+    got = flag_duplicates(frame, distance=50, hours=2).tolist()
+    want = _brute_duplicates(frame, 50, 2)
+    assert sum(w != "" for w in want) > 20  # the case is not trivial
+    assert got == want
+
+
+@pytest.fixture(scope="module")
+def actor_files(tmp_path_factory, sample_area):
+    """Three actors' own exports (no actor column in one), with one shared incident."""
+    from sjobo_geo.reports.synthetic import generate_reports
+
+    folder = tmp_path_factory.mktemp("actors")
+    table = generate_reports(sample_area, 2400, seed=21, est_share=1.0, start="2024-01-01",
+                             weeks=40)
+    paths = []
+    for name, actor in (("polisen", "Polisen"), ("coop", "Coop"), ("bostader", "Bostäder Borås")):
+        part = table[table["Aktör"] == actor].copy()
+        if name == "coop":
+            part = part.drop(columns="Aktör")  # Coop's export has no actor column
+        # ids restart in every actor's export: they collide across files
+        part["Löpnummer"] = [f"{i + 1}" for i in range(len(part))]
+        path = folder / f"{name}.csv"
+        part.to_csv(path, index=False)
+        paths.append(path)
+    crs = sample_area.crs
+    shared = [_row(1, "Polisen", "brand", "2024-09-04 22:10", DUP_XY, "shared fire", crs),
+              _row(2, "", "brand", "2024-09-04 22:40", (DUP_XY[0] + 5, DUP_XY[1]), "fire", crs)]
+    for path, row in zip(paths[:2], shared, strict=True):
+        part = pd.read_csv(path, dtype=str, keep_default_na=False)
+        row = {c: row[c] for c in part.columns}
+        row["Löpnummer"] = "9999"
+        pd.concat([part, pd.DataFrame([row])]).to_csv(path, index=False)
+    # one bad row in the third file: accounted for, not lost
+    part = pd.read_csv(paths[2], dtype=str, keep_default_na=False)
+    bad = part.iloc[:1].copy()
+    bad["Kategori"] = "ufo"
+    pd.concat([part, bad]).to_csv(paths[2], index=False)
+    return paths, table
+
+
+def test_several_actor_files_combined(actor_files, sample_area, tmp_path):
+    from sjobo_geo.est import run_est_week
+
+    paths, table = actor_files
+    result = run_est_week(paths, sample_area, out=tmp_path, week="2024-W36")
+    rows = sum(len(pd.read_csv(p)) for p in paths)
+    assert result.accepted == rows - 1  # the 'ufo' row
+    rejects = pd.read_csv(result.files["rejects"])
+    assert rejects["file"].tolist() == ["bostader.csv"] and "ufo" in rejects["value"].iloc[0]
+    assert any("3 files combined" in m for m in result.messages)
+    assert any("coop.csv" in m and "'coop'" in m for m in result.messages)
+    week = pd.read_csv(result.files["csv"], dtype=str, keep_default_na=False)
+    assert set(week["source_file"]) <= {"polisen.csv", "coop.csv", "bostader.csv"}
+    assert week["report_id"].is_unique
+    assert set(week["actor"]) == {"Polisen", "coop", "Bostäder Borås"}
+    flagged = week.set_index("report_id")["probable_duplicate_of"]
+    assert flagged["coop:9999"] == "polisen:9999"
+    page = result.files["html"].read_text(encoding="utf-8")
+    assert "polisen.csv, coop.csv, bostader.csv" in page
+
+
+PER_WEEK = 30
+SPREAD = 120.0
+
+
+def test_emerging_classes_find_a_new_hot_spot(sample_area, tmp_path):
+    """A quiet corner that becomes one of the busiest neighbourhoods in the last three weeks
+    (30 incidents a week spread over about 240 m) is listed as a new or consecutive hot spot
+    (emerging classes), and the page says so. (One busy cell alone is caught by the Poisson
+    rule; Gi* looks for clusters against the whole area.)"""
+    import numpy as np
+    from pyproj import Transformer
+
+    from sjobo_geo.est import CELL_SIZE_M, RISING_CLASSES, run_est_week
+    from sjobo_geo.hotspots import assign_to_grid, grid_units
+    from sjobo_geo.reports.synthetic import write_sample_reports
+
+    path = write_sample_reports(sample_area, tmp_path / "year.csv", 2000, seed=5,
+                                est_share=1.0, start="2024-01-01", weeks=30)
+    table = pd.read_csv(path)
+    x, y = Transformer.from_crs("EPSG:4326", sample_area.crs, always_xy=True).transform(
+        table["Longitud"].to_numpy(), table["Latitud"].to_numpy())
+    grid = grid_units(sample_area, CELL_SIZE_M)
+    ok = np.isfinite(x) & np.isfinite(y)  # rows located by place text have no coordinates
+    cells = assign_to_grid(np.column_stack([x[ok], y[ok]]), grid)
+    counts = np.bincount(cells[cells >= 0], minlength=len(grid))
+    # a whole cell well inside the area with no background incident at all
+    inner = grid[(grid["area_share"] == 1.0) & (counts == 0)]
+    spot = inner.geometry.iloc[len(inner) // 2].centroid
+    rng = np.random.default_rng(2)
+    rows = []
+    for w in range(3):  # weeks 28-30: PER_WEEK incidents a week at the quiet place
+        for i in range(PER_WEEK):
+            stamp = (pd.Timestamp("2024-07-08") + pd.Timedelta(days=7 * w)
+                     + pd.Timedelta(hours=int(rng.integers(0, 160))))
+            xy = (spot.x + rng.uniform(-SPREAD, SPREAD), spot.y + rng.uniform(-SPREAD, SPREAD))
+            rows.append(_row(100 * w + i, "Polisen", "klotter", f"{stamp:%Y-%m-%d %H:%M}", xy,
+                             "new spot", sample_area.crs))
+    with path.open("a", encoding="utf-8", newline="") as f:
+        csv.DictWriter(f, fieldnames=list(rows[0]), lineterminator="\n").writerows(rows)
+    result = run_est_week(path, sample_area, out=tmp_path / "out", week="2024-W30")
+    cell = _cell_of(result, (spot.x, spot.y), sample_area)
+    listed = result.rising.set_index("unit_id")
+    assert cell in listed.index
+    assert listed.loc[cell, "pattern"] in RISING_CLASSES
+    page = result.files["html"].read_text(encoding="utf-8")
+    assert "sammanhängande het punkt" in page or "ny het punkt" in page
+
+
+def test_mixed_sources_show_est_incidents_only(sample_area, tmp_path):
+    from sjobo_geo.est import run_est_week
+    from sjobo_geo.reports.synthetic import write_sample_reports
+
+    path = write_sample_reports(sample_area, tmp_path / "mixed.csv", 1500, seed=8,
+                                est_share=0.5, start="2024-01-01", weeks=20)
+    result = run_est_week(path, sample_area, out=tmp_path / "out")
+    week = pd.read_csv(result.files["csv"])
+    assert set(week["source"]) <= {"est", "situational_picture"}
+    assert any("not EST incidents and were left out" in m for m in result.messages)

@@ -2046,6 +2046,7 @@ def run_lighting_gaps(
     square: Any = None,
     maintenance_factor: float = DEFAULT_MAINTENANCE_FACTOR,
     facade_threshold_lux: float = FACADE_THRESHOLD_LUX,
+    measures: Any = None,
 ) -> LightingJobResult:
     """Lighting gaps of an area: model, gaps, ranking, proposals, facades; files in ``out``.
 
@@ -2084,6 +2085,9 @@ def run_lighting_gaps(
         Square for the facades; the profile's main square by default.
     maintenance_factor : float, default 0.8
     facade_threshold_lux : float, default 1.0
+    measures : str, pathlib.Path, MeasureSet or GeoDataFrame, optional
+        A measures register (:func:`sjobo_geo.measures.load_measures`) drawn on the map
+        (lamps installed, bushes cut, ...); its accounting goes to the messages.
 
     Returns
     -------
@@ -2115,6 +2119,9 @@ def run_lighting_gaps(
     step(LIGHTING_STEPS[0])
     model = area if isinstance(area, AreaType) else load_area(area, osm_file=osm_file,
                                                               source=source)
+    from ..measures import as_measure_set
+
+    measure_set = as_measure_set(measures, model)
     lap("load area")
     step(LIGHTING_STEPS[1])
     lamp_meta: dict[str, Any] = {}
@@ -2199,9 +2206,11 @@ def run_lighting_gaps(
     lap("write files")
     step(LIGHTING_STEPS[7])
     m = lighting_map(analysis, recommendation=rec, facades=facades, classes=classes_gdf,
-                     lang=lang, tiles=not offline_html)
+                     lang=lang, tiles=not offline_html, measures=measure_set)
     files["map"] = save_map(m, out / "lighting_gaps.html", offline=offline_html)
     lap("write map")
+    if measure_set is not None:
+        messages.extend(measure_set.messages())
 
     messages.insert(0, analysis.summary())
     messages.append(

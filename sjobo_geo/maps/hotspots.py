@@ -126,10 +126,14 @@ def hotspots_map(
     *,
     lang: str | None = None,
     tiles: bool = True,
+    measures: Any = None,
 ) -> folium.Map:
     """A Folium map of a :class:`~sjobo_geo.hotspots.HotspotAnalysis` (internal or public).
 
-    Nothing is saved; use :func:`sjobo_geo.maps._offline.save_map`.
+    Nothing is saved; use :func:`sjobo_geo.maps._offline.save_map`. ``measures`` (a
+    :class:`~sjobo_geo.measures.MeasureSet` or its table) adds the measures register as a
+    layer of its own (:func:`sjobo_geo.maps.measures.add_measures`; never its notes, so
+    public maps may show it).
     """
     import folium
 
@@ -203,6 +207,10 @@ def hotspots_map(
     if public and analysis.k:
         legend.append((label("hs_public_note", lang).format(k=analysis.k),
                        {"color": "#ffffff"}))
+    if measures is not None:
+        from .measures import add_measures
+
+        add_measures(m, measures, lang=lang, legend=legend)
     add_legend(m, legend, title=label("hs_legend", lang))
     add_layer_registry(m, registry)
     folium.LayerControl(collapsed=False).add_to(m)

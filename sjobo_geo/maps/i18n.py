@@ -269,6 +269,36 @@ _LABELS: dict[str, dict[str, str]] = {
                        "significantly above the mean of the earlier periods (Poisson, "
                        "Benjamini-Hochberg 5 %). New = no incidents before."},
     "est_status": {"sv": "Läge", "en": "Status"},
+    "est_near": {"sv": "vid", "en": "near"},
+    "est_pattern": {"sv": "Mönster (Gi*-trend)", "en": "Pattern (Gi* trend)"},
+    "est_rule_emerging": {
+        "sv": "Mönster: Getis-Ord Gi* för varje period och Mann-Kendall-trend över upp till {n} "
+              "perioder (emerging hot spots, FDR 5 %). Listas också: nya, sammanhängande och "
+              "intensifierade heta punkter.",
+        "en": "Pattern: Getis-Ord Gi* for each period and a Mann-Kendall trend over up to {n} "
+              "periods (emerging hot spots, FDR 5 %). Also listed: new, consecutive and "
+              "intensifying hot spots."},
+    "est_files": {"sv": "Filer", "en": "Files"},
+    "est_rejected": {"sv": "{n} rader avvisades (listas i est_rejects.csv, intern version).",
+                     "en": "{n} rows were rejected (listed in est_rejects.csv, internal "
+                           "version)."},
+    "em_new_hot_spot": {"sv": "ny het punkt", "en": "new hot spot"},
+    "em_new_cold_spot": {"sv": "ny kall punkt", "en": "new cold spot"},
+    "em_consecutive_hot_spot": {"sv": "sammanhängande het punkt", "en": "consecutive hot spot"},
+    "em_consecutive_cold_spot": {"sv": "sammanhängande kall punkt", "en": "consecutive cold spot"},
+    "em_intensifying_hot_spot": {"sv": "intensifierad het punkt", "en": "intensifying hot spot"},
+    "em_intensifying_cold_spot": {"sv": "intensifierad kall punkt", "en": "intensifying cold spot"},
+    "em_persistent_hot_spot": {"sv": "ihållande het punkt", "en": "persistent hot spot"},
+    "em_persistent_cold_spot": {"sv": "ihållande kall punkt", "en": "persistent cold spot"},
+    "em_diminishing_hot_spot": {"sv": "avtagande het punkt", "en": "diminishing hot spot"},
+    "em_diminishing_cold_spot": {"sv": "avtagande kall punkt", "en": "diminishing cold spot"},
+    "em_sporadic_hot_spot": {"sv": "sporadisk het punkt", "en": "sporadic hot spot"},
+    "em_sporadic_cold_spot": {"sv": "sporadisk kall punkt", "en": "sporadic cold spot"},
+    "em_oscillating_hot_spot": {"sv": "växlande het punkt", "en": "oscillating hot spot"},
+    "em_oscillating_cold_spot": {"sv": "växlande kall punkt", "en": "oscillating cold spot"},
+    "em_historical_hot_spot": {"sv": "historisk het punkt", "en": "historical hot spot"},
+    "em_historical_cold_spot": {"sv": "historisk kall punkt", "en": "historical cold spot"},
+    "em_no_pattern": {"sv": "inget mönster", "en": "no pattern"},
     "est_new": {"sv": "ny", "en": "new"},
     "est_up": {"sv": "ökar", "en": "rising"},
     "est_place": {"sv": "Plats", "en": "Place"},
@@ -301,6 +331,87 @@ _LABELS: dict[str, dict[str, str]] = {
                          "en": "No place rises significantly."},
     "est_sum_dups": {"sv": "{n} möjliga dubbletter att granska.",
                      "en": "{n} probable duplicates to check."},
+    # measures register (sjobo_geo.maps.measures)
+    "measure_layer": {"sv": "Åtgärder", "en": "Measures"},
+    "measure_legend": {"sv": "Åtgärder efter status", "en": "Measures by status"},
+    "measure_kind": {"sv": "Åtgärd", "en": "Measure"},
+    "measure_promise": {"sv": "Löfte", "en": "Promise"},
+    "measure_owner": {"sv": "Ansvarig", "en": "Responsible"},
+    "measure_date": {"sv": "Datum", "en": "Date"},
+    "measure_status": {"sv": "Status", "en": "Status"},
+    "measure_place": {"sv": "Plats", "en": "Place"},
+    "measure_id": {"sv": "Åtgärd-id", "en": "Measure id"},
+    # follow-up page (sjobo_geo.maps.follow_up)
+    "fu_title": {"sv": "Uppföljning av medborgarlöftets åtgärder",
+                 "en": "Follow-up of the citizen promise measures"},
+    "fu_summary": {"sv": "{n} åtgärder följdes upp.", "en": "{n} measures were followed up."},
+    "fu_map": {"sv": "Karta över åtgärderna och deras områden",
+               "en": "Map of the measures and their zones"},
+    "fu_zone": {"sv": "Område", "en": "Zone"},
+    "fu_table": {"sv": "Före och efter, per åtgärd", "en": "Before and after, per measure"},
+    "fu_measure": {"sv": "Åtgärd", "en": "Measure"},
+    "fu_promise": {"sv": "löfte", "en": "promise"},
+    "fu_kind_place": {"sv": "Typ och plats", "en": "Kind and place"},
+    "fu_date_status": {"sv": "Datum och status", "en": "Date and status"},
+    "fu_windows": {"sv": "Före / efter", "en": "Before / after"},
+    "fu_reports": {"sv": "Händelser i området", "en": "Incidents in the zone"},
+    "fu_control": {"sv": "Jämförbara platser", "en": "Comparable places"},
+    "fu_survey": {"sv": "Enkätsvar i området", "en": "Survey answers in the zone"},
+    "fu_verdict": {"sv": "Bedömning", "en": "Verdict"},
+    "fu_before": {"sv": "före", "en": "before"},
+    "fu_after": {"sv": "efter", "en": "after"},
+    "fu_ratio": {"sv": "kvot", "en": "ratio"},
+    "fu_relative": {"sv": "relativ förändring", "en": "relative change"},
+    "fu_cells": {"sv": "rutor", "en": "cells"},
+    "fu_season_year": {"sv": "ett helt år på var sida", "en": "a whole year on each side"},
+    "fu_season_same_season": {"sv": "samma årstid året innan",
+                              "en": "the same season a year earlier"},
+    "fu_season_adjacent": {"sv": "perioden strax före (olika årstider)",
+                           "en": "the period just before (seasons differ)"},
+    "fu_v_fewer": {"sv": "Färre händelser efter, mer än på jämförbara platser",
+                   "en": "Fewer incidents after, more so than at comparable places"},
+    "fu_v_more": {"sv": "Fler händelser efter, mer än på jämförbara platser",
+                  "en": "More incidents after, more so than at comparable places"},
+    "fu_v_like_elsewhere": {"sv": "Förändrat, men som på jämförbara platser",
+                            "en": "Changed, but like comparable places"},
+    "fu_v_no_clear_change": {"sv": "Ingen tydlig förändring", "en": "No clear change"},
+    "fu_v_too_few": {"sv": "För få rapporter för att säga något",
+                     "en": "Too few reports to say"},
+    "fu_v_too_little_time": {"sv": "För lite data före eller efter",
+                             "en": "Too little data before or after"},
+    "fu_v_not_done": {"sv": "Inte uppföljd (ej genomförd eller utan datum)",
+                      "en": "Not followed up (not done or no date)"},
+    "fu_sv_fewer": {"sv": "lägre andel efter", "en": "smaller share after"},
+    "fu_sv_more": {"sv": "högre andel efter", "en": "larger share after"},
+    "fu_sv_no_clear_change": {"sv": "ingen tydlig förändring", "en": "no clear change"},
+    "fu_sv_too_few": {"sv": "för få svar för att säga något",
+                      "en": "too few survey answers to say"},
+    "fu_sv_no_survey": {"sv": "ingen enkät både före och efter",
+                        "en": "no survey both before and after"},
+    "fu_accounting": {"sv": "Rapporter: {r_ok} av {r_total} rader godtagna. Åtgärder: {m_ok} "
+                            "av {m_total} rader godtagna.",
+                      "en": "Reports: {r_ok} of {r_total} rows accepted. Measures: {m_ok} of "
+                            "{m_total} rows accepted."},
+    "fu_method": {
+        "sv": "Metod: händelser inom {radius} m från åtgärden, av de kategorier åtgärden ska "
+              "minska, lika långa perioder före och efter datumet (högst ett år; samma årstid "
+              "när data räcker). Kvot med exakt 95 %-intervall och Poisson-test (villkorat "
+              "binomialtest). Jämförbara platser: 100 m-rutor minst 200 m bortom alla "
+              "åtgärder med liknande täthet av händelser; relativ förändring med Fishers "
+              "exakta test, korrigerat för antalet åtgärder (Benjamini-Hochberg, q). Under "
+              "{min} händelser: för få för att säga något. Enkätsvar: andelen svar som nämner "
+              "området året före mot året efter (Fishers test). Data {data_from} – {data_to}. "
+              "En bedömning gäller rapporterna, den bevisar inte orsaken.",
+        "en": "Method: incidents within {radius} m of the measure, of the categories the "
+              "measure is meant to reduce, equally long periods before and after its date "
+              "(at most a year; the same season when the data allow). Ratio with an exact "
+              "95 % interval and a Poisson test (conditional binomial). Comparable places: "
+              "100 m cells at least 200 m beyond every measure with a similar density of "
+              "incidents; relative change with Fisher's exact test, corrected for the number "
+              "of measures (Benjamini-Hochberg, q). Below {min} incidents: too few to say. "
+              "Survey answers: the share of answers naming the zone the year before against "
+              "the year after (Fisher's test). Data {data_from} – {data_to}. A verdict is "
+              "about the reports; it does not prove the cause."},
 }
 
 

@@ -57,6 +57,7 @@ def lighting_map(
     classes: gpd.GeoDataFrame | None = None,
     lang: str | None = None,
     tiles: bool = True,
+    measures: Any = None,
 ) -> folium.Map:
     """A Folium map of the lighting model and its gaps.
 
@@ -77,6 +78,9 @@ def lighting_map(
         Language of labels; Swedish by default.
     tiles : bool, default True
         OpenStreetMap tiles (online use). Offline pages use False.
+    measures : MeasureSet or geopandas.GeoDataFrame, optional
+        A measures register drawn as a layer of its own
+        (:func:`sjobo_geo.maps.measures.add_measures`).
 
     Returns
     -------
@@ -205,6 +209,10 @@ def lighting_map(
             registry[key] = (group, len(sub))
             legend.append((f"{name} ({len(sub)})", style))
 
+    if measures is not None:
+        from .measures import add_measures
+
+        add_measures(m, measures, lang=lang, legend=legend)
     add_legend(m, legend, title=label("lighting_legend", lang))
     _add_figures_box(m, analysis, recommendation, facades, lang)
     add_layer_registry(m, registry)

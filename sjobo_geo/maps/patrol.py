@@ -43,8 +43,12 @@ def _popup(row: Any, lang: str) -> str:
 
 def patrol_map(result: PatrolResult, area: Area, start: gpd.GeoDataFrame,
                route: gpd.GeoDataFrame, *, lang: str | None = None,
-               tiles: bool = True) -> folium.Map:
-    """A Folium map of the plan: route, numbered stops with popups, areas and candidates."""
+               tiles: bool = True, measures: Any = None) -> folium.Map:
+    """A Folium map of the plan: route, numbered stops with popups, areas and candidates.
+
+    ``measures`` (a :class:`~sjobo_geo.measures.MeasureSet` or its table) adds the measures
+    register as a layer of its own (:func:`sjobo_geo.maps.measures.add_measures`).
+    """
     import folium
 
     from .reports import _add_synthetic_banner
@@ -113,6 +117,10 @@ def patrol_map(result: PatrolResult, area: Area, start: gpd.GeoDataFrame,
                    (label("pt_candidates", lang), {"color": "#777777"}),
                    (label("pt_unreachable", lang), {"color": "#d7301f"})],
                title=label("pt_title", lang))
+    if measures is not None:
+        from .measures import add_measures
+
+        add_measures(m, measures, lang=lang)
     add_layer_registry(m, registry)
     folium.LayerControl(collapsed=False).add_to(m)
     return m

@@ -86,6 +86,7 @@ def reports_map(
     lang: str | None = None,
     tiles: bool = True,
     k: int = 5,
+    measures: Any = None,
 ) -> folium.Map:
     """A Folium map of reports: every report (internal) or counted cells only (public).
 
@@ -113,6 +114,10 @@ def reports_map(
         OpenStreetMap tiles (online use). Offline pages use False.
     k : int, default 5
         Smallest number of reports in a public cell (as used by ``public_aggregate``).
+    measures : MeasureSet or geopandas.GeoDataFrame, optional
+        A measures register to draw as a layer of its own (see
+        :func:`sjobo_geo.maps.measures.add_measures`); fine on public maps too (its
+        internal note is never drawn).
 
     Returns
     -------
@@ -153,6 +158,10 @@ def reports_map(
     else:
         _add_reports(m, reports.reports, lang=lang)
     _add_time_filter(m, lang)
+    if measures is not None:
+        from .measures import add_measures
+
+        add_measures(m, measures, lang=lang)
     if new or not any(isinstance(c, folium.LayerControl) for c in m._children.values()):
         folium.LayerControl(collapsed=False).add_to(m)
     return m

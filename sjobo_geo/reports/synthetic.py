@@ -61,7 +61,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "COLUMNS", "EST_ACTORS", "SYNTHETIC_MARK", "SyntheticError", "generate_reports",
-    "write_sample_reports",
+    "plant_change", "write_sample_reports",
 ]
 
 
@@ -438,6 +438,87 @@ def write_sample_reports(area: Area, path: str | Path, n: int = 500, *, seed: in
     with atomic_path(path) as tmp:
         df.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
     return path
+
+
+def plant_change(table: pd.DataFrame, area: Area, zone: Any, date: str | dt.date,
+                 factor: float, *, seed: int = 0, jitter_m: float = 10.0) -> pd.DataFrame:
+    """Plant a known change in a synthetic table: scale the reports inside ``zone`` from
+    ``date`` on by ``factor`` (for testing follow-up and trend methods).
+
+    ``factor < 1`` drops each such report with probability ``1 - factor``; ``factor > 1``
+    adds ``round((factor - 1) * n)`` copies of randomly chosen ones, moved by up to
+    ``jitter_m`` metres (kept inside ``zone``) and up to 3 days (kept on or after ``date``),
+    with new ids (``<id>-P<k>``). Rows located by place text (no coordinates) are left alone.
+    The result is still marked synthetic, row by row.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A table from :func:`generate_reports` (its Swedish headers).
+    area : Area
+        The area the table was generated for (its CRS is used for ``zone``).
+    zone : shapely geometry
+        Where the change happens, in the area's metric CRS.
+    date : str or datetime.date
+        First day of the change.
+    factor : float
+        Rate multiplier (>= 0).
+    seed : int, default 0
+    jitter_m : float, default 10
+
+    Returns
+    -------
+    pandas.DataFrame
+        A new table; ``attrs["planted"]`` lists ``(zone bounds, date, factor, removed,
+        added)`` for every call so far.
+    """
+    import pandas as pd
+    import shapely
+    from pyproj import Transformer
+
+    if not (np.isfinite(factor) and factor >= 0):
+        raise SyntheticError(f"factor must be a number >= 0; got {factor!r}")
+    rng = np.random.default_rng(seed)
+    lat = pd.to_numeric(table["Latitud"], errors="coerce").to_numpy()
+    lon = pd.to_numeric(table["Longitud"], errors="coerce").to_numpy()
+    ok = np.isfinite(lat) & np.isfinite(lon)
+    to_m = Transformer.from_crs("EPSG:4326", area.crs, always_xy=True)
+    x = np.full(len(table), np.nan)
+    y = np.full(len(table), np.nan)
+    x[ok], y[ok] = to_m.transform(lon[ok], lat[ok])
+    when = pd.to_datetime(table["Tidpunkt"], errors="coerce")
+    start = pd.Timestamp(date)
+    inside = ok & shapely.contains_xy(zone, np.nan_to_num(x), np.nan_to_num(y))
+    hit = np.flatnonzero(inside & (when >= start).to_numpy())
+    removed = added = 0
+    out = table
+    if factor < 1 and len(hit):
+        drop = hit[rng.random(len(hit)) >= factor]
+        out = table.drop(index=table.index[drop])
+        removed = len(drop)
+    elif factor > 1 and len(hit):
+        k = int(round((factor - 1) * len(hit)))
+        src = rng.choice(hit, size=k, replace=True)
+        new = table.iloc[src].copy()
+        nx = x[src] + rng.uniform(-jitter_m, jitter_m, k)
+        ny = y[src] + rng.uniform(-jitter_m, jitter_m, k)
+        stay = shapely.contains_xy(zone, nx, ny)
+        nx, ny = np.where(stay, nx, x[src]), np.where(stay, ny, y[src])
+        lo, la = Transformer.from_crs(area.crs, "EPSG:4326", always_xy=True).transform(nx, ny)
+        new["Latitud"] = np.char.mod("%.6f", np.asarray(la))
+        new["Longitud"] = np.char.mod("%.6f", np.asarray(lo))
+        shift = pd.to_timedelta(rng.integers(-3 * 24 * 60, 3 * 24 * 60 + 1, k), unit="min")
+        t = when.iloc[src].to_numpy() + shift.to_numpy()
+        t = np.maximum(t, np.datetime64(start))
+        new["Tidpunkt"] = pd.DatetimeIndex(t).strftime("%Y-%m-%d %H:%M")
+        new["Löpnummer"] = new["Löpnummer"].astype(str) + "-P" + np.arange(1, k + 1).astype(str)
+        out = pd.concat([table, new], ignore_index=True)
+        added = k
+    out = out.reset_index(drop=True)
+    out.attrs = {**table.attrs, "planted": [*table.attrs.get("planted", []),
+                                            (tuple(np.round(zone.bounds, 1)), str(start.date()),
+                                             float(factor), removed, added)]}
+    return out
 
 
 # --------------------------------------------------------------------------------------

@@ -29,9 +29,10 @@ true for 18–06, false for 10–15 and unknown otherwise.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
@@ -54,7 +55,7 @@ if TYPE_CHECKING:
     from ..area import Area
     from .readers import RawTable
 
-__all__ = ["load_reports", "validate_reports", "snap_to_area"]
+__all__ = ["load_report_files", "load_reports", "validate_reports", "snap_to_area"]
 
 #: Default snapping tolerance in metres: farther from any path or place, a report stays put.
 SNAP_TOLERANCE_M = 30.0
@@ -119,6 +120,55 @@ def load_reports(
     return validate_reports(table, area, columns=columns, crs=crs,
                             default_source=default_source, snap_tolerance=snap_tolerance,
                             area_margin=area_margin)
+
+
+def load_report_files(paths: str | Path | Sequence[str | Path], area: Area, **kwargs: Any
+                      ) -> ReportSet:
+    """Read several report files (e.g. one per EST actor) into one :class:`ReportSet`.
+
+    Each file goes through :func:`load_reports` (``kwargs`` are passed on). With more than
+    one file, every report keeps where it came from: ``source_file`` holds the file name,
+    ``report_id`` becomes ``"<file stem>:<id>"`` (ids of different actors may collide) and a
+    report without an actor gets the file stem as its actor (said in ``warnings``). Rejects
+    get a ``file`` column; ``total`` and the accounting are the sums over the files.
+    Nothing is merged: the same incident in two files stays two reports (see
+    :func:`sjobo_geo.est.flag_duplicates`).
+    """
+    import geopandas as gpd
+
+    files = [Path(p) for p in ([paths] if isinstance(paths, (str, Path)) else list(paths))]
+    if not files:
+        raise ReportsError("no report file given")
+    sets = [load_reports(f, area, **kwargs) for f in files]
+    if len(sets) == 1:
+        return sets[0]
+    stems = [f.stem for f in files]
+    seen: dict[str, int] = {}
+    for n, stem in enumerate(stems):  # the same stem twice: stem, stem#2, ...
+        seen[stem] = seen.get(stem, 0) + 1
+        stems[n] = stem if seen[stem] == 1 else f"{stem}#{seen[stem]}"
+    frames, rejects, warnings = [], [], []
+    for f, stem, rs in zip(files, stems, sets, strict=True):
+        rep = rs.reports.copy()
+        rep["report_id"] = stem + ":" + rep["report_id"].astype(str)
+        rep.insert(1, "source_file", f.name)
+        no_actor = rep["actor"].isna() | (rep["actor"].astype(str).str.strip() == "")
+        if no_actor.any():
+            rep["actor"] = rep["actor"].astype(object).where(~no_actor, stem)
+            warnings.append(f"{f.name}: {int(no_actor.sum())} reports without an actor get "
+                            f"the file name {stem!r} as actor")
+        frames.append(rep)
+        rj = rs.rejects.copy()
+        rj.insert(0, "file", f.name)
+        rejects.append(rj)
+        warnings += [f"{f.name}: {w}" for w in rs.warnings]
+    reports = gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), crs=sets[0].reports.crs)
+    meta = {**sets[0].meta, "files": [str(f) for f in files],
+            "synthetic": any(rs.synthetic for rs in sets)}
+    return ReportSet(reports=reports, rejects=pd.concat(rejects, ignore_index=True),
+                     total=sum(rs.total for rs in sets),
+                     source_file=", ".join(str(f) for f in files), warnings=warnings,
+                     meta=meta)
 
 
 def _category_table() -> dict[str, str]:
