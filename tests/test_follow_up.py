@@ -1,0 +1,241 @@
+"""Follow-up of the measures (sjobo_geo.follow_up) on a synthetic two-year EST record with
+planted changes: the follow-up must find the planted ones and must not claim the others."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+# the planted changes: place, date, factor (None: a measure with nothing planted)
+FALL = ("Kruununhaan yläasteen koulu", "2024-01-01", 0.4)
+RISE = ("Lasipalatsinaukio", "2024-03-01", 2.0)
+EMPTY = ("Esplanadinpuisto", "2023-01-02", 0.0)  # no reports at all near it
+SCRIPT = "<script>alert('fu')</script>"
+
+
+@pytest.fixture(scope="module")
+def scenario(tmp_path_factory, sample_area):
+    """Two years of SYNTHETIC incidents and survey answers, in three files as the actors send
+    them, with a planted fall, a planted rise and a place emptied; and a measures register."""
+    from sjobo_geo.reports.synthetic import generate_reports, plant_change
+
+    folder = tmp_path_factory.mktemp("follow_up")
+    table = generate_reports(sample_area, 30000, seed=7, start="2023-01-02", weeks=104,
+                             est_share=0.85, place_text_share=0.0)
+    for n, (name, date, factor) in enumerate((FALL, RISE, EMPTY)):
+        zone = sample_area.find(name).geometry.buffer(100)
+        table = plant_change(table, sample_area, zone, date, factor, seed=n)
+    planted = table.attrs["planted"]
+    police = table["Aktör"].isin(["Polisen"])
+    survey = table["Källa"].str.contains("enkät", case=False)
+    files = []
+    for name, part in (("polisen", table[police]), ("enkat", table[survey & ~police]),
+                       ("ovriga", table[~police & ~survey])):
+        path = folder / f"{name}.csv"
+        part.to_csv(path, index=False)
+        files.append(path)
+    assert sum(len(pd.read_csv(p)) for p in files) == len(table)
+    measures = pd.DataFrame({
+        "Åtgärd-ID": ["M1", "M2", "M3", "M4", "M5", "M6"],
+        "Löfte": ["6", "5", "1", "5", "7", "5"],
+        "Ansvarig": ["Borås Stad", "Bostäder Borås", "Polisen", "Victoriahem", SCRIPT,
+                     "Borås Stad"],
+        "Plats": [FALL[0], "Rautatientori", RISE[0], "Tornin piha", EMPTY[0],
+                  "Senaatintori"],
+        "Typ": ["buskar röjda", "ny belysning", "ökad polisnärvaro", "fasadbelysning",
+                "städning", "ny belysning"],
+        "Datum": [FALL[1], "2024-01-01", RISE[1], "", "2024-01-01", "2024-12-20"],
+        "Status": ["klar", "klar", "klar", "planerad", "klar", "klar"],
+        "Kommentar": ["secret note"] * 6,
+    })
+    register = folder / "measures.csv"
+    measures.to_csv(register, index=False)
+    return files, register, planted
+
+
+@pytest.fixture(scope="module")
+def result(scenario, sample_area, tmp_path_factory):
+    from sjobo_geo.follow_up import run_follow_up
+
+    files, register, _ = scenario
+    steps: list[str] = []
+    out = tmp_path_factory.mktemp("fu_out")
+    res = run_follow_up(files, register, sample_area, out=out, offline_html=True,
+                        progress=steps.append)
+    return res, steps
+
+
+def _verdicts(res) -> dict[str, str]:
+    return dict(zip(res.table["measure_id"], res.table["verdict"], strict=True))
+
+
+def test_planted_changes_found_and_no_change_not_claimed(result, scenario):
+    res, _ = result
+    assert len(scenario[2]) == 3 and scenario[2][0][3] > 100  # the fall removed reports
+    v = _verdicts(res)
+    assert v["M1"] == "fewer"           # planted fall
+    assert v["M3"] == "more"            # planted rise
+    assert v["M2"] in {"no_clear_change", "like_elsewhere"}  # nothing planted
+    assert v["M4"] == "not_done"        # planned
+    assert v["M5"] == "too_few"         # no reports near it
+    assert v["M6"] == "too_little_time"  # 11 days of data after it
+    t = res.table.set_index("measure_id")
+    assert t.loc["M1", "relative_change"] < 0.6 and t.loc["M1", "ratio_high"] < 1
+    assert t.loc["M3", "relative_change"] > 1.5
+    assert t.loc["M2", "ratio_low"] < 1 < t.loc["M2", "ratio_high"] * 1.2
+    assert t.loc["M1", "season"] == "year" and t.loc["M3", "season"] == "same_season"
+    # the survey answers fell at the emptied-and-cut schoolyard too
+    assert t.loc["M1", "survey_verdict"] == "fewer"
+
+
+def test_no_false_claims_at_places_with_nothing_planted(scenario, sample_area):
+    """Ten pseudo-measures, one at a time, at busy places away from the planted ones: the
+    follow-up may find a change "like elsewhere" but claims at most one effect (5 % each)."""
+    import geopandas as gpd
+    import shapely
+
+    from sjobo_geo.follow_up import follow_up
+    from sjobo_geo.hotspots import grid_units
+    from sjobo_geo.reports.validate import load_report_files
+
+    files, _, _ = scenario
+    reports = load_report_files(files, sample_area).reports
+    planted = shapely.union_all([sample_area.find(n).geometry.buffer(250)
+                                 for n in (FALL[0], RISE[0], EMPTY[0])])
+    grid = grid_units(sample_area, 100)
+    centres = grid.geometry.centroid
+    n_near = shapely.STRtree(reports.geometry.to_numpy()).query(
+        centres.buffer(100).to_numpy(), predicate="intersects")[0]
+    busy = np.bincount(n_near, minlength=len(grid))
+    ok = (busy >= 150) & ~centres.intersects(planted).to_numpy()
+    spots = centres[ok].iloc[:: max(1, int(ok.sum()) // 10)].iloc[:10]
+    assert len(spots) >= 8
+    verdicts = []
+    for n, spot in enumerate(spots):
+        measure = gpd.GeoDataFrame({
+            "measure_id": [f"N{n}"], "promise": [""], "kind": ["square_rebuilt"],
+            "place": [""], "owner": [""], "status": ["done"],
+            "date": [pd.Timestamp("2024-01-01")], "note": [""]},
+            geometry=[spot], crs=sample_area.crs)
+        verdicts.append(follow_up(reports, measure, sample_area)["verdict"].iloc[0])
+    assert sum(v in {"fewer", "more", "like_elsewhere", "no_clear_change"}
+               for v in verdicts) >= 8
+    assert sum(v in {"fewer", "more"} for v in verdicts) <= 1, verdicts
+
+
+def test_outputs(result, scenario):
+    from sjobo_geo.follow_up import COLUMNS, FOLLOW_UP_STEPS
+
+    res, steps = result
+    assert steps == list(FOLLOW_UP_STEPS)
+    assert {"html", "csv", "gpkg"} == set(res.files)
+    assert res.synthetic
+    csv = pd.read_csv(res.files["csv"])
+    assert list(csv.columns) == ["synthetic", *COLUMNS]
+    assert csv["synthetic"].all()
+    assert "note" not in csv and "secret note" not in res.files["csv"].read_text()
+    # a measure rejected by the register is accounted for in the messages
+    assert any("6 rows, 6 accepted" in m for m in res.messages)
+    import pyogrio
+
+    info = pyogrio.read_info(res.files["gpkg"], layer="measure_zones")
+    assert info["features"] == 6 and info["geometry_type"] in {"Polygon", "MultiPolygon"}
+
+
+def test_page(result):
+    res, _ = result
+    page = res.files["html"].read_text(encoding="utf-8")
+    assert "SYNTETISKA DATA" in page
+    assert "Uppföljning av medborgarlöftets åtgärder" in page
+    assert "Färre händelser efter" in page and "För få rapporter" in page
+    assert SCRIPT not in page and "secret note" not in page
+    assert "@page{size:A4;margin:12mm}" in page
+    assert "https://" not in page.split("<iframe")[0]
+
+
+def test_page_prints_on_a4(result):
+    import base64
+    import re
+
+    from browser import chromium
+    from selenium.webdriver.common.print_page_options import PrintOptions
+
+    res, _ = result
+    with chromium() as driver:
+        driver.get(res.files["html"].resolve().as_uri())
+        pdf = base64.b64decode(driver.print_page(PrintOptions()))
+    assert pdf.startswith(b"%PDF")
+    assert 1 <= len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) <= 6
+
+
+def test_public_and_english(scenario, sample_area, tmp_path):
+    from sjobo_geo.follow_up import run_follow_up
+
+    files, register, _ = scenario
+    res = run_follow_up(files, register, sample_area, out=tmp_path, public=True, k=20,
+                        lang="en")
+    csv = pd.read_csv(res.files["csv"])
+    counts = csv[["before", "after", "survey_before", "survey_after"]].to_numpy(dtype=float)
+    assert not ((counts > 0) & (counts < 20)).any()
+    page = res.files["html"].read_text(encoding="utf-8")
+    assert "Follow-up of the citizen promise measures" in page and "&lt;20" in page
+
+
+def test_windows_follow_the_seasons():
+    from sjobo_geo.follow_up import _windows
+
+    t0, t1 = pd.Timestamp("2022-01-01"), pd.Timestamp("2024-12-31 23:00")
+    w, season, b0, b1, a0, a1 = _windows(pd.Timestamp("2024-06-01"), t0, t1)
+    assert season == "same_season" and w == 214  # 1 June to 31 December
+    assert b0 == pd.Timestamp("2023-06-02") and a0 == pd.Timestamp("2024-06-01")
+    assert (b1 - b0) == (a1 - a0)
+    w, season, b0, b1, *_ = _windows(pd.Timestamp("2023-06-01"), t0, t1)
+    assert season == "year" and w == 365 and b1 == pd.Timestamp("2023-06-01")
+    w, season, *_ = _windows(pd.Timestamp("2022-03-01"), t0, t1)
+    assert season == "adjacent" and w == 59
+
+
+def test_ratio_interval_is_exact():
+    """The rate-ratio interval inverts the exact binomial test (Clopper-Pearson)."""
+    from scipy.stats import binomtest
+
+    from sjobo_geo.follow_up import _ratio_ci
+
+    a, b = 15, 45
+    lo, hi = _ratio_ci(a, b)
+    ci = binomtest(a, a + b).proportion_ci(0.95, method="exact")
+    assert lo == pytest.approx(ci.low / (1 - ci.low))
+    assert hi == pytest.approx(ci.high / (1 - ci.high))
+    assert np.isinf(_ratio_ci(5, 0)[1]) and _ratio_ci(0, 5)[0] == 0
+
+
+def test_bad_input(scenario, sample_area, tmp_path):
+    from sjobo_geo.follow_up import FollowUpError, run_follow_up
+
+    files, register, _ = scenario
+    with pytest.raises(FollowUpError, match="report file not found"):
+        run_follow_up(tmp_path / "none.csv", register, sample_area, out=tmp_path)
+    empty = tmp_path / "m.csv"
+    empty.write_text("Åtgärd-ID,Typ,Plats,Datum\nX,ufo,Rautatientori,2024-01-01\n",
+                     encoding="utf-8")
+    with pytest.raises(FollowUpError, match="no measure was accepted"):
+        run_follow_up(files[:1], empty, sample_area, out=tmp_path)
+    with pytest.raises(FollowUpError, match="radius"):
+        run_follow_up(files[:1], register, sample_area, out=tmp_path, radius=0)
+
+
+def test_follow_up_cli(scenario, tmp_path):
+    from test_cli import assert_one_line_error, run_cli
+
+    files, register, _ = scenario
+    out = tmp_path / "fu"
+    proc = run_cli("follow-up", "--reports", *map(str, files), "--measures", str(register),
+                   "--out", str(out), "--offline-html")
+    assert proc.returncode == 0, proc.stderr
+    assert "fewer 1, more 1" in proc.stdout
+    assert {"follow_up.html", "follow_up.csv", "follow_up.gpkg"} <= {
+        p.name for p in out.iterdir()}
+    assert_one_line_error(run_cli("follow-up", "--reports", str(files[0]), "--measures",
+                                  str(tmp_path / "missing.csv"), "--out", str(out)),
+                          "missing.csv")
