@@ -214,6 +214,9 @@ class Area:
         )
         lines.append(", ".join(f"{k} {v}" for k, v in self.counts().items() if k != "boundary"))
         lines.extend(f"note: {n}" for n in self.meta.get("notes", []))
+        if self.meta.get("cache"):
+            lines.append(f"note: model kept from an earlier run ({self.meta['cache']}); "
+                         "SJOBO_GEO_AREA_CACHE=0 builds it again")
         return "\n".join(lines)
 
     def to_gpkg(self, path: str | Path) -> Path:
@@ -263,7 +266,86 @@ def load_area(
     from .profiles import load_profile
 
     profile = load_profile(area)
-    return build_area(fetch_osm(profile, osm_file=osm_file, source=source), profile)
+    cached = _cache_file(profile, osm_file, source)
+    if cached is not None and cached.is_file():
+        model = _read_cached(cached)
+        if model is not None:
+            return model
+    model = build_area(fetch_osm(profile, osm_file=osm_file, source=source), profile)
+    if cached is not None:
+        _write_cached(model, cached)
+    return model
+
+
+#: Bump when the Area's content changes, so that models kept by older code are not used.
+_CACHE_FORMAT = 1
+
+
+def _cache_file(profile: AreaProfile, osm_file: str | Path | None, source: str | None
+                ) -> Path | None:
+    """Where the model of this profile and OSM file is kept (None: not kept).
+
+    The name holds a hash of everything the model depends on: the profile (all its
+    fields), the OSM file's path, size and modification time, the package and the versions
+    of the libraries that build it. Anything changed gives another name.
+    """
+    import hashlib
+    import importlib.metadata
+    import sys
+
+    from . import __version__, settings
+    from .osm import sample_osm_path
+
+    if not settings.area_cache:
+        return None
+    src = "file" if osm_file is not None else (source or profile.source)
+    path = (Path(osm_file) if osm_file is not None else sample_osm_path() if src == "sample"
+            else profile.osm_file if src == "file" else None)
+    if path is None or not Path(path).is_file():
+        return None  # live areas and missing files are never kept
+    stat = Path(path).stat()
+    versions = []
+    for dist in ("geopandas", "shapely", "pandas", "numpy", "networkx", "osmnx", "pyproj"):
+        try:
+            versions.append(importlib.metadata.version(dist))
+        except importlib.metadata.PackageNotFoundError:
+            versions.append("")
+    key = repr((_CACHE_FORMAT, __version__, sys.version_info[:2], versions, repr(profile),
+                str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns))
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
+    safe = re.sub(r"[^A-Za-z0-9_.-]", "_", str(profile.key))[:40]
+    return Path(settings.area_cache_folder) / f"{safe}-{digest}.pickle"
+
+
+def _read_cached(path: Path) -> Area | None:
+    """The kept model, or None when it cannot be read (it is then built again)."""
+    import pickle
+
+    try:
+        with path.open("rb") as f:
+            model = pickle.load(f)  # our own cache folder, written by _write_cached
+    except Exception as exc:  # noqa: BLE001 - a broken cache file is rebuilt, never fatal
+        log.warning("area cache %s unreadable (%s); building the area again", path, exc)
+        return None
+    if not isinstance(model, Area):
+        return None
+    model.meta["cache"] = str(path)
+    return model
+
+
+def _write_cached(model: Area, path: Path) -> None:
+    """Keep the model (with its gazetteer built) for the next run; failures only warn."""
+    import pickle
+
+    from .io import atomic_path
+
+    try:
+        _ = model.gazetteer  # built once, kept with the model
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with atomic_path(path) as tmp, tmp.open("wb") as f:
+            pickle.dump(model, f, protocol=pickle.HIGHEST_PROTOCOL)
+    except (OSError, pickle.PicklingError) as exc:
+        log.warning("area model not kept in %s: %s", path, exc)
 
 
 def build_area(osm: OSMData, profile: AreaProfile) -> Area:

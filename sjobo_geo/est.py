@@ -321,9 +321,8 @@ def run_est_week(
     """
     from .hotspots import assign_to_grid, emerging_classes, grid_units
     from .io import atomic_path, write_gpkg_layers
-    from .jobs import _load_area_for
+    from .jobs import _area_and_reports
     from .maps.i18n import check_lang
-    from .reports.validate import load_report_files
 
     t0 = time.perf_counter()
     lang = check_lang(lang)
@@ -333,17 +332,8 @@ def run_est_week(
         raise EstError(f"k must be at least 1; got {k}")
     step = progress or _noop
     out = Path(out)
-    paths = ([Path(reports_file)] if isinstance(reports_file, (str, Path))
-             else [Path(f) for f in reports_file])
-    if not paths:
-        raise EstError("no report file given")
-    for path in paths:
-        if not path.is_file():
-            raise EstError(f"{path}: report file not found")
-    step(EST_STEPS[0])
-    model = area if hasattr(area, "layers") else _load_area_for(area, None, None)
-    step(EST_STEPS[1])
-    rs = load_report_files(paths, model)
+    model, rs, paths = _area_and_reports(reports_file, area, error=EstError, step=step,
+                                         steps=(EST_STEPS[0], EST_STEPS[1]))
     from .measures import as_measure_set
 
     ms = as_measure_set(measures, model)
@@ -386,6 +376,7 @@ def run_est_week(
         keys = win[col].astype(str).to_numpy()
         frame = pd.crosstab(keys, pos).reindex(columns=range(len(periods)), fill_value=0)
         frame.columns = plabels
+        frame.index.name = col
         frame = frame.astype(float)
         frame.loc[:, ~have] = np.nan
         return frame.sort_values(plabels[-1], ascending=False, kind="stable")

@@ -365,25 +365,17 @@ def run_follow_up(
     FollowUpResult
     """
     from .io import atomic_path, write_gpkg_layers
-    from .jobs import _load_area_for
+    from .jobs import _area_and_reports
     from .maps.i18n import check_lang
     from .measures import as_measure_set
-    from .reports.validate import load_report_files
 
     t_start = time.perf_counter()
     lang = check_lang(lang)
     if int(k) < 1:
         raise FollowUpError(f"k must be at least 1; got {k}")
     step = progress or _noop
-    paths = ([Path(reports_file)] if isinstance(reports_file, (str, Path))
-             else [Path(f) for f in reports_file])
-    for path in paths:
-        if not path.is_file():
-            raise FollowUpError(f"{path}: report file not found")
-    step(FOLLOW_UP_STEPS[0])
-    model = area if hasattr(area, "layers") else _load_area_for(area, None, None)
-    step(FOLLOW_UP_STEPS[1])
-    rs = load_report_files(paths, model)
+    model, rs, _ = _area_and_reports(reports_file, area, error=FollowUpError, step=step,
+                                     steps=(FOLLOW_UP_STEPS[0], FOLLOW_UP_STEPS[1]))
     if not rs.reports["timestamp"].notna().any():
         raise FollowUpError(f"{rs.source_file}: no accepted report has a date; nothing to "
                             "compare")

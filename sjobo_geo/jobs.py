@@ -23,7 +23,7 @@ Progress = Callable[[str], None]
 AREA_STEPS = ("read OSM data", "build area model", "write GeoPackage", "write map")
 #: Steps reported by :func:`run_demo`.
 DEMO_STEPS = (*AREA_STEPS, "synthetic reports", "lighting gaps", "schoolyard", "hotspots",
-              "patrol", "EST week", "reports map", "public reports map")
+              "patrol", "EST week", "follow-up", "reports map", "public reports map")
 
 
 @dataclass
@@ -118,6 +118,8 @@ def run_demo(
        ``hotspots/``: Gi* hotspots, density contours and the two priority scores;
        ``patrol/``: a 120-minute walking route from the main square with GPX and PNG;
        ``est/``: the weekly EST picture for the last full week (prints on A4);
+       ``follow_up/``: before and after the measures of a SYNTHETIC register, on two
+       SYNTHETIC years of incidents with one planted fall (see :func:`_demo_follow_up`);
     4. ``reports/``: the internal reports map, GeoPackage and rejects;
     5. ``reports_public/``: the public version (counts per cell, k = 5).
 
@@ -168,6 +170,11 @@ def run_demo(
     for key, path in est.files.items():
         result.files[f"est/{key}"] = path
     result.messages.extend(est.messages[:2])
+    step("follow-up")
+    fu = _demo_follow_up(result.area, out / "follow_up", lang=lang)
+    for key, path in fu.files.items():
+        result.files[f"follow_up/{key}"] = path
+    result.messages.extend(fu.messages[:2])
     for public, folder in ((False, "reports"), (True, "reports_public")):
         step("public reports map" if public else "reports map")
         rep = run_reports_map(sample, result.area, out=out / folder, public=public,
@@ -179,6 +186,53 @@ def run_demo(
             f"{folder}: {acc['total']} synthetic reports, {acc['accepted']} accepted, "
             f"{acc['rejected']} rejected"
         )
+    return result
+
+
+def _demo_follow_up(area: Area, out: Path, *, lang: str | None) -> Any:
+    """The demo's follow-up: SYNTHETIC data throughout, on the profile's real places.
+
+    Two years of synthetic incidents and survey answers (``follow_up/est_two_years.csv``), a
+    synthetic measures register (``follow_up/sample_measures.csv``) on the profile's school,
+    main square and key places, and one planted change: reports within 100 m of the school
+    halve from the day its bushes were cut, so that the page shows what a found change looks
+    like. Every file and page says synthetic; no geometry is invented (places come from OSM
+    through the gazetteer).
+    """
+    import pandas as pd
+
+    from ._errors import SjoboGeoError
+    from .follow_up import run_follow_up
+    from .reports.synthetic import SYNTHETIC_MARK, generate_reports, plant_change
+
+    out.mkdir(parents=True, exist_ok=True)
+    names = [area.profile.role("school"), area.profile.role("main_square"),
+             *[p.name for p in area.profile.places]]
+    places = list(dict.fromkeys(n for n in names if n))[:4]
+    table = generate_reports(area, 12000, seed=7, start="2023-01-02", weeks=104,
+                             est_share=0.85, place_text_share=0.0)
+    if places:
+        try:
+            zone = area.find(places[0]).geometry.buffer(100)
+            table = plant_change(table, area, zone, "2024-01-01", 0.5, seed=1)
+        except SjoboGeoError:
+            pass  # the register then says the place was not found
+    reports = out / "est_two_years.csv"
+    table.to_csv(reports, index=False, encoding="utf-8", lineterminator="\n")
+    plan = [("6", "Borås Stad", "buskar röjda", "2024-01-01", "klar"),
+            ("5", "Bostäder Borås", "fasadbelysning", "2024-01-01", "klar"),
+            ("5", "Bostäder Borås", "ny belysning", "2024-04-01", "klar"),
+            ("1", "Polisen", "ökad polisnärvaro", "", "planerad")]
+    rows = zip(places, plan[:len(places)], strict=True)
+    register = pd.DataFrame(
+        [{"Åtgärd-ID": f"DEMO-{n + 1}", "Löfte": promise, "Ansvarig": owner, "Plats": place,
+          "Typ": kind, "Datum": date, "Status": status,
+          "Kommentar": f"{SYNTHETIC_MARK} demo measure"}
+         for n, (place, (promise, owner, kind, date, status)) in enumerate(rows)])
+    measures = out / "sample_measures.csv"
+    register.to_csv(measures, index=False, encoding="utf-8", lineterminator="\n")
+    result = run_follow_up(reports, measures, area, out=out, offline_html=True, lang=lang)
+    result.files = {"reports": reports, "measures": measures, **result.files}
     return result
 
 
@@ -196,6 +250,29 @@ class ReportsResult:
     reports: Any
     files: dict[str, Path] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
+
+
+def _area_and_reports(reports_file: Any, area: Any, *, error: type[Exception],
+                      step: Callable[[str], None], steps: tuple[str, str]
+                      ) -> tuple[Area, Any, list[Path]]:
+    """The area and the report files (one or several, e.g. one per actor) of a report job.
+
+    Missing files raise ``error`` before anything is loaded; ``steps`` names the two steps
+    (area, reports) reported to ``step``.
+    """
+    from .reports.validate import load_report_files
+
+    paths = ([Path(reports_file)] if isinstance(reports_file, str | Path)
+             else [Path(f) for f in reports_file])
+    if not paths:
+        raise error("no report file given")
+    for path in paths:
+        if not path.is_file():
+            raise error(f"{path}: report file not found")
+    step(steps[0])
+    model = area if hasattr(area, "layers") else _load_area_for(area, None, None)
+    step(steps[1])
+    return model, load_report_files(paths, model), paths
 
 
 def _load_area_for(area: Any, osm_file: str | Path | None, source: str | None) -> Area:

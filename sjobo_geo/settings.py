@@ -19,6 +19,13 @@ assets_folder : pathlib.Path
 areas_folder : pathlib.Path
     Folder of the shipped area profiles (``data/areas`` of the source tree), or
     ``$SJOBO_GEO_AREAS``.
+area_cache : bool
+    Keep built area models (from the sample or a local OSM file) on disk and reuse them
+    while the profile, the OSM file and the package are unchanged. ``$SJOBO_GEO_AREA_CACHE=0``
+    turns it off. Live (Overpass) areas are not kept: osmnx caches their raw answers.
+area_cache_folder : pathlib.Path
+    Where the area models are kept: ``$SJOBO_GEO_AREA_CACHE_DIR`` or
+    ``~/.cache/sjobo-geo/areas``.
 network_check_timeout : float
     Seconds allowed to resolve and connect to Overpass before it is declared unreachable.
     Together with the cached-answer check this keeps a run without network under 10 s
@@ -47,6 +54,9 @@ assets_folder: Path = Path(os.environ.get("SJOBO_GEO_ASSETS", _HOME_CACHE / "ass
 areas_folder: Path = Path(
     os.environ.get("SJOBO_GEO_AREAS", Path(__file__).resolve().parents[1] / "data" / "areas")
 )
+area_cache: bool = os.environ.get("SJOBO_GEO_AREA_CACHE", "1").strip().lower() not in (
+    "0", "no", "false", "off")
+area_cache_folder: Path = Path(os.environ.get("SJOBO_GEO_AREA_CACHE_DIR", _HOME_CACHE / "areas"))
 network_check_timeout: float = 5.0
 overpass_url: str = os.environ.get("SJOBO_GEO_OVERPASS_URL", "https://overpass-api.de/api")
 requests_timeout: float = 180.0

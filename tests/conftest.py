@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -11,8 +12,10 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/browser.py helpers
 
-# keep tests away from the user's caches
+# keep tests away from the user's caches; area models are kept for this session only (the
+# first load builds, later loads and the CLI's subprocesses read the kept model)
 os.environ.setdefault("SJOBO_GEO_CACHE", str(ROOT / ".pytest-cache-osmnx"))
+os.environ.setdefault("SJOBO_GEO_AREA_CACHE_DIR", tempfile.mkdtemp(prefix="sjobo-geo-areas-"))
 
 
 # ---- areas -------------------------------------------------------------------------------

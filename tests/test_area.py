@@ -137,3 +137,39 @@ def test_import_stays_light():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == "[]"
+
+
+def test_area_model_is_kept_and_rebuilt_when_its_inputs_change(tmp_path, monkeypatch,
+                                                                 sample_pbf):
+    """A built model is kept on disk; a changed OSM file (or profile) gives another key, a
+    broken kept file is rebuilt, and SJOBO_GEO_AREA_CACHE=0 turns keeping off."""
+    import shutil
+
+    from sjobo_geo import load_area, settings
+    from sjobo_geo.area import _cache_file
+    from sjobo_geo.profiles import load_profile
+
+    monkeypatch.setattr(settings, "area_cache_folder", tmp_path / "kept")
+    osm = tmp_path / "extract.osm.pbf"
+    shutil.copyfile(sample_pbf, osm)
+    first = load_area("sample", osm_file=osm)
+    assert "cache" not in first.meta
+    kept = list((tmp_path / "kept").iterdir())
+    assert len(kept) == 1
+    second = load_area("sample", osm_file=osm)
+    assert second.meta["cache"] == str(kept[0])
+    assert second.counts() == first.counts()
+    assert second.layers["paths"].equals(first.layers["paths"])
+    assert "model kept from an earlier run" in second.summary()
+    # another profile field or a touched file: another key
+    profile = load_profile("sample")
+    key = _cache_file(profile, osm, None)
+    osm.touch()
+    assert _cache_file(profile, osm, None) != key
+    # a broken kept file is built again, not fatal
+    broken = _cache_file(profile, osm, None)
+    broken.write_bytes(b"not a pickle")
+    third = load_area("sample", osm_file=osm)
+    assert "cache" not in third.meta and third.counts() == first.counts()
+    monkeypatch.setattr(settings, "area_cache", False)
+    assert _cache_file(profile, osm, None) is None

@@ -154,16 +154,26 @@ def test_page(result):
     assert "https://" not in page.split("<iframe")[0]
 
 
-def test_page_prints_on_a4(result):
+def test_page_in_the_browser_and_on_a4(result):
+    """The offline map inside the page draws every measure zone and measure, with no console
+    error; the page prints to 1-6 A4 pages."""
     import base64
     import re
 
-    from browser import chromium
+    from browser import chromium, severe_console_messages
+    from selenium.webdriver.common.by import By
     from selenium.webdriver.common.print_page_options import PrintOptions
 
     res, _ = result
     with chromium() as driver:
         driver.get(res.files["html"].resolve().as_uri())
+        driver.switch_to.frame(driver.find_element(By.CSS_SELECTOR, "iframe.map"))
+        shapes = driver.execute_script(
+            "return document.querySelectorAll('path.leaflet-interactive').length")
+        driver.switch_to.default_content()
+        assert severe_console_messages(driver) == []
+        # 6 zones (one a circle around a point would still be a path) and the measures
+        assert shapes >= 6
         pdf = base64.b64decode(driver.print_page(PrintOptions()))
     assert pdf.startswith(b"%PDF")
     assert 1 <= len(re.findall(rb"/Type\s*/Page(?!s)", pdf)) <= 6
