@@ -80,13 +80,19 @@ def run_area(
     lang = check_lang(lang)
     step = progress or _noop
     out = Path(out)
-    profile = load_profile(area)
-    step(AREA_STEPS[0])
-    osm = fetch_osm(profile, osm_file=osm_file, source=source)
-    step(AREA_STEPS[1])
-    from .area import build_area
+    from .area import _cache_file, _read_cached, _write_cached, build_area
 
-    model = build_area(osm, profile)
+    profile = load_profile(area)
+    kept = _cache_file(profile, osm_file, source)
+    model = _read_cached(kept) if kept is not None and kept.is_file() else None
+    step(AREA_STEPS[0])
+    osm = fetch_osm(profile, osm_file=osm_file, source=source) if model is None else None
+    step(AREA_STEPS[1])
+    if model is None:
+        assert osm is not None
+        model = build_area(osm, profile)
+        if kept is not None:
+            _write_cached(model, kept)
     step(AREA_STEPS[2])
     result = JobResult(model)
     result.files["gpkg"] = model.to_gpkg(out / "area.gpkg")
