@@ -23,7 +23,7 @@ Progress = Callable[[str], None]
 AREA_STEPS = ("read OSM data", "build area model", "write GeoPackage", "write map")
 #: Steps reported by :func:`run_demo`.
 DEMO_STEPS = (*AREA_STEPS, "synthetic reports", "lighting gaps", "schoolyard", "hotspots",
-              "patrol", "EST week", "follow-up", "reports map", "public reports map")
+              "patrol", "follow-up", "EST week", "reports map", "public reports map")
 
 
 @dataclass
@@ -123,9 +123,10 @@ def run_demo(
        ``lighting/``: the lighting model, ranked gaps, proposed lamps, facades of the square;
        ``hotspots/``: Gi* hotspots, density contours and the two priority scores;
        ``patrol/``: a 120-minute walking route from the main square with GPX and PNG;
-       ``est/``: the weekly EST picture for the last full week (prints on A4);
        ``follow_up/``: before and after the measures of a SYNTHETIC register, on two
        SYNTHETIC years of incidents with one planted fall (see :func:`_demo_follow_up`);
+       ``est/``: the weekly EST picture of the last full week of those two years, with the
+       measures on its map (prints on A4);
     4. ``reports/``: the internal reports map, GeoPackage and rejects;
     5. ``reports_public/``: the public version (counts per cell, k = 5).
 
@@ -169,18 +170,19 @@ def run_demo(
     for key, path in plan.files.items():
         result.files[f"patrol/{key}"] = path
     result.messages.extend(plan.messages[:2])
-    step("EST week")
-    from .est import run_est_week
-
-    est = run_est_week(sample, result.area, out=out / "est", offline_html=True, lang=lang)
-    for key, path in est.files.items():
-        result.files[f"est/{key}"] = path
-    result.messages.extend(est.messages[:2])
     step("follow-up")
     fu = _demo_follow_up(result.area, out / "follow_up", lang=lang)
     for key, path in fu.files.items():
         result.files[f"follow_up/{key}"] = path
     result.messages.extend(fu.messages[:2])
+    step("EST week")
+    from .est import run_est_week
+
+    est = run_est_week(fu.files["reports"], result.area, out=out / "est", offline_html=True,
+                       lang=lang, measures=fu.files["measures"])
+    for key, path in est.files.items():
+        result.files[f"est/{key}"] = path
+    result.messages.extend(est.messages[:2])
     for public, folder in ((False, "reports"), (True, "reports_public")):
         step("public reports map" if public else "reports map")
         rep = run_reports_map(sample, result.area, out=out / folder, public=public,

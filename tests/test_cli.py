@@ -133,5 +133,14 @@ def test_bad_language_is_a_usage_error(tmp_path):
 def test_demo_runs_offline(tmp_path, job, offline_area_outputs):
     proc = run_cli(job, "--out", str(tmp_path / "demo"))
     assert proc.returncode == 0, proc.stderr
-    files = {p.name for p in Path(tmp_path / "demo").iterdir()}
-    assert {"area.gpkg", "area_map.html"} <= files
+    demo = Path(tmp_path / "demo")
+    files = {p.relative_to(demo).as_posix() for p in demo.rglob("*") if p.is_file()}
+    assert {"area.gpkg", "area_map.html", "sample_reports.csv", "lighting/lighting_gaps.html",
+            "schoolyard/schoolyard.html", "hotspots/hotspots.html", "patrol/patrol.gpx",
+            "est/est_week.html", "follow_up/follow_up.html", "follow_up/follow_up.csv",
+            "follow_up/sample_measures.csv", "reports/reports_map.html",
+            "reports_public/reports_map.html"} <= files, sorted(files)
+    # every page that shows synthetic data says so, and the planted fall is found
+    for page in ("est/est_week.html", "follow_up/follow_up.html", "hotspots/hotspots.html"):
+        assert "SYNTETISK" in (demo / page).read_text(encoding="utf-8").upper(), page
+    assert "fewer 1" in proc.stdout
