@@ -84,7 +84,7 @@ def follow_up_page(table: pd.DataFrame, ms: MeasureSet, area: Area, rs: ReportSe
     mark = f'<p class="synthetic">{L("est_synthetic")}</p>' if synthetic else ""
     verdicts = table["verdict"].value_counts()
     summary = label("fu_summary", lang).format(n=len(table)) + " " + ", ".join(
-        f"{label(f'fu_v_{v}', lang).lower()}: {int(verdicts[v])}" for v in VERDICTS
+        f"{int(verdicts[v])} {label(f'fu_s_{v}', lang)}" for v in VERDICTS
         if v in verdicts) + "."
 
     rows = []
