@@ -16,24 +16,17 @@ import json
 import os
 import platform
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _fresh import AREA_CASES, area_case_env, time_command  # noqa: E402
 
 TARGET_S = 10.0
 TARGET_MB = 1536.0
-
-CHILD = r"""
-import json, resource, subprocess, sys, time
-start = time.perf_counter()
-proc = subprocess.run(sys.argv[1:], capture_output=True, text=True)
-wall = time.perf_counter() - start
-if proc.returncode:
-    sys.exit(proc.stderr)
-print(json.dumps({"wall": wall,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
-"""
 
 
 def main() -> None:
@@ -47,18 +40,8 @@ def main() -> None:
         cmd = [*cli, "area", "--area", "sample", "--out", out, "--offline-html"]
         # cold: the model built from the OSM file in every run (the target's case); warm: the
         # model kept by an earlier run (sjobo_geo.settings.area_cache)
-        for case, extra in (("cold, model built from OSM", {"SJOBO_GEO_AREA_CACHE": "0"}),
-                            ("warm, model kept from an earlier run",
-                             {"SJOBO_GEO_AREA_CACHE_DIR": os.path.join(out, ".kept")})):
-            env = {**os.environ, **extra}
-            subprocess.run(cmd, check=True, capture_output=True, env=env)  # warm the caches
-            walls, peaks = [], []
-            for _ in range(args.runs):
-                res = subprocess.run([sys.executable, "-c", CHILD, *cmd], capture_output=True,
-                                     text=True, check=True, env=env)
-                data = json.loads(res.stdout)
-                walls.append(data["wall"])
-                peaks.append(data["peak_mb"])
+        for case in AREA_CASES:
+            walls, peaks = time_command(cmd, args.runs, area_case_env(case, Path(out, ".kept")))
             median = statistics.median(walls)
             peak = max(peaks)
             print(f"sjobo-geo area --area sample --offline-html ({case}): {args.runs} runs")

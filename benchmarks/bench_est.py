@@ -26,7 +26,6 @@ import os
 import platform
 import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -34,21 +33,14 @@ import tracemalloc
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _fresh import AREA_CASES, area_case_env, time_command  # noqa: E402
 
 TARGET_S = 10.0
 WEEKS = 52
 START = "2024-01-01"
 
-CHILD = r"""
-import json, resource, subprocess, sys, time
-start = time.perf_counter()
-proc = subprocess.run(sys.argv[1:], capture_output=True, text=True)
-wall = time.perf_counter() - start
-if proc.returncode:
-    sys.exit(proc.stderr)
-print(json.dumps({"wall": wall,
-                  "peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
-"""
 
 
 def make_files(area, folder: Path, n: int, seed: int = 11) -> list[Path]:
@@ -118,21 +110,8 @@ def main(argv: list[str] | None = None) -> None:
         cmd = [sys.executable, "-m", "sjobo_geo.cli", "--no-progress", "est-week",
                "--reports", *map(str, files), "--area", "sample", "--out",
                str(folder / "cli"), "--offline-html"]
-        # cold: the area model built from the OSM file in every run (cache off); warm: the
-        # model kept by an earlier run (sjobo_geo.settings.area_cache), as on a weekly rerun
-        kept = folder / "kept_areas"
-        for case, env in (("cold: area built from OSM", {"SJOBO_GEO_AREA_CACHE": "0"}),
-                          ("warm: area model kept from an earlier run",
-                           {"SJOBO_GEO_AREA_CACHE_DIR": str(kept)})):
-            env = {**os.environ, **env}
-            subprocess.run(cmd, check=True, capture_output=True, env=env)  # warm OS/file caches
-            walls, rss = [], []
-            for _ in range(args.runs):
-                res = subprocess.run([sys.executable, "-c", CHILD, *cmd], capture_output=True,
-                                     text=True, check=True, env=env)
-                data = json.loads(res.stdout)
-                walls.append(data["wall"])
-                rss.append(data["peak_mb"])
+        for case in AREA_CASES:
+            walls, rss = time_command(cmd, args.runs, area_case_env(case, folder / "kept"))
             summary(f"command sjobo-geo est-week, fresh process, {case}", walls,
                     f"peak resident memory {max(rss):.0f} MB")
         html = folder / "cli" / "est_week.html"
