@@ -156,6 +156,31 @@ def _ratio_ci(a: int, b: int) -> tuple[float, float]:
     return (lo / (1 - lo), hi / (1 - hi) if hi < 1 else np.inf)
 
 
+def _comparable(cb: np.ndarray, ca: np.ndarray, a: int, b: int, zone_area: float,
+                away: np.ndarray, cell_area: np.ndarray) -> dict[str, Any]:
+    """Step 4: the counts at comparable cells (``cb``, ``ca``: counts per cell before and
+    after) and Fisher's test of the zone's change against theirs."""
+    from scipy.stats import fisher_exact
+
+    total = cb + ca
+    zone_density = (a + b) / zone_area
+    density = total / cell_area
+    comparable = (away & (total > 0) & (density >= zone_density / CONTROL_FACTOR)
+                  & (density <= zone_density * CONTROL_FACTOR))
+    rule = "similar_density"
+    if comparable.sum() < CONTROL_MIN_CELLS:
+        comparable, rule = away & (total > 0), "all_cells"
+    B, A = int(cb[comparable].sum()), int(ca[comparable].sum())  # noqa: N806
+    out: dict[str, Any] = {"control_rule": rule, "control_cells": int(comparable.sum()),
+                           "control_before": B, "control_after": A}
+    if A + B > 0:
+        control_ratio = (A + 0.5) / (B + 0.5)
+        out.update(control_ratio=control_ratio,
+                   relative_change=((a + 0.5) / (b + 0.5)) / control_ratio,
+                   p_control=fisher_exact([[a, b], [A, B]]).pvalue)
+    return out
+
+
 def follow_up(
     reports: gpd.GeoDataFrame,
     measures: gpd.GeoDataFrame,
@@ -207,6 +232,11 @@ def follow_up(
     t1 = pd.Timestamp(ts[incident].max()) if incident.any() else None
 
     m = measures.reset_index(drop=True)
+    no_place = m.geometry.isna() | m.geometry.is_empty
+    if no_place.any():
+        raise FollowUpError("measures without a geometry: "
+                            + ", ".join(m.loc[no_place, "measure_id"].astype(str).head(10))
+                            + "; give each a place, coordinates or a geometry")
     zones = shapely.buffer(m.geometry.to_numpy(), radius)
     pt_idx, zone_idx = shapely.STRtree(zones).query(shapely.points(xy), predicate="intersects")
     followed = (m["status"].isin(_FOLLOWED) & m["date"].notna()).to_numpy()
@@ -236,51 +266,41 @@ def follow_up(
                    categories=" ".join(cats) if cats else "all", control_rule="",
                    season="", survey_verdict="", verdict="not_done")
         rows.append(row)
-        if not followed[i] or t0 is None:
+        if not followed[i]:
             continue
         date = pd.Timestamp(meas["date"]).normalize()
-        w, season, b0, b1, a0, a1 = _windows(date, t0, t1)
-        row.update(window_days=w, season=season, before_from=b0.date(),
-                   before_to=(b1 - pd.Timedelta(days=1)).date(), after_from=a0.date(),
-                   after_to=(a1 - pd.Timedelta(days=1)).date())
         mine = np.zeros(len(ts), dtype=bool)
         mine[pt_idx[zone_idx == i]] = True
-        if w >= MIN_WINDOW_DAYS:
-            use = incident & (np.isin(category, cats) if cats else True)
-            wb, wa = in_window(b0, b1) & use, in_window(a0, a1) & use
-            b, a = int((wb & mine).sum()), int((wa & mine).sum())
-            row.update(before=b, after=a, rate_before_week=round(b / w * 7, 3),
-                       rate_after_week=round(a / w * 7, 3))
-            if a + b < min_reports:
-                row["verdict"] = "too_few"
-            else:
-                ratio = a / b if b else np.inf
-                lo, hi = _ratio_ci(a, b)
-                row.update(rate_ratio=ratio, ratio_low=lo, ratio_high=hi,
-                           p_time=binomtest(a, a + b, 0.5).pvalue)
-                # comparable cells over the same windows
-                cb = np.bincount(cell[wb & (cell >= 0)], minlength=len(grid))
-                ca = np.bincount(cell[wa & (cell >= 0)], minlength=len(grid))
-                total = cb + ca
-                zone_density = (a + b) / zones[i].area
-                density = total / cell_area
-                comparable = away & (total > 0) & (density >= zone_density / CONTROL_FACTOR) & (
-                    density <= zone_density * CONTROL_FACTOR)
-                rule = "similar_density"
-                if comparable.sum() < CONTROL_MIN_CELLS:
-                    comparable, rule = away & (total > 0), "all_cells"
-                B, A = int(cb[comparable].sum()), int(ca[comparable].sum())
-                row.update(control_rule=rule, control_cells=int(comparable.sum()),
-                           control_before=B, control_after=A)
-                if A + B > 0:
-                    control_ratio = (A + 0.5) / (B + 0.5)
-                    row.update(control_ratio=control_ratio,
-                               relative_change=((a + 0.5) / (b + 0.5)) / control_ratio,
-                               p_control=fisher_exact([[a, b], [A, B]]).pvalue)
-                    tested.append(len(rows) - 1)
-                row["verdict"] = "pending"
+        if t0 is None or t1 is None:  # survey answers only: no incident to compare
+            row["verdict"] = "too_few"
         else:
-            row["verdict"] = "too_little_time"
+            w, season, b0, b1, a0, a1 = _windows(date, t0, t1)
+            row.update(window_days=w, season=season, before_from=b0.date(),
+                       before_to=(b1 - pd.Timedelta(days=1)).date(), after_from=a0.date(),
+                       after_to=(a1 - pd.Timedelta(days=1)).date())
+            if w < MIN_WINDOW_DAYS:
+                row["verdict"] = "too_little_time"
+            else:
+                use = incident & (np.isin(category, cats) if cats else True)
+                wb, wa = in_window(b0, b1) & use, in_window(a0, a1) & use
+                b, a = int((wb & mine).sum()), int((wa & mine).sum())
+                row.update(before=b, after=a, rate_before_week=round(b / w * 7, 3),
+                           rate_after_week=round(a / w * 7, 3))
+                if a + b < min_reports:
+                    row["verdict"] = "too_few"
+                else:
+                    ratio = a / b if b else np.inf
+                    lo, hi = _ratio_ci(a, b)
+                    row.update(rate_ratio=ratio, ratio_low=lo, ratio_high=hi,
+                               p_time=binomtest(a, a + b, 0.5).pvalue)
+                    # comparable cells over the same windows
+                    cb = np.bincount(cell[wb & (cell >= 0)], minlength=len(grid))
+                    ca = np.bincount(cell[wa & (cell >= 0)], minlength=len(grid))
+                    control = _comparable(cb, ca, a, b, zones[i].area, away, cell_area)
+                    row.update(control)
+                    if "p_control" in control:
+                        tested.append(len(rows) - 1)
+                    row["verdict"] = "pending"
         # survey answers: the year before against the year after
         yb = in_window(date - pd.Timedelta(days=365), date) & survey
         ya = in_window(date, date + pd.Timedelta(days=365)) & survey

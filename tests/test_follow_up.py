@@ -249,3 +249,27 @@ def test_follow_up_cli(scenario, tmp_path):
     assert_one_line_error(run_cli("follow-up", "--reports", str(files[0]), "--measures",
                                   str(tmp_path / "missing.csv"), "--out", str(out)),
                           "missing.csv")
+
+
+def test_survey_answers_only_and_measures_without_a_place(scenario, sample_area):
+    """With survey answers and no incidents the incident verdict is "too few" while the
+    survey shares are still compared; a measure without geometry is an error that names it."""
+    import geopandas as gpd
+
+    from sjobo_geo.follow_up import FollowUpError, follow_up
+    from sjobo_geo.reports.validate import load_report_files
+
+    files, _, _ = scenario
+    reports = load_report_files(files, sample_area).reports
+    surveys = reports[reports["source"].isin(["survey", "safety_survey"])]
+    assert len(surveys) > 500
+    place = sample_area.find(FALL[0])
+    measure = gpd.GeoDataFrame({
+        "measure_id": ["S1"], "promise": [""], "kind": ["bushes_cut"], "place": [place.name],
+        "owner": [""], "status": ["done"], "date": [pd.Timestamp(FALL[1])], "note": [""]},
+        geometry=[place.geometry], crs=sample_area.crs)
+    row = follow_up(surveys, measure, sample_area).iloc[0]
+    assert row["verdict"] == "too_few"
+    assert row["survey_verdict"] == "fewer" and row["survey_total_before"] > 0
+    with pytest.raises(FollowUpError, match="S1"):
+        follow_up(surveys, measure.set_geometry([None], crs=sample_area.crs), sample_area)
