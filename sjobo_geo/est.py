@@ -639,7 +639,7 @@ def _page(model: Any, now: pd.DataFrame, cells: pd.DataFrame, rising: pd.DataFra
         rising_html = f"<p>{L('est_none_rising')}</p>"
     rule = (f'<p class="muted">{L("est_rule")} '
             f'{esc(label("est_rule_emerging", lang).format(n=EMERGING_STEPS))} '
-            f'({n_steps} {esc(label(f"est_{period}", lang))})</p>')
+            f'{esc(label("est_steps", lang).format(n=n_steps))}</p>')
     source_note = ('<p class="muted">' + L("est_files") + ": " + esc(", ".join(files))
                    + (" · " + esc(label("est_rejected", lang).format(n=rejected))
                       if rejected else "") + "</p>")

@@ -270,6 +270,8 @@ _LABELS: dict[str, dict[str, str]] = {
                        "Benjamini-Hochberg 5 %). New = no incidents before."},
     "est_status": {"sv": "Läge", "en": "Status"},
     "est_near": {"sv": "vid", "en": "near"},
+    "est_steps": {"sv": "Perioder med data för mönstret: {n}.",
+                  "en": "Periods with data for the pattern: {n}."},
     "est_pattern": {"sv": "Mönster (Gi*-trend)", "en": "Pattern (Gi* trend)"},
     "est_rule_emerging": {
         "sv": "Mönster: Getis-Ord Gi* för varje period och Mann-Kendall-trend över upp till {n} "
