@@ -144,6 +144,17 @@ def _period_label(index: int, period: str) -> str:
     return str(index)
 
 
+def _period_bounds(index: int, period: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """First day of the period and first day after it."""
+    if period == "week":
+        start = pd.Timestamp(_EPOCH + dt.timedelta(days=7 * int(index)))
+        return start, start + pd.Timedelta(days=7)
+    if period == "quarter":
+        start = pd.Timestamp(year=index // 4, month=3 * (index % 4) + 1, day=1)
+        return start, start + pd.DateOffset(months=3)
+    return pd.Timestamp(year=index, month=1, day=1), pd.Timestamp(year=index + 1, month=1, day=1)
+
+
 def _parse_week(week: str) -> dt.date:
     try:
         y, w = str(week).upper().split("-W")
@@ -459,7 +470,8 @@ def run_est_week(
     page = _page(model, now, cells_now, rising, dups, named, by_cat, by_actor, totals, plabels,
                  have, period=period, public=public, k=k, offline=offline_html, lang=lang,
                  synthetic=result.synthetic, files=[p.name for p in paths],
-                 rejected=rs.rejected, n_steps=n_steps, measures=ms)
+                 rejected=rs.rejected, n_steps=n_steps, measures=ms,
+                 bounds=_period_bounds(current, period))
     with atomic_path(out / "est_week.html") as tmp:
         tmp.write_text(page, encoding="utf-8")
     result.files["html"] = out / "est_week.html"
@@ -579,11 +591,41 @@ def _map_html(model: Any, now: pd.DataFrame, cells: pd.DataFrame, rising: pd.Dat
     return inline_assets(page) if offline else page
 
 
+def _measures_section(ms: Any, bounds: tuple[pd.Timestamp, pd.Timestamp] | None,
+                      lang: str) -> str:
+    """Measures done in the period, and those planned or in progress (never the note)."""
+    from .maps.base import escape_text as esc
+    from .maps.i18n import label
+    from .maps.page import html_table
+    from .measures import MEASURE_KINDS, MEASURE_STATUSES
+
+    m = ms.measures
+    date = pd.to_datetime(m["date"])
+    in_period = ((date >= bounds[0]) & (date < bounds[1]) if bounds
+                 else pd.Series(False, index=m.index))
+    open_ = m["status"].isin(["planned", "in_progress"])
+    rows = []
+    for r in m[in_period | open_].sort_values("date").itertuples(index=False):
+        kind, status = MEASURE_KINDS.get(r.kind), MEASURE_STATUSES.get(r.status)
+        rows.append([esc(r.measure_id), esc(r.promise),
+                     esc((kind.sv if lang == "sv" else kind.en) if kind else r.kind),
+                     esc(r.place), esc(r.owner),
+                     "" if pd.isna(r.date) else f"{pd.Timestamp(r.date):%Y-%m-%d}",
+                     esc((status.sv if lang == "sv" else status.en) if status else r.status)])
+    body = (html_table([esc(label(k, lang)) for k in ("measure_id", "measure_promise",
+                                                         "measure_kind", "measure_place",
+                                                         "measure_owner", "measure_date",
+                                                         "measure_status")], rows)
+            if rows else f"<p>{esc(label('est_no_measures', lang))}</p>")
+    return f'<h2>{esc(label("est_measures", lang))}</h2>{body}'
+
+
 def _page(model: Any, now: pd.DataFrame, cells: pd.DataFrame, rising: pd.DataFrame,
           dups: pd.DataFrame, named: pd.Series, by_cat: pd.DataFrame, by_actor: pd.DataFrame,
           totals: list[float | None], plabels: list[str], have: np.ndarray, *, period: str,
           public: bool, k: int, offline: bool, lang: str, synthetic: bool,
-          files: list[str], rejected: int, n_steps: int, measures: Any = None) -> str:
+          files: list[str], rejected: int, n_steps: int, measures: Any = None,
+          bounds: tuple[pd.Timestamp, pd.Timestamp] | None = None) -> str:
     from .maps.base import escape_text as esc
     from .maps.i18n import label
     from .maps.page import PRINT_CSS, bars_svg, html_table, map_iframe
@@ -672,6 +714,7 @@ def _page(model: Any, now: pd.DataFrame, cells: pd.DataFrame, rising: pd.DataFra
     else:
         dup_html = f"<p>{L('est_no_dups')}</p>"
     dup_rule = f'<p class="muted">{L("est_dup_rule")}</p>'
+    measures_html = _measures_section(measures, bounds, lang) if measures is not None else ""
 
     title = f"{label('est_title', lang)} · {label(f'est_{period}', lang)} {plabels[-1]}"
     return f"""<!DOCTYPE html>
@@ -703,6 +746,7 @@ def _page(model: Any, now: pd.DataFrame, cells: pd.DataFrame, rising: pd.DataFra
 <section id="duplicates" class="break">
 <h2>{L("est_dups")}</h2>{mark}
 {dup_html}{dup_rule}
+{measures_html}
 </section>
 </body></html>
 """

@@ -342,3 +342,26 @@ def test_mixed_sources_show_est_incidents_only(sample_area, tmp_path):
     week = pd.read_csv(result.files["csv"])
     assert set(week["source"]) <= {"est", "situational_picture"}
     assert any("not EST incidents and were left out" in m for m in result.messages)
+
+
+def test_measures_on_the_map_and_listed(est_file, sample_area, tmp_path):
+    """With a register, the page lists the measures done in the week and the planned ones
+    (never the note) and draws them on the map."""
+    import geopandas as gpd
+
+    from sjobo_geo.est import run_est_week
+
+    square = sample_area.find("Senaatintori")
+    measures = gpd.GeoDataFrame({
+        "measure_id": ["M-week", "M-planned", "M-old"], "promise": ["5", "6", "1"],
+        "kind": ["facade_lighting", "bushes_cut", "patrol_added"],
+        "place": ["Senaatintori"] * 3, "owner": ["Bostäder Borås", "Borås Stad", "Polisen"],
+        "status": ["done", "planned", "done"],
+        "date": pd.to_datetime(["2024-10-02", None, "2024-03-01"]),
+        "note": ["secret note"] * 3}, geometry=[square.geometry] * 3, crs=sample_area.crs)
+    result = run_est_week(est_file[0], sample_area, out=tmp_path, week=WEEK,
+                          measures=measures)
+    page = result.files["html"].read_text(encoding="utf-8")
+    listed = page.split('id="duplicates"')[1]
+    assert "M-week" in listed and "M-planned" in listed and "M-old" not in listed
+    assert "Fasadbelysning" in listed and "secret note" not in page
