@@ -107,6 +107,20 @@ def build_parser() -> argparse.ArgumentParser:
             _add_measures_flag(q)
             _add_map_flags(q)
 
+    p = sub.add_parser("measures", help="the measures register: validate")
+    msub = p.add_subparsers(dest="measures_command", metavar="ACTION", required=True)
+    q = msub.add_parser("validate", help="check a measures register, account for every row, "
+                                         "write the located measures for QGIS")
+    q.add_argument("file", type=Path, help="register: CSV, XLSX, GeoJSON or GeoPackage "
+                                           "(template: data/templates/measures.csv)")
+    _add_area_flags(q)
+    q.add_argument("--rejects", type=Path, default=None,
+                   help="rejects file (default: FILE_rejects.csv here)")
+    q.add_argument("--gpkg", type=Path, default=None,
+                   help="also write the accepted measures with their geometry (GeoPackage)")
+    q.add_argument("--strict", action="store_true", help="fail if any row is rejected")
+    q.add_argument("--json", action="store_true", help="print the accounting as JSON")
+
     p = sub.add_parser("sample-reports", help="write SYNTHETIC reports for demos and tests")
     _add_area_flags(p)
     p.add_argument("--n", type=int, default=500, help="number of reports (500)")
@@ -265,6 +279,8 @@ def _run(args: argparse.Namespace) -> int:
         return 0
     if args.command == "reports":
         return _reports(args)
+    if args.command == "measures":
+        return _measures(args)
     if args.command == "lighting-gaps":
         from .lighting.gaps import LIGHTING_STEPS, run_lighting_gaps
 
@@ -380,6 +396,26 @@ def _print_result(result: Any) -> None:
         print(message)
     for path in result.files.values():
         print(f"wrote {path}")
+
+
+def _measures(args: argparse.Namespace) -> int:
+    import json
+
+    from . import jobs
+
+    steps = _Steps(jobs.MEASURES_STEPS, enabled=not args.no_progress)
+    result = jobs.run_measures_validate(args.file, args.area, osm_file=args.osm_file,
+                                        source=args.source, rejects=args.rejects,
+                                        gpkg=args.gpkg, strict=args.strict, progress=steps)
+    steps.close()
+    if args.json:
+        print(json.dumps(result.measures.accounting(), ensure_ascii=False, default=str))
+    else:
+        for line in result.measures.messages(limit=10):
+            print(line)
+        for path in result.files.values():
+            print(f"wrote {path}")
+    return 0
 
 
 def _reports(args: argparse.Namespace) -> int:

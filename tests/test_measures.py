@@ -308,3 +308,31 @@ def test_jobs_draw_measures_and_report_rejects(job, good, sample_reports, tmp_pa
     if job != "schoolyard_gdf":
         assert any("2 rows, 1 accepted, 1 rejected" in line for line in res.messages)
         assert any("unknown kind: ufo" in line for line in res.messages)
+
+
+def test_measures_validate_command(tmp_path, sample_area):
+    """`sjobo-geo measures validate`: accounting, rejects file, GeoPackage without the note,
+    --json, and --strict failing with one line."""
+    import json
+
+    import pyogrio
+
+    register = tmp_path / "register.csv"
+    register.write_text(
+        "Åtgärd-ID,Löfte,Ansvarig,Plats,Typ,Datum,Status,Kommentar\n"
+        "A1,5,Bostäder Borås,Senaatintori,fasadbelysning,2024-05-02,klar,private note\n"
+        "A2,6,Borås Stad,Nowhere at all,buskar röjda,2024-05-02,klar,\n",
+        encoding="utf-8")
+    rejects, gpkg = tmp_path / "rej.csv", tmp_path / "m.gpkg"
+    proc = run_cli("measures", "validate", str(register), "--rejects", str(rejects),
+                   "--gpkg", str(gpkg))
+    assert proc.returncode == 0, proc.stderr
+    assert "2 rows, 1 accepted, 1 rejected" in proc.stdout and "row 3" in proc.stdout
+    rows = rejects.read_text(encoding="utf-8")
+    assert "Nowhere at all" in rows
+    layer = pyogrio.read_dataframe(gpkg, layer="measures")
+    assert list(layer["measure_id"]) == ["A1"] and "note" not in layer
+    proc = run_cli("measures", "validate", str(register), "--rejects", str(rejects), "--json")
+    assert json.loads(proc.stdout)["rejected"] == 1
+    assert_one_line_error(run_cli("measures", "validate", str(register), "--rejects",
+                                  str(rejects), "--strict"), "1 of 2 rows rejected")
