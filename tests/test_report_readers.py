@@ -564,7 +564,7 @@ def test_corrupt_spatial(tmp_path, name, content, what):
 
 def test_arrow_fast_path_matches_the_careful_path(tmp_path, monkeypatch):
     """Clean UTF-8 files take Arrow's reader; the result equals the pandas/csv paths'."""
-    import sjobo_geo.reports.readers as readers
+    import sjobo_geo.reports._csv as csv_reader
 
     text = ("id,kategori,lat,lon,fritext\n"
             + "".join(f'{i},Klotter,60.1{i % 10},24.9{i % 7},"text, with comma {i}"\n'
@@ -572,11 +572,11 @@ def test_arrow_fast_path_matches_the_careful_path(tmp_path, monkeypatch):
             + '201,Brand,60.17,24.94,"  "\n202,,60.17,24.94,sista\n')
     path = write(tmp_path, "clean.csv", text)
     calls = []
-    real = readers._csv_arrow
-    monkeypatch.setattr(readers, "_csv_arrow", lambda *a: calls.append(1) or real(*a))
+    real = csv_reader._csv_arrow
+    monkeypatch.setattr(csv_reader, "_csv_arrow", lambda *a: calls.append(1) or real(*a))
     fast = check(read_table(path))
     assert calls and fast.data["id"].dtype == "str"
-    monkeypatch.setattr(readers, "_csv_arrow", lambda *a: None)
+    monkeypatch.setattr(csv_reader, "_csv_arrow", lambda *a: None)
     slow = check(read_table(path))
     assert records(fast) == records(slow)
     assert list(fast.rows) == list(slow.rows) and list(fast.data.columns) == list(
