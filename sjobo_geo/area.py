@@ -279,6 +279,8 @@ def load_area(
 
 #: Bump when the Area's content changes, so that models kept by older code are not used.
 _CACHE_FORMAT = 1
+#: Modules whose source is part of the key of a kept model.
+_BUILDERS = ("area", "osm", "courtyards", "profiles", "gazetteer")
 
 
 def _cache_file(profile: AreaProfile, osm_file: str | Path | None, source: str | None
@@ -286,8 +288,9 @@ def _cache_file(profile: AreaProfile, osm_file: str | Path | None, source: str |
     """Where the model of this profile and OSM file is kept (None: not kept).
 
     The name holds a hash of everything the model depends on: the profile (all its
-    fields), the OSM file's path, size and modification time, the package and the versions
-    of the libraries that build it. Anything changed gives another name.
+    fields), the OSM file's path, size and modification time, the package version, the
+    source of the modules that build it and the versions of the libraries it uses.
+    Anything changed gives another name.
     """
     import hashlib
     import importlib.metadata
@@ -310,8 +313,11 @@ def _cache_file(profile: AreaProfile, osm_file: str | Path | None, source: str |
             versions.append(importlib.metadata.version(dist))
         except importlib.metadata.PackageNotFoundError:
             versions.append("")
+    # the code that builds the model: an edited builder (same version) gives a new key
+    here = Path(__file__).parent
+    code = hashlib.sha256(b"".join((here / f"{m}.py").read_bytes() for m in _BUILDERS))
     key = repr((_CACHE_FORMAT, __version__, sys.version_info[:2], versions, repr(profile),
-                str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns))
+                str(Path(path).resolve()), stat.st_size, stat.st_mtime_ns, code.hexdigest()))
     digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
     safe = re.sub(r"[^A-Za-z0-9_.-]", "_", str(profile.key))[:40]
     return Path(settings.area_cache_folder) / f"{safe}-{digest}.pickle"
