@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -39,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from ._errors import EmptyAreaError
+from ._progress import noop
 
 if TYPE_CHECKING:
     import folium
@@ -51,7 +53,7 @@ if TYPE_CHECKING:
     from .osm import OSMData
     from .profiles import AreaProfile
 
-__all__ = ["LAYER_KINDS", "Area", "build_area", "load_area", "lit_status"]
+__all__ = ["LAYER_KINDS", "LOAD_STEPS", "Area", "build_area", "load_area", "lit_status"]
 
 log = logging.getLogger(__name__)
 
@@ -237,6 +239,7 @@ def load_area(
     *,
     osm_file: str | Path | None = None,
     source: str | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> Area:
     """Load an area: OSM data from the profile's source (or a file), built into an Area.
 
@@ -248,6 +251,9 @@ def load_area(
         Local ``.osm``/``.osm.pbf`` to read instead of the profile's source.
     source : {"live", "file", "sample"}, optional
         Override the profile's OSM source.
+    progress : callable, optional
+        Called with each step name of :data:`LOAD_STEPS` as it starts (both are reported
+        when the model is read from the kept models, see :data:`sjobo_geo.settings`).
 
     Returns
     -------
@@ -265,16 +271,24 @@ def load_area(
     from .osm import fetch_osm
     from .profiles import load_profile
 
+    step = progress or noop
     profile = load_profile(area)
     cached = _cache_file(profile, osm_file, source)
-    if cached is not None and cached.is_file():
-        model = _read_cached(cached)
-        if model is not None:
-            return model
-    model = build_area(fetch_osm(profile, osm_file=osm_file, source=source), profile)
+    model = _read_cached(cached) if cached is not None and cached.is_file() else None
+    step(LOAD_STEPS[0])
+    if model is not None:
+        step(LOAD_STEPS[1])
+        return model
+    osm = fetch_osm(profile, osm_file=osm_file, source=source)
+    step(LOAD_STEPS[1])
+    model = build_area(osm, profile)
     if cached is not None:
         _write_cached(model, cached)
     return model
+
+
+#: Steps reported by :func:`load_area` to its ``progress``.
+LOAD_STEPS = ("read OSM data", "build area model")
 
 
 #: Bump when the Area's content changes, so that models kept by older code are not used.

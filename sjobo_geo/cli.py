@@ -262,21 +262,28 @@ class _Steps:
             self.bar.close()
 
 
+def _job(args: argparse.Namespace, steps: tuple[str, ...], run: Any, *pos: Any,
+         **kwargs: Any) -> int:
+    """Run one job with a progress bar over ``steps``, then print its messages and files."""
+    bar = _Steps(steps, enabled=not args.no_progress)
+    result = run(*pos, progress=bar, **kwargs)
+    bar.close()
+    _print_result(result)
+    return 0
+
+
 def _run(args: argparse.Namespace) -> int:
-    if args.command in ("area", "demo"):
+    map_flags = dict(offline_html=getattr(args, "offline_html", False),
+                     lang=getattr(args, "lang", None))
+    if args.command == "area":
         from . import jobs
 
-        steps = _Steps(jobs.AREA_STEPS if args.command == "area" else jobs.DEMO_STEPS,
-                       enabled=not args.no_progress)
-        if args.command == "area":
-            result = jobs.run_area(args.area, out=args.out, osm_file=args.osm_file,
-                                   source=args.source, offline_html=args.offline_html,
-                                   lang=args.lang, progress=steps)
-        else:
-            result = jobs.run_demo(args.out, lang=args.lang, progress=steps)
-        steps.close()
-        _print_result(result)
-        return 0
+        return _job(args, jobs.AREA_STEPS, jobs.run_area, args.area, out=args.out,
+                    osm_file=args.osm_file, source=args.source, **map_flags)
+    if args.command == "demo":
+        from . import jobs
+
+        return _job(args, jobs.DEMO_STEPS, jobs.run_demo, args.out, lang=args.lang)
     if args.command == "reports":
         return _reports(args)
     if args.command == "measures":
@@ -284,76 +291,46 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "lighting-gaps":
         from .lighting.gaps import LIGHTING_STEPS, run_lighting_gaps
 
-        steps = _Steps(LIGHTING_STEPS, enabled=not args.no_progress)
-        lighting = run_lighting_gaps(
-            args.area, out=args.out, lamps=args.lamps, reports=args.reports,
-            add_lamps=args.add_lamps, classes=args.classes, offline_html=args.offline_html,
-            lang=args.lang, progress=steps, osm_file=args.osm_file, source=args.source,
-            square=args.square, maintenance_factor=args.maintenance_factor,
-            facade_threshold_lux=args.facade_threshold, measures=args.measures)
-        steps.close()
-        _print_result(lighting)
-        return 0
+        return _job(args, LIGHTING_STEPS, run_lighting_gaps, args.area, out=args.out,
+                    lamps=args.lamps, reports=args.reports, add_lamps=args.add_lamps,
+                    classes=args.classes, osm_file=args.osm_file, source=args.source,
+                    square=args.square, maintenance_factor=args.maintenance_factor,
+                    facade_threshold_lux=args.facade_threshold, measures=args.measures,
+                    **map_flags)
     if args.command == "patrol":
         from .patrol import PATROL_STEPS, run_patrol
 
-        steps = _Steps(PATROL_STEPS, enabled=not args.no_progress)
-        plan = run_patrol(args.reports, args.area, out=args.out,
-                          shift_minutes=args.shift_minutes, start=args.start,
-                          speed_kmh=args.speed_kmh, stop_minutes=args.stop_minutes,
-                          seed=args.seed, offline_html=args.offline_html, lang=args.lang,
-                          progress=steps, units=args.units, max_stops=args.max_stops,
-                          measures=args.measures)
-        steps.close()
-        _print_result(plan)
-        return 0
+        return _job(args, PATROL_STEPS, run_patrol, args.reports, args.area, out=args.out,
+                    shift_minutes=args.shift_minutes, start=args.start,
+                    speed_kmh=args.speed_kmh, stop_minutes=args.stop_minutes, seed=args.seed,
+                    units=args.units, max_stops=args.max_stops, measures=args.measures,
+                    **map_flags)
     if args.command == "est-week":
         from .est import EST_STEPS, run_est_week
 
-        steps = _Steps(EST_STEPS, enabled=not args.no_progress)
-        est = run_est_week(args.reports, args.area, out=args.out, week=args.week,
-                           period=args.period, public=args.public, k=args.k,
-                           offline_html=args.offline_html, lang=args.lang, progress=steps,
-                           measures=args.measures)
-        steps.close()
-        _print_result(est)
-        return 0
+        return _job(args, EST_STEPS, run_est_week, args.reports, args.area, out=args.out,
+                    week=args.week, period=args.period, public=args.public, k=args.k,
+                    measures=args.measures, **map_flags)
     if args.command == "follow-up":
         from .follow_up import FOLLOW_UP_STEPS, run_follow_up
 
-        steps = _Steps(FOLLOW_UP_STEPS, enabled=not args.no_progress)
-        fu = run_follow_up(args.reports, args.measures, args.area, out=args.out,
-                           radius=args.radius, min_reports=args.min_reports,
-                           public=args.public, k=args.k, offline_html=args.offline_html,
-                           lang=args.lang, progress=steps)
-        steps.close()
-        _print_result(fu)
-        return 0
+        return _job(args, FOLLOW_UP_STEPS, run_follow_up, args.reports, args.measures,
+                    args.area, out=args.out, radius=args.radius,
+                    min_reports=args.min_reports, public=args.public, k=args.k, **map_flags)
     if args.command == "hotspots":
         from .hotspots import HOTSPOT_STEPS, run_hotspots
 
-        steps = _Steps(HOTSPOT_STEPS, enabled=not args.no_progress)
-        spots = run_hotspots(args.reports, args.area, out=args.out, public=args.public,
-                             cell_size=args.cell_size, k=args.k,
-                             offline_html=args.offline_html, lang=args.lang, progress=steps,
-                             weights=args.weights, gaps=args.gaps, measures=args.measures)
-        steps.close()
-        _print_result(spots)
-        return 0
+        return _job(args, HOTSPOT_STEPS, run_hotspots, args.reports, args.area, out=args.out,
+                    public=args.public, cell_size=args.cell_size, k=args.k,
+                    weights=args.weights, gaps=args.gaps, measures=args.measures, **map_flags)
     if args.command == "schoolyard":
         from . import jobs
+        from .schoolyard import SCHOOLYARD_STEPS
 
-        steps = _Steps(("load area", "observers", "visibility", "write files", "write map"),
-                       enabled=not args.no_progress)
-        school = jobs.run_schoolyard_job(
-            args.area, out=args.out, place=args.place, reports=args.reports,
-            lighting=args.lighting, osm_file=args.osm_file, source=args.source,
-            min_share=args.min_share,
-            settings=args.settings, offline_html=args.offline_html, lang=args.lang,
-            progress=steps, measures=args.measures)
-        steps.close()
-        _print_result(school)
-        return 0
+        return _job(args, SCHOOLYARD_STEPS, jobs.run_schoolyard_job, args.area, out=args.out,
+                    place=args.place, reports=args.reports, lighting=args.lighting,
+                    osm_file=args.osm_file, source=args.source, min_share=args.min_share,
+                    settings=args.settings, measures=args.measures, **map_flags)
     if args.command == "sample-reports":
         from . import jobs
 

@@ -59,6 +59,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import SjoboGeoError
+from ._progress import noop
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -113,10 +114,6 @@ class EstResult:
     duplicates: pd.DataFrame | None = None
     accepted: int = 0
     synthetic: bool = False
-
-
-def _noop(_step: str) -> None:
-    return None
 
 
 # ---- periods ---------------------------------------------------------------------------------
@@ -341,7 +338,7 @@ def run_est_week(
         raise EstError(f"unknown period {period!r}; choose one of {', '.join(PERIODS)}")
     if int(k) < 1:
         raise EstError(f"k must be at least 1; got {k}")
-    step = progress or _noop
+    step = progress or noop
     out = Path(out)
     model, rs, paths = _area_and_reports(reports_file, area, error=EstError, step=step,
                                          steps=(EST_STEPS[0], EST_STEPS[1]))

@@ -58,6 +58,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import SjoboGeoError
+from ._progress import noop
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -117,10 +118,6 @@ class FollowUpResult:
     messages: list[str] = field(default_factory=list)
     table: pd.DataFrame | None = None
     synthetic: bool = False
-
-
-def _noop(_step: str) -> None:
-    return None
 
 
 # ---- the analysis ----------------------------------------------------------------------------
@@ -393,7 +390,7 @@ def run_follow_up(
     lang = check_lang(lang)
     if int(k) < 1:
         raise FollowUpError(f"k must be at least 1; got {k}")
-    step = progress or _noop
+    step = progress or noop
     model, rs, _ = _area_and_reports(reports_file, area, error=FollowUpError, step=step,
                                      steps=(FOLLOW_UP_STEPS[0], FOLLOW_UP_STEPS[1]))
     if not rs.reports["timestamp"].notna().any():

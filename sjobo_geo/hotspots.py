@@ -57,6 +57,7 @@ import numpy as np
 import pandas as pd
 
 from ._errors import SjoboGeoError
+from ._progress import noop
 from .scoring import (
     PHYSICAL_FACTORS,
     POLICE_FACTORS,
@@ -834,10 +835,6 @@ class HotspotsResult:
     messages: list[str] = field(default_factory=list)
 
 
-def _noop(_step: str) -> None:
-    return None
-
-
 def _read_gaps(gaps: Any, crs: Any) -> gpd.GeoDataFrame | None:
     if gaps is None:
         return None
@@ -917,7 +914,7 @@ def run_hotspots(
     from .reports.validate import load_reports
 
     lang = check_lang(lang)
-    step = progress or _noop
+    step = progress or noop
     out = Path(out)
     path = Path(reports_file)
     if not path.is_file():

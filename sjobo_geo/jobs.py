@@ -12,15 +12,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ._progress import Progress, noop
+from .area import LOAD_STEPS
+
 if TYPE_CHECKING:
     from .area import Area
 
 __all__ = ["AREA_STEPS", "JobResult", "run_area", "run_demo"]
 
-Progress = Callable[[str], None]
 
 #: Steps reported by :func:`run_area`, in order (for progress bars).
-AREA_STEPS = ("read OSM data", "build area model", "write GeoPackage", "write map")
+AREA_STEPS = (*LOAD_STEPS, "write GeoPackage", "write map")
 #: Steps reported by :func:`run_demo`.
 DEMO_STEPS = (*AREA_STEPS, "synthetic reports", "lighting gaps", "schoolyard", "hotspots",
               "patrol", "follow-up", "EST week", "reports map", "public reports map")
@@ -33,10 +35,6 @@ class JobResult:
     area: Area
     files: dict[str, Path] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
-
-
-def _noop(_step: str) -> None:
-    return None
 
 
 def run_area(
@@ -72,27 +70,14 @@ def run_area(
     -------
     JobResult
     """
+    from .area import load_area
     from .maps._offline import save_map
     from .maps.i18n import check_lang
-    from .osm import fetch_osm
-    from .profiles import load_profile
 
     lang = check_lang(lang)
-    step = progress or _noop
+    step = progress or noop
     out = Path(out)
-    from .area import _cache_file, _read_cached, _write_cached, build_area
-
-    profile = load_profile(area)
-    kept = _cache_file(profile, osm_file, source)
-    model = _read_cached(kept) if kept is not None and kept.is_file() else None
-    step(AREA_STEPS[0])
-    osm = fetch_osm(profile, osm_file=osm_file, source=source) if model is None else None
-    step(AREA_STEPS[1])
-    if model is None:
-        assert osm is not None
-        model = build_area(osm, profile)
-        if kept is not None:
-            _write_cached(model, kept)
+    model = load_area(area, osm_file=osm_file, source=source, progress=step)
     step(AREA_STEPS[2])
     result = JobResult(model)
     result.files["gpkg"] = model.to_gpkg(out / "area.gpkg")
@@ -134,7 +119,7 @@ def run_demo(
     """
     out = Path(out)
     result = run_area("sample", out=out, offline_html=True, lang=lang, progress=progress)
-    step = progress or _noop
+    step = progress or noop
     step("synthetic reports")
     from .reports.synthetic import write_sample_reports
 
@@ -280,7 +265,7 @@ def run_measures_validate(
     from .io import write_gpkg_layers
     from .measures import MeasuresError, load_measures
 
-    step = progress or _noop
+    step = progress or noop
     step(MEASURES_STEPS[0])
     model = _load_area_for(area, osm_file, source)
     step(MEASURES_STEPS[1])
@@ -372,7 +357,7 @@ def run_reports_validate(
     from .reports.schema import ReportsError
     from .reports.validate import load_reports
 
-    step = progress or _noop
+    step = progress or noop
     step(REPORT_STEPS[0])
     model = _load_area_for(area, osm_file, source)
     step(REPORT_STEPS[1])
@@ -430,7 +415,7 @@ def run_reports_map(
     lang = check_lang(lang)
     k = DEFAULT_K if k is None else k
     cell_size = DEFAULT_CELL_SIZE_M if cell_size is None else cell_size
-    step = progress or _noop
+    step = progress or noop
     out = Path(out)
     step(REPORT_STEPS[0])
     model = _load_area_for(area, osm_file, source)
@@ -513,10 +498,10 @@ def run_schoolyard_job(
     """Load the area (and reports, measures), then
     :func:`sjobo_geo.schoolyard.run_schoolyard`."""
     from .reports.validate import load_reports
-    from .schoolyard import run_schoolyard
+    from .schoolyard import SCHOOLYARD_STEPS, run_schoolyard
 
-    step = progress or _noop
-    step("load area")
+    step = progress or noop
+    step(SCHOOLYARD_STEPS[0])
     model = _load_area_for(area, osm_file, source)
     rs = load_reports(reports, model) if reports is not None else None
     return run_schoolyard(model, out=out, place=place, reports=rs, lighting=lighting,

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ._errors import SjoboGeoError
+from ._progress import noop
 
 if TYPE_CHECKING:
     import folium
@@ -27,7 +28,11 @@ if TYPE_CHECKING:
 
     from .area import Area
 
-__all__ = ["SchoolyardError", "SchoolyardResult", "run_schoolyard", "schoolyard_place"]
+__all__ = ["SCHOOLYARD_STEPS", "SchoolyardError", "SchoolyardResult", "run_schoolyard",
+           "schoolyard_place"]
+
+#: Steps of the schoolyard job (the first is reported by the job that loads the area).
+SCHOOLYARD_STEPS = ("load area", "observers", "visibility", "write files", "write map")
 
 class SchoolyardError(ValueError, SjoboGeoError):
     """The place cannot be analysed (not found, not an area)."""
@@ -129,14 +134,14 @@ def run_schoolyard(
     from .visibility import hidden_places, observer_points, vegetation_actions
 
     lang = check_lang(lang)
-    step = progress or (lambda _s: None)
+    step = progress or noop
     out = Path(out)
     measure_set = as_measure_set(measures, area)
     name, geom = schoolyard_place(area, place)
-    step("observers")
+    step(SCHOOLYARD_STEPS[1])
     observers = observer_points(geom, area)
     min_observers = max(1, math.ceil(min_share * len(observers)))
-    step("visibility")
+    step(SCHOOLYARD_STEPS[2])
     actions = vegetation_actions(geom, area, observers, settings=settings,
                                  min_observers=min_observers)
     base = actions.baseline
@@ -158,7 +163,7 @@ def run_schoolyard(
     if reports is not None:
         r = reports.reports
         near_reports = r[r.intersects(geom.buffer(50))]
-    step("write files")
+    step(SCHOOLYARD_STEPS[3])
     import geopandas as gpd
 
     place_gdf = gpd.GeoDataFrame(
@@ -187,7 +192,7 @@ def run_schoolyard(
     with atomic_path(out / "vegetation_actions.csv") as tmp:
         table.to_csv(tmp, index=False, encoding="utf-8")
     result.files["csv"] = out / "vegetation_actions.csv"
-    step("write map")
+    step(SCHOOLYARD_STEPS[4])
     m = schoolyard_map(area, place_gdf, classes, hidden, actions, lamps, near_reports,
                        gaps=gaps, lang=lang, tiles=not offline_html,
                        synthetic=bool(reports is not None and reports.synthetic))

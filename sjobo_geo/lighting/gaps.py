@@ -50,13 +50,13 @@ lamps only (their own luminaires are rarely mapped, and the roof is not modelled
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from .._progress import Progress, noop
 from .analysis import (
     DEFAULT_MAINTENANCE_FACTOR,
     GAP_TYPES,
@@ -85,8 +85,6 @@ __all__ = [
     "edge_betweenness", "facade_lighting", "illuminance_classes", "load_lighting_classes",
     "recommend_lamps", "run_lighting_gaps", "walkable_surfaces",
 ]
-
-Progress = Callable[[str], None]
 
 
 # --------------------------------------------------------------------------------------
@@ -126,10 +124,6 @@ class LightingJobResult:
     def area(self) -> Area:
         """The area analysed."""
         return self.analysis.area
-
-
-def _noop(_step: str) -> None:
-    return None
 
 
 def gaps_table(analysis: LightingAnalysis) -> pd.DataFrame:
@@ -231,7 +225,7 @@ def run_lighting_gaps(
     from .lamps import lamps_from_osm, merge_lamps, read_lamp_inventory
 
     lang = check_lang(lang)
-    step = progress or _noop
+    step = progress or noop
     out = Path(out)
     timings: dict[str, float] = {}
     messages: list[str] = []

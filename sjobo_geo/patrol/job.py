@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from .._errors import SjoboGeoError
+from .._progress import noop
 from ._errors import PatrolError
 from .areas import patrol_areas
 from .candidates import candidate_stops
@@ -45,10 +46,6 @@ class PatrolResult:
     synthetic: bool
     files: dict[str, Path] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
-
-
-def _noop(_step: str) -> None:
-    return None
 
 
 def _start_xy(area: Area, start: Any, messages: list[str]) -> tuple[tuple[float, float], str]:
@@ -150,7 +147,7 @@ def run_patrol(
     from ..settings import map_crs
 
     lang = check_lang(lang)
-    step = progress or _noop
+    step = progress or noop
     out = Path(out)
     path = Path(reports_file)
     if not path.is_file():
