@@ -413,7 +413,7 @@ def run_est_week(
     rise["pattern"] = (emerging_classes(series_all[:, -EMERGING_STEPS:][:, e_cols], grid,
                                         EMERGING_BAND_CELLS)
                        if n_steps >= EMERGING_MIN_STEPS else "")
-    now_cell = assign_to_grid(np.column_stack([now.geometry.x, now.geometry.y]), grid)
+    now_cell = cell[pidx[longwin] == current]  # the period's reports are in the long window
     now["cell"] = np.where(now_cell >= 0, grid["unit_id"].to_numpy()[now_cell], "")
     pairs = now.loc[now["place"] != "", ["cell", "place"]]
     top_place = (pairs.value_counts().reset_index().drop_duplicates("cell")
@@ -459,9 +459,7 @@ def run_est_week(
         table.to_csv(tmp, index=False, encoding="utf-8")
     result.files["csv"] = out / "est_week.csv"
     if rs.rejected and not public:  # rejected values may be personal data: internal only
-        with atomic_path(out / "est_rejects.csv") as tmp:
-            rs.rejects.to_csv(tmp, index=False, encoding="utf-8")
-        result.files["rejects"] = out / "est_rejects.csv"
+        result.files["rejects"] = rs.write_rejects(out / "est_rejects.csv")
 
     step(EST_STEPS[4])
     page = _page(model, now, cells_now, rising, dups, named, by_cat, by_actor, totals, plabels,
@@ -544,7 +542,7 @@ def _map_html(model: Any, now: pd.DataFrame, cells: pd.DataFrame, rising: pd.Dat
               public: bool, offline: bool, lang: str, measures: Any = None) -> str:
     import folium
 
-    from .maps._offline import inline_assets
+    from .maps._offline import render_map
     from .maps.base import add_geodataframe, add_legend, new_map
     from .maps.i18n import label
     from .reports.schema import CATEGORIES
@@ -584,8 +582,7 @@ def _map_html(model: Any, now: pd.DataFrame, cells: pd.DataFrame, rising: pd.Dat
         add_measures(m, measures, lang=lang, legend=legend)
     add_legend(m, legend, title=label("legend", lang))
     folium.LayerControl(collapsed=True).add_to(m)
-    page = m.get_root().render()
-    return inline_assets(page) if offline else page
+    return render_map(m, offline=offline)
 
 
 def _measures_section(ms: Any, bounds: tuple[pd.Timestamp, pd.Timestamp] | None,

@@ -435,7 +435,7 @@ def run_follow_up(
     step(FOLLOW_UP_STEPS[5])
     from .maps.follow_up import follow_up_page
 
-    page = follow_up_page(table, ms, model, rs, radius=radius, public=public, k=k,
+    page = follow_up_page(table, ms, model, rs, zones, radius=radius, public=public, k=k,
                           offline=offline_html, lang=lang)
     with atomic_path(out / "follow_up.html") as tmp:
         tmp.write_text(page, encoding="utf-8")

@@ -722,6 +722,13 @@ def inline_assets(html: str, folder: Path | None = None) -> str:
 # --------------------------------------------------------------------------------------------
 
 
+def render_map(m: folium.Map, *, offline: bool) -> str:
+    """A folium map as one HTML page (a string), self-contained when `offline`; the page
+    that :func:`save_map` writes, for embedding in another page."""
+    page = m.get_root().render()
+    return inline_assets(page) if offline else page
+
+
 def save_map(m: folium.Map, path: str | os.PathLike[str], *, offline: bool) -> Path:
     """Write a folium map as an HTML page, self-contained when `offline`.
 
@@ -750,9 +757,7 @@ def save_map(m: folium.Map, path: str | os.PathLike[str], *, offline: bool) -> P
         Offline and the page needs a script or stylesheet with no offline copy.
     """
     path = Path(path)
-    page = m.get_root().render()
-    if offline:
-        page = inline_assets(page)
+    page = render_map(m, offline=offline)
     from ..io import atomic_path
 
     with atomic_path(path) as tmp:

@@ -21,18 +21,17 @@ VERDICT_COLOURS = {"fewer": "#1a9850", "more": "#d73027", "like_elsewhere": "#fd
                    "too_little_time": "#c7c7c7", "not_done": "#e0e0e0"}
 
 
-def _map_html(table: pd.DataFrame, ms: MeasureSet, area: Area, *, radius: float,
+def _map_html(table: pd.DataFrame, ms: MeasureSet, area: Area, zones: Any, *,
               offline: bool, lang: str) -> str:
     import folium
 
-    from ._offline import inline_assets
+    from ._offline import render_map
     from .base import add_geodataframe, add_legend, new_map
     from .i18n import label
     from .measures import add_measures
 
     m = new_map(area, tiles=not offline, lang=lang)
-    zones = ms.measures[["measure_id", "geometry"]].copy()
-    zones["geometry"] = zones.geometry.buffer(radius)
+    zones = zones[["measure_id", "geometry"]].copy()
     zones["verdict"] = [label(f"fu_v_{v}", lang) for v in table["verdict"]]
     legend: list[tuple[str, dict[str, Any]]] = []
     for code in VERDICT_COLOURS:
@@ -47,13 +46,14 @@ def _map_html(table: pd.DataFrame, ms: MeasureSet, area: Area, *, radius: float,
     add_measures(m, ms, lang=lang, legend=legend)
     add_legend(m, legend, title=label("legend", lang))
     folium.LayerControl(collapsed=True).add_to(m)
-    page = m.get_root().render()
-    return inline_assets(page) if offline else page
+    return render_map(m, offline=offline)
 
 
-def follow_up_page(table: pd.DataFrame, ms: MeasureSet, area: Area, rs: ReportSet, *,
-                   radius: float, public: bool, k: int, offline: bool, lang: str) -> str:
-    """The whole ``follow_up.html`` (self-contained; prints on A4)."""
+def follow_up_page(table: pd.DataFrame, ms: MeasureSet, area: Area, rs: ReportSet,
+                   zones: Any, *, radius: float, public: bool, k: int, offline: bool,
+                   lang: str) -> str:
+    """The whole ``follow_up.html`` (self-contained; prints on A4); ``zones`` holds each
+    measure's zone (``measure_id`` and geometry, in the order of ``table``)."""
     from ..follow_up import VERDICTS
     from ..measures import MEASURE_KINDS, MEASURE_STATUSES
     from .base import escape_text as esc
@@ -133,7 +133,7 @@ def follow_up_page(table: pd.DataFrame, ms: MeasureSet, area: Area, rs: ReportSe
         ])
     header = [L("fu_measure"), L("fu_kind_place"), L("fu_date_status"), L("fu_windows"),
               L("fu_reports"), L("fu_control"), L("fu_survey"), L("fu_verdict")]
-    map_page = _map_html(table, ms, area, radius=radius, offline=offline, lang=lang)
+    map_page = _map_html(table, ms, area, zones, offline=offline, lang=lang)
     method = label("fu_method", lang).format(radius=int(radius), min=table.attrs.get(
         "min_reports", ""), data_from=table.attrs.get("data_from", ""),
         data_to=table.attrs.get("data_to", ""))
