@@ -85,7 +85,7 @@ def _popup_fields(units: gpd.GeoDataFrame, lang: str, public: bool
     return data, fields, aliases
 
 
-def _add_units(m: folium.Map, units: gpd.GeoDataFrame, *, name: str, colour_of: Any,
+def _add_units(m: folium.Map, units: gpd.GeoDataFrame, *, name: str, colours: Any,
                lang: str, public: bool, line: bool, show: bool = True) -> folium.FeatureGroup:
     import folium
 
@@ -94,7 +94,7 @@ def _add_units(m: folium.Map, units: gpd.GeoDataFrame, *, name: str, colour_of: 
     if units.empty:
         return group
     data, fields, aliases = _popup_fields(units, lang, public)
-    data["_colour"] = [colour_of(r) for r in data.itertuples()]
+    data["_colour"] = np.asarray(colours, dtype=object)
     gj = _geojson(data, [*fields, "_colour"])
 
     def style(feature: dict[str, Any], line: bool = line) -> dict[str, Any]:
@@ -110,13 +110,16 @@ def _add_units(m: folium.Map, units: gpd.GeoDataFrame, *, name: str, colour_of: 
     return group
 
 
-def _score_colour(kind: str, breaks: np.ndarray) -> Any:
-    colours = SCORE_COLOURS[kind]
+def _score_colours(units: gpd.GeoDataFrame, kind: str, breaks: np.ndarray) -> np.ndarray:
+    """The colour of each unit's ``<kind>_score`` class (quintile ``breaks``)."""
+    palette = np.asarray(SCORE_COLOURS[kind], dtype=object)
+    return palette[np.searchsorted(breaks, units[f"{kind}_score"].to_numpy(dtype=float),
+                                   side="right")]
 
-    def colour(row: Any) -> str:
-        v = getattr(row, f"{kind}_score")
-        return colours[int(np.searchsorted(breaks, v, side="right"))]
-    return colour
+
+def _class_colours(units: gpd.GeoDataFrame) -> np.ndarray:
+    """The colour of each unit's Gi* class."""
+    return units["gi_class"].map(CLASS_COLOURS).fillna("#999999").to_numpy(dtype=object)
 
 
 def hotspots_map(
@@ -171,13 +174,11 @@ def hotspots_map(
     sig_g = grid[grid["gi_class"] != "not significant"]
     sig_s = seg[seg["gi_class"] != "not significant"]
 
-    def class_colour(row: Any) -> str:
-        return CLASS_COLOURS.get(row.gi_class, "#999999")
-
-    g = _add_units(m, sig_g, name=label("hs_hot_grid", lang), colour_of=class_colour,
+    g = _add_units(m, sig_g, name=label("hs_hot_grid", lang), colours=_class_colours(sig_g),
                    lang=lang, public=public, line=False)
     registry["hot_grid"] = (g, len(sig_g))
-    g = _add_units(m, sig_s, name=label("hs_hot_segments", lang), colour_of=class_colour,
+    g = _add_units(m, sig_s, name=label("hs_hot_segments", lang),
+                   colours=_class_colours(sig_s),
                    lang=lang, public=public, line=True)
     registry["hot_segments"] = (g, len(sig_s))
     for cls, colour in CLASS_COLOURS.items():
@@ -188,7 +189,7 @@ def hotspots_map(
     pbreaks = np.quantile(pol["police_score"], [0.2, 0.4, 0.6, 0.8]) if len(pol) else \
         np.zeros(4)
     g = _add_units(m, pol, name=label("hs_police_priority", lang),
-                   colour_of=_score_colour("police", pbreaks), lang=lang, public=public,
+                   colours=_score_colours(pol, "police", pbreaks), lang=lang, public=public,
                    line=False, show=False)
     registry["police_priority"] = (g, len(pol))
     legend.append((label("hs_police_priority", lang),
@@ -199,7 +200,7 @@ def hotspots_map(
     fbreaks = np.quantile(phy["physical_score"], [0.2, 0.4, 0.6, 0.8]) if len(phy) else \
         np.zeros(4)
     g = _add_units(m, phy, name=label("hs_physical_priority", lang),
-                   colour_of=_score_colour("physical", fbreaks), lang=lang, public=public,
+                   colours=_score_colours(phy, "physical", fbreaks), lang=lang, public=public,
                    line=True, show=False)
     registry["physical_priority"] = (g, len(phy))
     legend.append((label("hs_physical_priority", lang),
