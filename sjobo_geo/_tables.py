@@ -8,6 +8,7 @@ distinct values (category words, place names) are looked at one by one.
 from __future__ import annotations
 
 import difflib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,7 +22,8 @@ if TYPE_CHECKING:
     from .reports.readers import RawTable
 
 __all__ = ["MISSING_WORDS", "Accounted", "Columns", "Rejects", "bad_rows", "clean_text",
-           "fast_float", "is_missing", "locate_rows", "lookup", "rows_text", "to_number"]
+           "fast_float", "is_missing", "locate_rows", "lookup", "match_headers", "rows_text",
+           "to_number"]
 
 @dataclass(kw_only=True)
 class Accounted:
@@ -174,6 +176,32 @@ class Rejects:
             "row": self.rows[bad], "column": self.column[bad],
             "value": self.value[bad], "reason": self.reason[bad],
         })
+
+
+def match_headers(headers: Sequence[str], candidates: Mapping[str, Sequence[str]],
+                  fields: Sequence[str]) -> dict[str, str]:
+    """Field -> the header of ``headers`` that carries it (fields absent are left out).
+
+    For each field in ``fields`` order, the first of its ``candidates`` that matches a header
+    not yet taken wins; matching ignores case, diacritics and punctuation (spaces and
+    underscores are the same).
+    """
+    def key(text: str) -> str:
+        return normalise_name(text).replace(" ", "_")
+
+    by_norm: dict[str, str] = {}
+    for h in headers:
+        by_norm.setdefault(key(h), h)
+    found: dict[str, str] = {}
+    used: set[str] = set()
+    for name in fields:
+        for candidate in candidates.get(name, ()):
+            k = key(candidate)
+            if k in by_norm and by_norm[k] not in used:
+                found[name] = by_norm[k]
+                used.add(by_norm[k])
+                break
+    return found
 
 
 def is_missing(value: Any) -> bool:

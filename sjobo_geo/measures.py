@@ -306,7 +306,7 @@ def resolve_measure_columns(
     MeasuresError
         An unknown field name in ``columns``.
     """
-    from .gazetteer import normalise_name
+    from ._tables import match_headers
 
     candidates = dict(_COLUMNS)
     for name, value in (columns or {}).items():
@@ -315,23 +315,7 @@ def resolve_measure_columns(
                                 f"{', '.join(MEASURE_FIELDS)}")
         given = (value,) if isinstance(value, str) else tuple(value)
         candidates[name] = given + candidates[name]
-
-    def key(text: str) -> str:
-        return normalise_name(text).replace(" ", "_")
-
-    by_norm: dict[str, str] = {}
-    for h in headers:
-        by_norm.setdefault(key(h), h)
-    found: dict[str, str] = {}
-    used: set[str] = set()
-    for name in MEASURE_FIELDS:
-        for candidate in candidates[name]:
-            k = key(candidate)
-            if k in by_norm and by_norm[k] not in used:
-                found[name] = by_norm[k]
-                used.add(by_norm[k])
-                break
-    return found
+    return match_headers(headers, candidates, MEASURE_FIELDS)
 
 
 def load_measures(

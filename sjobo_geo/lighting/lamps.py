@@ -392,22 +392,10 @@ def resolve_inventory_columns(
     ReportsError
         Unknown field names, or a TOML file that cannot be read.
     """
-    from ..gazetteer import normalise_name
+    from .._tables import match_headers
 
     candidates, crs = _inventory_candidates(columns)
-    by_norm: dict[str, str] = {}
-    for h in headers:
-        by_norm.setdefault(normalise_name(h).replace(" ", "_"), h)
-    found: dict[str, str] = {}
-    used: set[str] = set()
-    for name in INVENTORY_FIELDS:
-        for candidate in candidates.get(name, ()):
-            key = normalise_name(candidate).replace(" ", "_")
-            if key in by_norm and by_norm[key] not in used:
-                found[name] = by_norm[key]
-                used.add(by_norm[key])
-                break
-    return found, crs
+    return match_headers(headers, candidates, INVENTORY_FIELDS), crs
 
 
 def read_lamp_inventory(

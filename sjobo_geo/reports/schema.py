@@ -207,21 +207,9 @@ class ColumnMapping:
 
     def resolve(self, headers: list[str]) -> dict[str, str]:
         """Field -> the header of ``headers`` that carries it (fields absent are left out)."""
-        from ..gazetteer import normalise_name
+        from .._tables import match_headers
 
-        by_norm: dict[str, str] = {}
-        for h in headers:
-            by_norm.setdefault(normalise_name(h).replace(" ", "_"), h)
-        found: dict[str, str] = {}
-        used: set[str] = set()
-        for name in FIELDS:
-            for candidate in self.columns.get(name, ()):
-                key = normalise_name(candidate).replace(" ", "_")
-                if key in by_norm and by_norm[key] not in used:
-                    found[name] = by_norm[key]
-                    used.add(by_norm[key])
-                    break
-        return found
+        return match_headers(headers, self.columns, FIELDS)
 
 
 @dataclass(kw_only=True)
