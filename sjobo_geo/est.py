@@ -250,7 +250,7 @@ def _rising(series: np.ndarray, have_prev: np.ndarray) -> pd.DataFrame:
 def _place_names(reports: gpd.GeoDataFrame, area: Any, lang: str) -> pd.Series:
     """A readable place per report: the place text, else the name of the place it was
     snapped to, else "near <the nearest named street>" (within 150 m), else empty."""
-    from .hotspots import _nearest_street
+    from .hotspots import nearest_street
     from .maps.i18n import label
 
     text = (reports["place_text"].astype("string") if "place_text" in reports
@@ -263,7 +263,7 @@ def _place_names(reports: gpd.GeoDataFrame, area: Any, lang: str) -> pd.Series:
     out = text.where(text.notna() & (text.str.strip() != ""), name.where(named))
     missing = out.isna().to_numpy()
     if missing.any() and "paths" in area.layers:
-        street = _nearest_street(reports[missing], area.layers["paths"])
+        street = nearest_street(reports[missing], area.layers["paths"])
         near = np.where(street != "", label("est_near", lang) + " " + street, "")
         out[missing] = near
     return out.astype(object).where(out.notna(), "")

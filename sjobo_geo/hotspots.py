@@ -79,11 +79,10 @@ if TYPE_CHECKING:
 
 __all__ = ["EMERGING_MIN_WEEKS", "GRID_BAND_CELLS", "HOTSPOT_STEPS", "HotspotAnalysis",
            "HotspotsError", "HotspotsResult", "SEGMENT_BAND_M", "SEGMENT_MIN_LENGTH_M",
-           "SEGMENT_SNAP_M",
-           "analyse_hotspots", "assign_to_grid", "assign_to_segments", "cell_size_rule",
-           "density_contours", "emerging_classes", "grid_units", "priorities_table",
-           "public_view",
-           "run_hotspots", "segment_units", "time_profiles", "before_after"]
+           "SEGMENT_SNAP_M", "analyse_hotspots", "assign_to_grid", "assign_to_segments",
+           "before_after", "cell_size_rule", "density_contours", "emerging_classes",
+           "grid_units", "nearest_street", "priorities_table", "public_view", "run_hotspots",
+           "segment_units", "time_profiles"]
 
 
 class HotspotsError(ValueError, SjoboGeoError):
@@ -509,8 +508,10 @@ def _places(area: Area, messages: list[str]) -> dict[str, Any]:
             "leisure": layers("leisure", "playgrounds"), "main_square": square}
 
 
-def _nearest_street(units: gpd.GeoDataFrame, paths: gpd.GeoDataFrame,
-                    max_distance: float = 150.0) -> np.ndarray:
+def nearest_street(units: gpd.GeoDataFrame, paths: gpd.GeoDataFrame,
+                   max_distance: float = 150.0) -> np.ndarray:
+    """Name of the nearest named path within ``max_distance`` metres of each unit (a point
+    on its surface); empty where there is none."""
     import shapely
 
     out = np.full(len(units), "", dtype=object)
@@ -629,9 +630,9 @@ def analyse_hotspots(
     if emerging is None:
         messages.append(f"dated reports span {weeks} weeks (< {EMERGING_MIN_WEEKS}): no "
                         "emerging hot spot classes")
-    grid["nearest_street"] = _nearest_street(grid, paths)
+    grid["nearest_street"] = nearest_street(grid, paths)
     own = segments["name"].astype("string").fillna("").str.strip().to_numpy(dtype=object)
-    near = _nearest_street(segments, paths)
+    near = nearest_street(segments, paths)
     segments["nearest_street"] = np.where(own != "", own, near)
     grid["synthetic"] = synthetic
     segments["synthetic"] = synthetic
