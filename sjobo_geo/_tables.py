@@ -22,8 +22,8 @@ if TYPE_CHECKING:
     from .reports.readers import RawTable
 
 __all__ = ["MISSING_WORDS", "Accounted", "Columns", "Rejects", "bad_rows", "clean_text",
-           "fast_float", "is_missing", "locate_rows", "lookup", "match_headers", "rows_text",
-           "to_number"]
+           "fast_float", "is_missing", "locate_rows", "lookup", "match_headers",
+           "parse_timestamps", "rows_text", "to_number"]
 
 @dataclass(kw_only=True)
 class Accounted:
@@ -202,6 +202,23 @@ def match_headers(headers: Sequence[str], candidates: Mapping[str, Sequence[str]
                 used.add(by_norm[k])
                 break
     return found
+
+
+def parse_timestamps(s: pd.Series) -> pd.Series:
+    """Dates and times as written in exports: ISO 8601 first, then day-first Swedish
+    forms; unparseable -> NaT; time zones dropped after conversion to UTC-naive."""
+    out = pd.to_datetime(s, format="ISO8601", errors="coerce")
+    left = s.notna() & out.isna()
+    for fmt in ("%Y-%m-%d %H.%M", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d.%m.%Y %H:%M", "%d.%m.%Y",
+                "%Y%m%d %H:%M", "%Y%m%d", "%d-%m-%Y %H:%M", "%d-%m-%Y"):
+        if not left.any():
+            break
+        parsed = pd.to_datetime(s[left], format=fmt, errors="coerce")
+        out[left] = parsed
+        left = s.notna() & out.isna()
+    if getattr(out.dtype, "tz", None) is not None:
+        out = out.dt.tz_convert(None)
+    return out
 
 
 def is_missing(value: Any) -> bool:

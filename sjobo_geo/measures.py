@@ -482,9 +482,8 @@ def _statuses_text() -> str:
 
 def _validate(table: RawTable, area: Area, *, columns, crs, sheet, area_margin
               ) -> MeasureSet:
-    from ._tables import Columns, Rejects, bad_rows, lookup
+    from ._tables import Columns, Rejects, bad_rows, lookup, parse_timestamps
     from .reports.schema import ColumnMapping
-    from .reports.validate import _parse_timestamps
 
     name = str(table.path)
     data = table.data.reset_index(drop=True)
@@ -543,7 +542,7 @@ def _validate(table: RawTable, area: Area, *, columns, crs, sheet, area_margin
 
     # --- date
     date_raw = col("date")
-    parsed = _parse_timestamps(date_raw)
+    parsed = parse_timestamps(date_raw)
     rej.add(date_raw.notna() & parsed.isna(), header("date"), date_raw,
             lambda m: "bad date: " + date_raw[m].fillna("") + "; " + _DATE_HINT)
     date = parsed.dt.normalize().astype("datetime64[ns]")

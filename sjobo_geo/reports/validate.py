@@ -43,6 +43,7 @@ from .._tables import (
     bad_rows,
     locate_rows,
     lookup,
+    parse_timestamps,
     rows_text,
     to_number,
 )
@@ -187,22 +188,6 @@ def _source_table() -> dict[str, str]:
     return table
 
 
-def _parse_timestamps(s: pd.Series) -> pd.Series:
-    """ISO 8601 first, then day-first Swedish forms; unparseable -> NaT."""
-    out = pd.to_datetime(s, format="ISO8601", errors="coerce")
-    left = s.notna() & out.isna()
-    for fmt in ("%Y-%m-%d %H.%M", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d.%m.%Y %H:%M", "%d.%m.%Y",
-                "%Y%m%d %H:%M", "%Y%m%d", "%d-%m-%Y %H:%M", "%d-%m-%Y"):
-        if not left.any():
-            break
-        parsed = pd.to_datetime(s[left], format=fmt, errors="coerce")
-        out[left] = parsed
-        left = s.notna() & out.isna()
-    if getattr(out.dtype, "tz", None) is not None:
-        out = out.dt.tz_convert(None)
-    return out
-
-
 def _parse_hours(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
     """Time of day as hours (float) or a band word. Returns hours, band, bad mask."""
     norm = s.map(lambda v: normalise_name(v) if isinstance(v, str) else v)
@@ -332,7 +317,7 @@ def validate_reports(
         if ts_col == "date" and "time" in fields:
             t_raw = col("time")
             ts_raw = (ts_raw + " " + t_raw).where(t_raw.notna(), ts_raw)
-        parsed = _parse_timestamps(ts_raw)
+        parsed = parse_timestamps(ts_raw)
         rej.add(ts_raw.notna() & parsed.isna(), header(ts_col), ts_raw,
                 lambda m: "bad date or time: " + ts_raw[m].fillna("")
                 + "; expected e.g. 2025-03-14 21:30 or 14/3/2025 21:30")
