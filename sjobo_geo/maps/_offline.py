@@ -478,27 +478,27 @@ class _Inliner:
             src = attrs.get("src")
             if src is None or match.group("script_body").strip():
                 return match.group(0)
-            spec = self.urls.get(_normalize_url(src))
-            if spec is None:
-                return match.group(0)
-            if spec in self.seen:
-                return f"<!-- sjobo-geo: {spec} inlined above -->"
-            self.seen.add(spec)
-            return self.script(spec, src, attrs)
+            return self._once(match, src, attrs, self.script)
         if match.group("link_attrs") is not None:
             attrs = _parse_attrs(match.group("link_attrs"))
             href = attrs.get("href")
             rel = (attrs.get("rel") or "").lower().split()
             if href is None or "stylesheet" not in rel:
                 return match.group(0)
-            spec = self.urls.get(_normalize_url(href))
-            if spec is None:
-                return match.group(0)
-            if spec in self.seen:
-                return f"<!-- sjobo-geo: {spec} inlined above -->"
-            self.seen.add(spec)
-            return self.stylesheet(spec, href, attrs)
+            return self._once(match, href, attrs, self.stylesheet)
         return match.group(0)
+
+    def _once(self, match: re.Match[str], url: str, attrs: dict[str, str | None],
+              inline: Any) -> str:
+        """The tag inlined by ``inline`` the first time its asset appears, a comment after;
+        tags of URLs without an offline copy stay as they are."""
+        spec = self.urls.get(_normalize_url(url))
+        if spec is None:
+            return match.group(0)
+        if spec in self.seen:
+            return f"<!-- sjobo-geo: {spec} inlined above -->"
+        self.seen.add(spec)
+        return inline(spec, url, attrs)
 
     def script(self, spec: str, url: str, attrs: dict[str, str | None]) -> str:
         asset = self.load(spec, url)
