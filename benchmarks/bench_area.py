@@ -58,11 +58,11 @@ def main() -> None:
 def _steps() -> None:
     """Time each step once in this process (imports excluded)."""
     t0 = time.perf_counter()
-    from sjobo_geo.area import build_area
-    from sjobo_geo.maps._offline import save_map
+    from sjobo_geo.core.area import build_area
+    from sjobo_geo.core.osm import fetch_osm
+    from sjobo_geo.core.profiles import load_profile
     from sjobo_geo.maps.base import area_map
-    from sjobo_geo.osm import fetch_osm
-    from sjobo_geo.profiles import load_profile
+    from sjobo_geo.maps.offline import save_map
 
     steps = {"imports": time.perf_counter() - t0}
     profile = load_profile("sample")

@@ -45,7 +45,7 @@ START = "2024-01-01"
 
 def make_files(area, folder: Path, n: int, seed: int = 11) -> list[Path]:
     """SYNTHETIC EST incidents over a year, one CSV per actor."""
-    from sjobo_geo.reports.synthetic import generate_reports
+    from sjobo_geo.inputs.reports.synthetic import generate_reports
 
     table = generate_reports(area, n, seed=seed, start=START, weeks=WEEKS, est_share=1.0)
     files = []
@@ -70,7 +70,7 @@ def main(argv: list[str] | None = None) -> None:
     args = ap.parse_args(argv)
 
     from sjobo_geo import load_area
-    from sjobo_geo.est import run_est_week
+    from sjobo_geo.jobs.est import run_est_week
 
     print(f"python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores")
     with tempfile.TemporaryDirectory() as tmp:

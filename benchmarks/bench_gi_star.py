@@ -1,4 +1,4 @@
-"""Benchmark: Getis-Ord Gi* z-scores, sjobo_geo.stats.gi_star against PySAL esda.
+"""Benchmark: Getis-Ord Gi* z-scores, sjobo_geo.analysis.stats.gi_star against PySAL esda.
 
 A 316 x 316 grid of 10 m cells (99,856 cells, SWEREF 99 TM-like coordinates) with Poisson
 report counts and planted clusters; binary distance band of 25 m (21 cells, self included).

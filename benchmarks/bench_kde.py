@@ -1,4 +1,4 @@
-"""Benchmark: sjobo_geo.stats.kde, binned/FFT against the exact kernel sum.
+"""Benchmark: sjobo_geo.analysis.stats.kde, binned/FFT against the exact kernel sum.
 
 Report-like points (clusters around a few places plus a uniform background) in a
 3 km x 3 km district, 10 m cells (300 x 300 grid). For each case: median time of the exact

@@ -10,7 +10,7 @@ every 40–50 m) and park paths (4 m, 3,000 lm, every 20–30 m); the candidates
 random to exactly 30,000 lamps (real coverage is uneven too). All Lambertian, maintenance
 factor 0.8, in SWEREF 99 TM-like coordinates near Borås.
 
-The model: :func:`sjobo_geo.lighting.photometry.illuminance_grid` (exact point-source
+The model: :func:`sjobo_geo.analysis.lighting.photometry.illuminance_grid` (exact point-source
 terms within each lamp's 0.001 lx cutoff radius, the default), 2 m cells.
 
 The baseline is the common GIS approach: a "lit radius" of 15 m is drawn around every lamp,
@@ -75,7 +75,7 @@ def _lamps_along(a: np.ndarray, b: np.ndarray, spacing: float, offset: float,
 
 def build_town(n_lamps: int = 30_000, seed: int = 2025) -> dict[str, np.ndarray]:
     """A seeded synthetic town: lamp positions, heights, flux and intensity (Lambertian)."""
-    from sjobo_geo.lighting.photometry import intensity_from_flux
+    from sjobo_geo.analysis.lighting.photometry import intensity_from_flux
 
     rng = np.random.default_rng(seed)
     xy, height, flux = [], [], []
@@ -135,7 +135,7 @@ BOUNDS = (X0, Y0, X0 + SIZE_M, Y0 + SIZE_M)
 
 
 def model_grid(town: dict[str, np.ndarray], cell: float) -> np.ndarray:
-    from sjobo_geo.lighting.photometry import illuminance_grid
+    from sjobo_geo.analysis.lighting.photometry import illuminance_grid
 
     grid, _ = illuminance_grid(
         town["xy"], town["height"], town["intensity"], bounds=BOUNDS, cell_size=cell,
@@ -248,7 +248,7 @@ def main() -> None:
     # ---- where they disagree, on the same grid
     import shapely
 
-    from sjobo_geo.lighting.photometry import illuminance_grid
+    from sjobo_geo.analysis.lighting.photometry import illuminance_grid
 
     grid, info = illuminance_grid(
         town["xy"], town["height"], town["intensity"], bounds=BOUNDS, cell_size=args.cell,
@@ -292,7 +292,7 @@ def truncation_check(town: dict[str, np.ndarray], cell: float) -> None:
     """Grid against the exact sum over all lamps on the 300 m square around the densest spot."""
     from scipy.spatial import cKDTree
 
-    from sjobo_geo.lighting.photometry import horizontal_illuminance, illuminance_grid
+    from sjobo_geo.analysis.lighting.photometry import horizontal_illuminance, illuminance_grid
 
     xy = town["xy"]
     counts = np.array([len(v) for v in cKDTree(xy).query_ball_point(xy[::10], 150.0)])

@@ -1,4 +1,4 @@
-"""Benchmark: patrol route planning (sjobo_geo.patrol.plan_route) on a town-size network.
+"""Benchmark: patrol route planning (sjobo_geo.analysis.patrol.plan_route) on a town-size network.
 
 A perturbed street grid of ``--side`` x ``--side`` nodes (default 164: 26,896 nodes, about
 51,000 street segments = 103,000 directed edges of an osmnx-like MultiDiGraph, 60 m blocks,
@@ -28,7 +28,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sjobo_geo.patrol import RouteGraph, plan_route  # noqa: E402
+from sjobo_geo.analysis.patrol import RouteGraph, plan_route  # noqa: E402
 
 
 def town_graph(side: int, spacing: float = 60.0, seed: int = 0):

@@ -28,7 +28,7 @@ TARGET_MB = 2048
 CHILD = r"""
 import json, resource, sys, time
 from sjobo_geo import load_area
-from sjobo_geo.reports.validate import load_reports
+from sjobo_geo.inputs.reports.validate import load_reports
 area = load_area("sample")
 _ = area.gazetteer
 before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
@@ -46,8 +46,8 @@ def make_csv(path: Path, rows: int, seed: int = 7) -> None:
     import numpy as np
     import pandas as pd
 
-    from sjobo_geo.profiles import load_profile
-    from sjobo_geo.reports.schema import CATEGORIES, SOURCES
+    from sjobo_geo.core.profiles import load_profile
+    from sjobo_geo.inputs.reports.schema import CATEGORIES, SOURCES
 
     rng = np.random.default_rng(seed)
     s, w, n, e = load_profile("sample").bbox

@@ -8,12 +8,12 @@ The schoolyard is synthetic and seeded (no Swedish schoolyard is available offli
 in it (cut out of the place), a ring of perimeter blocks 15–30 m outside it, footpaths
 around and across the yard, 14 hedges (lines, 8–30 m), 10 scrub patches (polygons), two
 tree rows and 80 single trees. Blockers are built by
-:func:`sjobo_geo.visibility.blockers_from_area` (hedges 1 m wide, tree rows 3 m, trees 2 m
+:func:`sjobo_geo.analysis.visibility.blockers_from_area` (hedges 1 m wide, tree rows 3 m, trees 2 m
 discs, Crime Prevention Victoria settings); observers by
-:func:`sjobo_geo.visibility.observer_points` and then thinned or padded at random to
+:func:`sjobo_geo.analysis.visibility.observer_points` and then thinned or padded at random to
 exactly 500 (paths and facades mixed as they come).
 
-The model: :func:`sjobo_geo.visibility.visibility_grid`, 1 m cells, 80 m sight distance.
+The model: :func:`sjobo_geo.analysis.visibility.visibility_grid`, 1 m cells, 80 m sight distance.
 Timed ``--runs`` times (median); peak memory is tracemalloc's peak of one run (Python and
 numpy allocations) and the process's peak resident size.
 
@@ -52,7 +52,7 @@ def build_scene(seed: int = 2025):
     import geopandas as gpd
     import shapely
 
-    from sjobo_geo.visibility import blockers_from_area, observer_points
+    from sjobo_geo.analysis.visibility import blockers_from_area, observer_points
 
     rng = np.random.default_rng(seed)
 
@@ -111,7 +111,7 @@ def _counts(s) -> str:
 def main() -> None:
     import shapely
 
-    from sjobo_geo.visibility import hidden_places, vegetation_actions, visibility_grid
+    from sjobo_geo.analysis.visibility import hidden_places, vegetation_actions, visibility_grid
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--runs", type=int, default=5)

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 from importlib.metadata import PackageNotFoundError, version
 
-from ._lazy import lazy_getattr
+from sjobo_geo._compat import install as _install_old_paths
+from sjobo_geo._lazy import lazy_getattr
+
+_install_old_paths()
 
 try:
     __version__ = version("sjobo-geo")
@@ -16,20 +19,20 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
     __version__ = "0+unknown"
 
 _LAZY = {
-    "Area": "sjobo_geo.area",
-    "load_area": "sjobo_geo.area",
-    "build_area": "sjobo_geo.area",
-    "LAYER_KINDS": "sjobo_geo.area",
-    "Gazetteer": "sjobo_geo.gazetteer",
-    "Place": "sjobo_geo.gazetteer",
-    "AreaProfile": "sjobo_geo.profiles",
-    "load_profile": "sjobo_geo.profiles",
-    "list_profiles": "sjobo_geo.profiles",
-    "fetch_osm": "sjobo_geo.osm",
-    "OSMData": "sjobo_geo.osm",
-    "derive_courtyards": "sjobo_geo.courtyards",
+    "Area": "sjobo_geo.core.area",
+    "load_area": "sjobo_geo.core.area",
+    "build_area": "sjobo_geo.core.area",
+    "LAYER_KINDS": "sjobo_geo.core.area",
+    "Gazetteer": "sjobo_geo.core.gazetteer",
+    "Place": "sjobo_geo.core.gazetteer",
+    "AreaProfile": "sjobo_geo.core.profiles",
+    "load_profile": "sjobo_geo.core.profiles",
+    "list_profiles": "sjobo_geo.core.profiles",
+    "fetch_osm": "sjobo_geo.core.osm",
+    "OSMData": "sjobo_geo.core.osm",
+    "derive_courtyards": "sjobo_geo.core.courtyards",
     "area_map": "sjobo_geo.maps.base",
-    "write_area_gpkg": "sjobo_geo.io",
+    "write_area_gpkg": "sjobo_geo.core.files",
     "SjoboGeoError": "sjobo_geo._errors",
 }
 

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from sjobo_geo import __version__
 
 EXIT_ERROR = 1
 EXIT_INTERNAL = 3
@@ -276,12 +276,12 @@ def _run(args: argparse.Namespace) -> int:
     map_flags = dict(offline_html=getattr(args, "offline_html", False),
                      lang=getattr(args, "lang", None))
     if args.command == "area":
-        from . import jobs
+        from sjobo_geo import jobs
 
         return _job(args, jobs.AREA_STEPS, jobs.run_area, args.area, out=args.out,
                     osm_file=args.osm_file, source=args.source, **map_flags)
     if args.command == "demo":
-        from . import jobs
+        from sjobo_geo import jobs
 
         return _job(args, jobs.DEMO_STEPS, jobs.run_demo, args.out, lang=args.lang)
     if args.command == "reports":
@@ -289,7 +289,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.command == "measures":
         return _measures(args)
     if args.command == "lighting-gaps":
-        from .lighting.gaps import LIGHTING_STEPS, run_lighting_gaps
+        from sjobo_geo.jobs.lighting import LIGHTING_STEPS, run_lighting_gaps
 
         return _job(args, LIGHTING_STEPS, run_lighting_gaps, args.area, out=args.out,
                     lamps=args.lamps, reports=args.reports, add_lamps=args.add_lamps,
@@ -298,7 +298,7 @@ def _run(args: argparse.Namespace) -> int:
                     facade_threshold_lux=args.facade_threshold, measures=args.measures,
                     **map_flags)
     if args.command == "patrol":
-        from .patrol import PATROL_STEPS, run_patrol
+        from sjobo_geo.jobs.patrol import PATROL_STEPS, run_patrol
 
         return _job(args, PATROL_STEPS, run_patrol, args.reports, args.area, out=args.out,
                     shift_minutes=args.shift_minutes, start=args.start,
@@ -306,40 +306,40 @@ def _run(args: argparse.Namespace) -> int:
                     units=args.units, max_stops=args.max_stops, measures=args.measures,
                     **map_flags)
     if args.command == "est-week":
-        from .est import EST_STEPS, run_est_week
+        from sjobo_geo.jobs.est import EST_STEPS, run_est_week
 
         return _job(args, EST_STEPS, run_est_week, args.reports, args.area, out=args.out,
                     week=args.week, period=args.period, public=args.public, k=args.k,
                     measures=args.measures, **map_flags)
     if args.command == "follow-up":
-        from .follow_up import FOLLOW_UP_STEPS, run_follow_up
+        from sjobo_geo.jobs.follow_up import FOLLOW_UP_STEPS, run_follow_up
 
         return _job(args, FOLLOW_UP_STEPS, run_follow_up, args.reports, args.measures,
                     args.area, out=args.out, radius=args.radius,
                     min_reports=args.min_reports, public=args.public, k=args.k, **map_flags)
     if args.command == "hotspots":
-        from .hotspots import HOTSPOT_STEPS, run_hotspots
+        from sjobo_geo.jobs.hotspots import HOTSPOT_STEPS, run_hotspots
 
         return _job(args, HOTSPOT_STEPS, run_hotspots, args.reports, args.area, out=args.out,
                     public=args.public, cell_size=args.cell_size, k=args.k,
                     weights=args.weights, gaps=args.gaps, measures=args.measures, **map_flags)
     if args.command == "schoolyard":
-        from . import jobs
-        from .schoolyard import SCHOOLYARD_STEPS
+        from sjobo_geo import jobs
+        from sjobo_geo.jobs.schoolyard import SCHOOLYARD_STEPS
 
         return _job(args, SCHOOLYARD_STEPS, jobs.run_schoolyard_job, args.area, out=args.out,
                     place=args.place, reports=args.reports, lighting=args.lighting,
                     osm_file=args.osm_file, source=args.source, min_share=args.min_share,
                     settings=args.settings, measures=args.measures, **map_flags)
     if args.command == "sample-reports":
-        from . import jobs
+        from sjobo_geo import jobs
 
         path = jobs.run_sample_reports(args.area, out=args.out, n=args.n, seed=args.seed,
                                        osm_file=args.osm_file, source=args.source)
         print(f"wrote {path} ({args.n} SYNTHETIC reports, seed {args.seed})")
         return 0
     if args.command == "place":
-        from .area import load_area
+        from sjobo_geo.core.area import load_area
 
         area = load_area(args.area, osm_file=args.osm_file, source=args.source)
         place = area.find(args.name)
@@ -348,20 +348,20 @@ def _run(args: argparse.Namespace) -> int:
               f"{area.crs} x={x:.1f} y={y:.1f}, {place.n_features} OSM feature(s)")
         return 0
     if args.command == "profiles":
-        from .profiles import list_profiles, load_profile
+        from sjobo_geo.core.profiles import list_profiles, load_profile
 
         for name in list_profiles():
             profile = load_profile(name)
             print(f"{name:<10} {profile.name} ({profile.crs}, source: {profile.source})")
         return 0
     if args.command == "assets":
-        from .maps import _offline
+        from sjobo_geo.maps import offline
 
         if args.action == "install":
-            folder = _offline.install_assets(args.folder)
+            folder = offline.install_assets(args.folder)
             print(f"map assets installed in {folder}")
             return 0
-        missing = _offline.missing_assets(args.folder)
+        missing = offline.missing_assets(args.folder)
         print("map assets: " + ("complete" if not missing else f"missing {len(missing)} files"))
         return 0 if not missing else EXIT_ERROR
     raise AssertionError(args.command)  # argparse guarantees a known command
@@ -378,7 +378,7 @@ def _print_result(result: Any) -> None:
 def _measures(args: argparse.Namespace) -> int:
     import json
 
-    from . import jobs
+    from sjobo_geo import jobs
 
     steps = _Steps(jobs.MEASURES_STEPS, enabled=not args.no_progress)
     result = jobs.run_measures_validate(args.file, args.area, osm_file=args.osm_file,
@@ -398,7 +398,7 @@ def _measures(args: argparse.Namespace) -> int:
 def _reports(args: argparse.Namespace) -> int:
     import json
 
-    from . import jobs
+    from sjobo_geo import jobs
 
     common = dict(osm_file=args.osm_file, source=args.source, columns=args.columns,
                   crs=args.crs, report_source=args.report_source, strict=args.strict)
@@ -432,7 +432,7 @@ def _reports(args: argparse.Namespace) -> int:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``sjobo-geo`` command."""
-    from ._errors import SjoboGeoError
+    from sjobo_geo._errors import SjoboGeoError
 
     args = build_parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO if args.verbose else logging.WARNING,

@@ -31,7 +31,7 @@ def sample_area():
 
 @pytest.fixture(scope="session")
 def sample_pbf() -> Path:
-    from sjobo_geo.osm import sample_osm_path
+    from sjobo_geo.core.osm import sample_osm_path
 
     return sample_osm_path()
 
@@ -39,7 +39,7 @@ def sample_pbf() -> Path:
 @pytest.fixture(scope="session")
 def sample_raw(sample_pbf):
     """The sample read by pyosmium, with clipped ways repaired."""
-    from sjobo_geo.osm import _read_osm
+    from sjobo_geo.core.osm import _read_osm
 
     return _read_osm(sample_pbf)
 
@@ -47,8 +47,8 @@ def sample_raw(sample_pbf):
 @pytest.fixture(scope="session")
 def offline_area_outputs(tmp_path_factory, sample_area):
     """``area.gpkg`` and an offline ``area_map.html`` of the sample, written once."""
-    from sjobo_geo.maps._offline import install_assets, save_map
     from sjobo_geo.maps.base import area_map
+    from sjobo_geo.maps.offline import install_assets, save_map
 
     install_assets()
     out = tmp_path_factory.mktemp("area")

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sjobo_geo.area import LAYER_KINDS, LIT_VALUES, lit_status
+from sjobo_geo.core.area import LAYER_KINDS, LIT_VALUES, lit_status
 
 
 def test_every_layer_in_the_metric_crs(sample_area):
@@ -50,7 +50,7 @@ def test_lighting_status_keeps_three_values(sample_area, sample_raw):
     assert set(paths.loc[paths["lit"] == "no", "lit_status"]) == {"unlit"}
     assert set(paths.loc[paths["lit"].isna(), "lit_status"]) == {"unknown"}
     # the raw file has walkable ways with lit=no; all of them reach the model
-    from sjobo_geo.osm import WALK_FILTER, _Filter
+    from sjobo_geo.core.osm import WALK_FILTER, _Filter
 
     walk = _Filter(WALK_FILTER)
     raw_unlit = {w[0] for w in sample_raw.ways if walk(w[2]) and w[2].get("lit") == "no"}
@@ -146,8 +146,8 @@ def test_area_model_is_kept_and_rebuilt_when_its_inputs_change(tmp_path, monkeyp
     import shutil
 
     from sjobo_geo import load_area, settings
-    from sjobo_geo.area import _cache_file
-    from sjobo_geo.profiles import load_profile
+    from sjobo_geo.core.area import _cache_file
+    from sjobo_geo.core.profiles import load_profile
 
     monkeypatch.setattr(settings, "area_cache_folder", tmp_path / "kept")
     osm = tmp_path / "extract.osm.pbf"

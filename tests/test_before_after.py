@@ -6,7 +6,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 
-from sjobo_geo.hotspots import before_after
+from sjobo_geo.analysis.hotspots import before_after
 
 
 def _reports(sample_area, plan, seed=0):

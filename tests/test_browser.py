@@ -47,7 +47,7 @@ def test_offline_area_map_renders_every_layer(offline_area_outputs):
         messages = severe_console_messages(driver)
         legend = driver.find_element("id", "sjobo-legend").text
         control = driver.find_element("css selector", ".leaflet-control-layers").text
-    from sjobo_geo.area import LAYER_KINDS
+    from sjobo_geo.core.area import LAYER_KINDS
 
     expected_keys = {k for k in LAYER_KINDS if k != "paths"} | {
         "paths_lit", "paths_unlit", "paths_unknown"}
@@ -66,8 +66,8 @@ def test_data_text_shows_as_text_in_the_browser(tmp_path, sample_area):
     import geopandas as gpd
     from shapely import box
 
-    from sjobo_geo.maps._offline import save_map
     from sjobo_geo.maps.base import area_map
+    from sjobo_geo.maps.offline import save_map
 
     evil = ['<script>window.__xss = 1</script>Torg A',
             '<img src=x onerror="window.__xss = 2">Torg B']

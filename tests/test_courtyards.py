@@ -1,4 +1,4 @@
-"""Tests of sjobo_geo.courtyards: courtyards derived from building footprints."""
+"""Tests of sjobo_geo.core.courtyards: courtyards derived from building footprints."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from shapely import affinity
 from shapely.geometry import LineString, Point, Polygon, box
 
 from sjobo_geo._errors import CRSError
-from sjobo_geo.courtyards import derive_courtyards
+from sjobo_geo.core.courtyards import derive_courtyards
 
 X0, Y0 = 330_000.0, 6_400_000.0  # SWEREF 99 TM, somewhere in southern Sweden
 T = 12.0  # slab depth (m)

@@ -1,4 +1,4 @@
-"""EST weekly picture (sjobo_geo.est) on synthetic EST reports with planted incidents."""
+"""EST weekly picture (sjobo_geo.analysis.est) on synthetic EST reports with planted incidents."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ def _row(n: int, actor: str, cat: str, stamp: str, xy: tuple[float, float], text
          crs: str) -> dict[str, str]:
     from pyproj import Transformer
 
-    from sjobo_geo.reports.schema import CATEGORIES, SOURCES
+    from sjobo_geo.inputs.reports.schema import CATEGORIES, SOURCES
 
     lon, lat = Transformer.from_crs(crs, "EPSG:4326", always_xy=True).transform(*xy)
     return {"Löpnummer": f"P-{n:04d}", "Källa": SOURCES["est"][0], "Aktör": actor,
@@ -32,7 +32,7 @@ def _row(n: int, actor: str, cat: str, stamp: str, xy: tuple[float, float], text
 @pytest.fixture(scope="module")
 def est_file(tmp_path_factory, sample_area):
     """3000 synthetic EST incidents plus a planted burst, a steady place and duplicates."""
-    from sjobo_geo.reports.synthetic import write_sample_reports
+    from sjobo_geo.inputs.reports.synthetic import write_sample_reports
 
     folder = tmp_path_factory.mktemp("est")
     path = write_sample_reports(sample_area, folder / "est.csv", 3000, seed=3, est_share=1.0)
@@ -64,7 +64,7 @@ def est_file(tmp_path_factory, sample_area):
 
 @pytest.fixture(scope="module")
 def est_week(est_file, sample_area, tmp_path_factory):
-    from sjobo_geo.est import run_est_week
+    from sjobo_geo.jobs.est import run_est_week
 
     steps = []
     out = tmp_path_factory.mktemp("est_out")
@@ -74,15 +74,15 @@ def est_week(est_file, sample_area, tmp_path_factory):
 
 
 def _cell_of(result, xy, sample_area):
-    from sjobo_geo.est import CELL_SIZE_M
-    from sjobo_geo.hotspots import assign_to_grid, grid_units
+    from sjobo_geo.analysis.est import CELL_SIZE_M
+    from sjobo_geo.analysis.hotspots import assign_to_grid, grid_units
 
     grid = grid_units(sample_area, CELL_SIZE_M)
     return grid["unit_id"].iloc[assign_to_grid([xy], grid)[0]]
 
 
 def test_outputs_and_steps(est_week, est_file):
-    from sjobo_geo.est import EST_STEPS
+    from sjobo_geo.jobs.est import EST_STEPS
 
     result, steps = est_week
     assert steps == list(EST_STEPS)
@@ -143,7 +143,7 @@ def test_print_to_pdf(est_week):
 
 
 def test_quarter_public_english(est_file, sample_area, tmp_path):
-    from sjobo_geo.est import run_est_week
+    from sjobo_geo.jobs.est import run_est_week
 
     result = run_est_week(est_file[0], sample_area, out=tmp_path, period="quarter",
                           public=True, k=5, lang="en")
@@ -158,7 +158,8 @@ def test_quarter_public_english(est_file, sample_area, tmp_path):
 
 
 def test_bad_arguments(est_file, sample_area, tmp_path):
-    from sjobo_geo.est import EstError, run_est_week
+    from sjobo_geo.analysis.est import EstError
+    from sjobo_geo.jobs.est import run_est_week
 
     with pytest.raises(EstError, match="period"):
         run_est_week(est_file[0], sample_area, out=tmp_path, period="month")
@@ -171,7 +172,7 @@ def test_bad_arguments(est_file, sample_area, tmp_path):
 def test_est_week_cli(tmp_path, sample_area):
     from test_cli import assert_one_line_error, run_cli
 
-    from sjobo_geo.reports.synthetic import write_sample_reports
+    from sjobo_geo.inputs.reports.synthetic import write_sample_reports
 
     src = write_sample_reports(sample_area, tmp_path / "est.csv", n=800, seed=6, est_share=1.0)
     out = tmp_path / "est"
@@ -211,7 +212,7 @@ def test_flag_duplicates_matches_the_rule_pair_by_pair():
     import geopandas as gpd
     import numpy as np
 
-    from sjobo_geo.est import flag_duplicates
+    from sjobo_geo.analysis.est import flag_duplicates
 
     rng = np.random.default_rng(11)
     n = 400
@@ -232,7 +233,7 @@ def test_flag_duplicates_matches_the_rule_pair_by_pair():
 @pytest.fixture(scope="module")
 def actor_files(tmp_path_factory, sample_area):
     """Three actors' own exports (no actor column in one), with one shared incident."""
-    from sjobo_geo.reports.synthetic import generate_reports
+    from sjobo_geo.inputs.reports.synthetic import generate_reports
 
     folder = tmp_path_factory.mktemp("actors")
     table = generate_reports(sample_area, 2400, seed=21, est_share=1.0, start="2024-01-01",
@@ -264,7 +265,7 @@ def actor_files(tmp_path_factory, sample_area):
 
 
 def test_several_actor_files_combined(actor_files, sample_area, tmp_path):
-    from sjobo_geo.est import run_est_week
+    from sjobo_geo.jobs.est import run_est_week
 
     paths, table = actor_files
     result = run_est_week(paths, sample_area, out=tmp_path, week="2024-W36")
@@ -296,9 +297,10 @@ def test_emerging_classes_find_a_new_hot_spot(sample_area, tmp_path):
     import numpy as np
     from pyproj import Transformer
 
-    from sjobo_geo.est import CELL_SIZE_M, RISING_CLASSES, run_est_week
-    from sjobo_geo.hotspots import assign_to_grid, grid_units
-    from sjobo_geo.reports.synthetic import write_sample_reports
+    from sjobo_geo.analysis.est import CELL_SIZE_M, RISING_CLASSES
+    from sjobo_geo.analysis.hotspots import assign_to_grid, grid_units
+    from sjobo_geo.inputs.reports.synthetic import write_sample_reports
+    from sjobo_geo.jobs.est import run_est_week
 
     path = write_sample_reports(sample_area, tmp_path / "year.csv", 2000, seed=5,
                                 est_share=1.0, start="2024-01-01", weeks=30)
@@ -333,8 +335,8 @@ def test_emerging_classes_find_a_new_hot_spot(sample_area, tmp_path):
 
 
 def test_mixed_sources_show_est_incidents_only(sample_area, tmp_path):
-    from sjobo_geo.est import run_est_week
-    from sjobo_geo.reports.synthetic import write_sample_reports
+    from sjobo_geo.inputs.reports.synthetic import write_sample_reports
+    from sjobo_geo.jobs.est import run_est_week
 
     path = write_sample_reports(sample_area, tmp_path / "mixed.csv", 1500, seed=8,
                                 est_share=0.5, start="2024-01-01", weeks=20)
@@ -349,7 +351,7 @@ def test_measures_on_the_map_and_listed(est_file, sample_area, tmp_path):
     (never the note) and draws them on the map."""
     import geopandas as gpd
 
-    from sjobo_geo.est import run_est_week
+    from sjobo_geo.jobs.est import run_est_week
 
     square = sample_area.find("Senaatintori")
     measures = gpd.GeoDataFrame({

@@ -1,4 +1,4 @@
-"""Follow-up of the measures (sjobo_geo.follow_up) on a synthetic two-year EST record with
+"""Follow-up of the measures (sjobo_geo.analysis.follow_up) on a synthetic two-year EST record with
 planted changes: the follow-up must find the planted ones and must not claim the others."""
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ SCRIPT = "<script>alert('fu')</script>"
 def scenario(tmp_path_factory, sample_area):
     """Two years of SYNTHETIC incidents and survey answers, in three files as the actors send
     them, with a planted fall, a planted rise and a place emptied; and a measures register."""
-    from sjobo_geo.reports.synthetic import generate_reports, plant_change
+    from sjobo_geo.inputs.reports.synthetic import generate_reports, plant_change
 
     folder = tmp_path_factory.mktemp("follow_up")
     table = generate_reports(sample_area, 30000, seed=7, start="2023-01-02", weeks=104,
@@ -56,7 +56,7 @@ def scenario(tmp_path_factory, sample_area):
 
 @pytest.fixture(scope="module")
 def result(scenario, sample_area, tmp_path_factory):
-    from sjobo_geo.follow_up import run_follow_up
+    from sjobo_geo.jobs.follow_up import run_follow_up
 
     files, register, _ = scenario
     steps: list[str] = []
@@ -95,9 +95,9 @@ def test_no_false_claims_at_places_with_nothing_planted(scenario, sample_area):
     import geopandas as gpd
     import shapely
 
-    from sjobo_geo.follow_up import follow_up
-    from sjobo_geo.hotspots import grid_units
-    from sjobo_geo.reports.validate import load_report_files
+    from sjobo_geo.analysis.follow_up import follow_up
+    from sjobo_geo.analysis.hotspots import grid_units
+    from sjobo_geo.inputs.reports.validate import load_report_files
 
     files, _, _ = scenario
     reports = load_report_files(files, sample_area).reports
@@ -125,7 +125,8 @@ def test_no_false_claims_at_places_with_nothing_planted(scenario, sample_area):
 
 
 def test_outputs(result, scenario):
-    from sjobo_geo.follow_up import COLUMNS, FOLLOW_UP_STEPS
+    from sjobo_geo.analysis.follow_up import COLUMNS
+    from sjobo_geo.jobs.follow_up import FOLLOW_UP_STEPS
 
     res, steps = result
     assert steps == list(FOLLOW_UP_STEPS)
@@ -180,7 +181,7 @@ def test_page_in_the_browser_and_on_a4(result):
 
 
 def test_public_and_english(scenario, sample_area, tmp_path):
-    from sjobo_geo.follow_up import run_follow_up
+    from sjobo_geo.jobs.follow_up import run_follow_up
 
     files, register, _ = scenario
     res = run_follow_up(files, register, sample_area, out=tmp_path, public=True, k=20,
@@ -193,7 +194,7 @@ def test_public_and_english(scenario, sample_area, tmp_path):
 
 
 def test_windows_follow_the_seasons():
-    from sjobo_geo.follow_up import _windows
+    from sjobo_geo.analysis.follow_up import _windows
 
     t0, t1 = pd.Timestamp("2022-01-01"), pd.Timestamp("2024-12-31 23:00")
     w, season, b0, b1, a0, a1 = _windows(pd.Timestamp("2024-06-01"), t0, t1)
@@ -210,7 +211,7 @@ def test_ratio_interval_is_exact():
     """The rate-ratio interval inverts the exact binomial test (Clopper-Pearson)."""
     from scipy.stats import binomtest
 
-    from sjobo_geo.follow_up import _ratio_ci
+    from sjobo_geo.analysis.follow_up import _ratio_ci
 
     a, b = 15, 45
     lo, hi = _ratio_ci(a, b)
@@ -221,7 +222,8 @@ def test_ratio_interval_is_exact():
 
 
 def test_bad_input(scenario, sample_area, tmp_path):
-    from sjobo_geo.follow_up import FollowUpError, run_follow_up
+    from sjobo_geo.analysis.follow_up import FollowUpError
+    from sjobo_geo.jobs.follow_up import run_follow_up
 
     files, register, _ = scenario
     with pytest.raises(FollowUpError, match="report file not found"):
@@ -256,8 +258,8 @@ def test_survey_answers_only_and_measures_without_a_place(scenario, sample_area)
     survey shares are still compared; a measure without geometry is an error that names it."""
     import geopandas as gpd
 
-    from sjobo_geo.follow_up import FollowUpError, follow_up
-    from sjobo_geo.reports.validate import load_report_files
+    from sjobo_geo.analysis.follow_up import FollowUpError, follow_up
+    from sjobo_geo.inputs.reports.validate import load_report_files
 
     files, _, _ = scenario
     reports = load_report_files(files, sample_area).reports
@@ -279,7 +281,7 @@ def test_against_comparable_places_keeps_its_level_and_has_power():
     """Step 4 by simulation: with a town-wide fall of 20 % and no effect at the place, the
     Fisher test claims a change in about 5 % of the runs at most; with the place halved on
     top of it, it finds the change in most runs (about 80 % with about 60 before)."""
-    from sjobo_geo.follow_up import _comparable
+    from sjobo_geo.analysis.follow_up import _comparable
 
     rng = np.random.default_rng(3)
     n_cells, runs = 400, 400

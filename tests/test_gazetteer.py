@@ -8,9 +8,9 @@ import pytest
 from shapely import LineString, Point, box
 
 from sjobo_geo._errors import PlaceNotFoundError, SjoboGeoError
-from sjobo_geo.area import LAYER_KINDS, Area
-from sjobo_geo.gazetteer import normalise_name
-from sjobo_geo.profiles import load_profile
+from sjobo_geo.core.area import LAYER_KINDS, Area
+from sjobo_geo.core.gazetteer import normalise_name
+from sjobo_geo.core.profiles import load_profile
 
 CRS = "EPSG:3006"
 

@@ -1,4 +1,4 @@
-"""Hot spots and priority scores (sjobo_geo.hotspots, sjobo_geo.scoring) on the sample."""
+"""Hot spots and priority scores (sjobo_geo.analysis.hotspots, sjobo_geo.analysis.scoring) on the sample."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ def _reports(area, xy, **cols):
 
 @pytest.fixture(scope="module")
 def planted(sample_area):
-    from sjobo_geo.hotspots import analyse_hotspots
+    from sjobo_geo.analysis.hotspots import analyse_hotspots
 
     rng = np.random.default_rng(5)
     xy = np.vstack([_uniform(sample_area.boundary, 200, 9)]
@@ -59,7 +59,7 @@ def planted(sample_area):
 @pytest.fixture(scope="module")
 def planted_net(sample_area):
     """The same clusters over a background spread evenly along the walkways."""
-    from sjobo_geo.hotspots import analyse_hotspots
+    from sjobo_geo.analysis.hotspots import analyse_hotspots
 
     rng = np.random.default_rng(5)
     xy = np.vstack([_along_paths(sample_area, 200, 9)]
@@ -100,7 +100,7 @@ def test_planted_clusters_are_hot_on_segments(planted_net):
 
 
 def test_uniform_points_give_no_significant_hotspots(sample_area):
-    from sjobo_geo.hotspots import analyse_hotspots
+    from sjobo_geo.analysis.hotspots import analyse_hotspots
 
     for seed in (0, 1):
         grid = analyse_hotspots(_reports(sample_area, _uniform(sample_area.boundary, 400, seed)),
@@ -115,7 +115,12 @@ def test_uniform_points_give_no_significant_hotspots(sample_area):
 def test_units_and_assignment(sample_area):
     import shapely
 
-    from sjobo_geo.hotspots import assign_to_grid, assign_to_segments, grid_units, segment_units
+    from sjobo_geo.analysis.hotspots import (
+        assign_to_grid,
+        assign_to_segments,
+        grid_units,
+        segment_units,
+    )
 
     grid = grid_units(sample_area, 100)
     assert grid.geometry.within(sample_area.boundary.buffer(1e-6)).all()
@@ -152,7 +157,7 @@ def test_density_contours_are_metric_polygons(planted, sample_area):
 def test_default_weights_file_mirrors_the_code():
     from pathlib import Path
 
-    from sjobo_geo.scoring import DEFAULT_CONFIG, load_scoring_weights
+    from sjobo_geo.analysis.scoring import DEFAULT_CONFIG, load_scoring_weights
 
     path = Path(__file__).resolve().parents[1] / "data" / "scoring_weights.toml"
     cfg = load_scoring_weights(path)
@@ -165,8 +170,8 @@ def test_default_weights_file_mirrors_the_code():
 
 def test_scores_are_weighted_sums_and_weights_steer_the_ranking(planted, sample_area,
                                                                 tmp_path):
-    from sjobo_geo.hotspots import analyse_hotspots
-    from sjobo_geo.scoring import PHYSICAL_FACTORS, POLICE_FACTORS, load_scoring_weights
+    from sjobo_geo.analysis.hotspots import analyse_hotspots
+    from sjobo_geo.analysis.scoring import PHYSICAL_FACTORS, POLICE_FACTORS, load_scoring_weights
 
     for units in (planted.grid, planted.segments):
         for kind, factors, cfg in (("police", POLICE_FACTORS, planted.config.police),
@@ -202,7 +207,7 @@ def _dist(geom, p):
 
 
 def test_bad_weights_file(tmp_path):
-    from sjobo_geo.scoring import ScoringError, load_scoring_weights
+    from sjobo_geo.analysis.scoring import ScoringError, load_scoring_weights
 
     bad = tmp_path / "bad.toml"
     bad.write_text("[police]\nsirens = 1\n", encoding="utf-8")
@@ -214,7 +219,7 @@ def test_bad_weights_file(tmp_path):
 
 
 def test_report_factors_weight_evening_and_night():
-    from sjobo_geo.scoring import load_scoring_weights, report_factor_weights
+    from sjobo_geo.analysis.scoring import load_scoring_weights, report_factor_weights
 
     df = pd.DataFrame({
         "category": ["otrygghet", "otrygghet", "ungdomar", "belysning", "hot_vald", "klotter"],
@@ -233,7 +238,7 @@ def test_report_factors_weight_evening_and_night():
 def test_lighting_factor_uses_gaps_when_given(sample_area):
     import geopandas as gpd
 
-    from sjobo_geo.hotspots import analyse_hotspots
+    from sjobo_geo.analysis.hotspots import analyse_hotspots
 
     reports = _reports(sample_area, _uniform(sample_area.boundary, 50, 4))
     fallback = analyse_hotspots(reports, sample_area).segments
@@ -252,7 +257,7 @@ def test_lighting_factor_uses_gaps_when_given(sample_area):
 
 
 def test_time_profiles_count_right(sample_area):
-    from sjobo_geo.hotspots import analyse_hotspots
+    from sjobo_geo.analysis.hotspots import analyse_hotspots
 
     rng = np.random.default_rng(2)
     n_bg, n_hot = 120, 30
@@ -291,7 +296,7 @@ def test_time_profiles_count_right(sample_area):
 
 
 def test_public_view_suppresses_small_units(planted, sample_area):
-    from sjobo_geo.hotspots import priorities_table, public_view
+    from sjobo_geo.analysis.hotspots import priorities_table, public_view
 
     rng = np.random.default_rng(5)
     xy = np.vstack([_uniform(sample_area.boundary, 200, 9)]
@@ -316,9 +321,9 @@ def test_public_view_suppresses_small_units(planted, sample_area):
 
 @pytest.fixture(scope="module")
 def job_outputs(tmp_path_factory, sample_area):
-    from sjobo_geo.hotspots import run_hotspots
-    from sjobo_geo.maps._offline import install_assets
-    from sjobo_geo.reports.synthetic import write_sample_reports
+    from sjobo_geo.inputs.reports.synthetic import write_sample_reports
+    from sjobo_geo.jobs.hotspots import run_hotspots
+    from sjobo_geo.maps.offline import install_assets
 
     install_assets()
     out = tmp_path_factory.mktemp("hotspots")
@@ -333,7 +338,7 @@ def job_outputs(tmp_path_factory, sample_area):
 def test_run_hotspots_writes_three_files(job_outputs):
     import pyogrio
 
-    from sjobo_geo.hotspots import HOTSPOT_STEPS
+    from sjobo_geo.jobs.hotspots import HOTSPOT_STEPS
 
     res = job_outputs["internal"]
     assert job_outputs["steps"] == list(HOTSPOT_STEPS)
@@ -376,7 +381,8 @@ def test_public_run_holds_no_small_units_or_text(job_outputs):
 
 
 def test_bad_input_gives_clear_errors(tmp_path, sample_area):
-    from sjobo_geo.hotspots import HotspotsError, analyse_hotspots, run_hotspots
+    from sjobo_geo.analysis.hotspots import HotspotsError, analyse_hotspots
+    from sjobo_geo.jobs.hotspots import run_hotspots
 
     with pytest.raises(HotspotsError, match="not found"):
         run_hotspots(tmp_path / "missing.csv", sample_area, out=tmp_path / "o")

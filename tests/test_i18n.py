@@ -44,8 +44,8 @@ def test_every_literal_key_in_the_code_exists():
 
 
 def test_keys_built_at_run_time_exist():
-    from sjobo_geo.est import PERIODS
-    from sjobo_geo.follow_up import VERDICTS
+    from sjobo_geo.analysis.est import PERIODS
+    from sjobo_geo.analysis.follow_up import VERDICTS
     from sjobo_geo.maps.i18n import _labels
 
     labels = _labels()

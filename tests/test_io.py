@@ -9,8 +9,8 @@ import pyogrio
 import pytest
 from shapely import Point
 
-from sjobo_geo.area import LAYER_KINDS
-from sjobo_geo.io import atomic_path, write_gpkg_layers
+from sjobo_geo.core.area import LAYER_KINDS
+from sjobo_geo.core.files import atomic_path, write_gpkg_layers
 
 
 def test_area_gpkg_has_a_layer_per_kind(offline_area_outputs, sample_area):

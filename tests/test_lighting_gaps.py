@@ -17,8 +17,10 @@ import pandas as pd
 import pytest
 from shapely import LineString, box
 
-from sjobo_geo.area import LAYER_KINDS, LIT_VALUES, Area
-from sjobo_geo.lighting.gaps import (
+from sjobo_geo.analysis.lighting.photometry import horizontal_illuminance, vertical_illuminance
+from sjobo_geo.core.area import LAYER_KINDS, LIT_VALUES, Area
+from sjobo_geo.core.profiles import load_profile
+from sjobo_geo.jobs.lighting import (
     DEFAULT_CLASSES,
     GAP_TYPES,
     LightingError,
@@ -32,8 +34,6 @@ from sjobo_geo.lighting.gaps import (
     run_lighting_gaps,
     walkable_surfaces,
 )
-from sjobo_geo.lighting.photometry import horizontal_illuminance, vertical_illuminance
-from sjobo_geo.profiles import load_profile
 
 CRS = "EPSG:3006"
 X0, Y0 = 330_000.0, 6_400_000.0  # somewhere in SWEREF 99 TM; scenes use local offsets
@@ -440,8 +440,8 @@ def test_facades_behind_other_buildings_and_blocked_lamps():
 
 @pytest.fixture(scope="module")
 def sample_job(sample_area, tmp_path_factory):
-    from sjobo_geo.maps._offline import install_assets
-    from sjobo_geo.reports.synthetic import write_sample_reports
+    from sjobo_geo.inputs.reports.synthetic import write_sample_reports
+    from sjobo_geo.maps.offline import install_assets
 
     install_assets()
     out = tmp_path_factory.mktemp("lighting")

@@ -13,7 +13,7 @@ import pytest
 import shapely
 from pyproj import Transformer
 
-from sjobo_geo.lighting.lamps import (
+from sjobo_geo.inputs.lamps import (
     DEFAULTS,
     LAMP_COLUMNS,
     LampsError,
@@ -23,8 +23,8 @@ from sjobo_geo.lighting.lamps import (
     read_lamp_inventory,
     resolve_inventory_columns,
 )
-from sjobo_geo.reports.readers import read_table
-from sjobo_geo.reports.schema import ReportsError
+from sjobo_geo.inputs.reports.readers import read_table
+from sjobo_geo.inputs.reports.schema import ReportsError
 
 ROOT = Path(__file__).resolve().parents[1]
 

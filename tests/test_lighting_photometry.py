@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 from sjobo_geo._errors import SjoboGeoError
-from sjobo_geo.lighting import photometry
-from sjobo_geo.lighting.photometry import (
+from sjobo_geo.analysis.lighting import photometry
+from sjobo_geo.analysis.lighting.photometry import (
     GridInfo,
     LightingError,
     cutoff_radius,
@@ -402,7 +402,7 @@ def test_bad_flux():
 
 
 def test_lazy_api_and_docstring_examples():
-    import sjobo_geo.lighting as lighting
+    import sjobo_geo.analysis.lighting as lighting
 
     assert lighting.horizontal_illuminance is horizontal_illuminance
     assert lighting.illuminance_grid is illuminance_grid

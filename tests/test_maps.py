@@ -36,7 +36,7 @@ def test_unknown_language_is_a_clear_error(sample_area):
 
 
 def test_every_kind_has_labels_in_both_languages():
-    from sjobo_geo.area import LAYER_KINDS
+    from sjobo_geo.core.area import LAYER_KINDS
 
     for kind in LAYER_KINDS:
         assert label(kind, "sv") != kind and label(kind, "en") != kind

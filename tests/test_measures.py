@@ -25,7 +25,7 @@ def write(tmp_path: Path, rows: list[str], name: str = "measures.csv",
 
 @pytest.fixture(scope="module")
 def good(tmp_path_factory, sample_area):
-    from sjobo_geo.measures import load_measures
+    from sjobo_geo.inputs.measures import load_measures
 
     rows = [
         "A1;6;Bostäder Borås;Senaatintori;Fasadbelysning;2025-03-14;klar;;;;internal note",
@@ -41,7 +41,7 @@ def good(tmp_path_factory, sample_area):
 
 
 def test_columns_types_and_crs(good, sample_area):
-    from sjobo_geo.measures import MEASURE_COLUMNS
+    from sjobo_geo.inputs.measures import MEASURE_COLUMNS
 
     m = good.measures
     assert list(m.columns) == [*MEASURE_COLUMNS, "geometry"]
@@ -85,7 +85,7 @@ def test_location_order_and_real_geometry(good, sample_area):
 
 
 def test_every_row_accounted_with_reasons(tmp_path, sample_area):
-    from sjobo_geo.measures import load_measures
+    from sjobo_geo.inputs.measures import load_measures
 
     rows = [
         "B1;6;x;Senaatintori;Fasadbelysning;2025-03-14;klar;;;;",       # 2 ok
@@ -134,7 +134,7 @@ def test_every_row_accounted_with_reasons(tmp_path, sample_area):
 def test_wkt_in_metres_with_srid_and_far_geometry(tmp_path, sample_area):
     import shapely
 
-    from sjobo_geo.measures import load_measures
+    from sjobo_geo.inputs.measures import load_measures
 
     c = sample_area.find("Senaatintori").geometry.centroid
     line = shapely.LineString([(c.x - 40, c.y), (c.x + 40, c.y)])
@@ -151,7 +151,7 @@ def test_wkt_in_metres_with_srid_and_far_geometry(tmp_path, sample_area):
 
 
 def test_gpkg_round_trip(good, tmp_path, sample_area):
-    from sjobo_geo.measures import load_measures
+    from sjobo_geo.inputs.measures import load_measures
 
     path = tmp_path / "measures.gpkg"
     good.measures.to_file(path, layer="measures")
@@ -165,8 +165,8 @@ def test_gpkg_round_trip(good, tmp_path, sample_area):
 
 
 def test_template_headers_all_recognised(sample_area):
-    from sjobo_geo.measures import MEASURE_FIELDS, load_measures, resolve_measure_columns
-    from sjobo_geo.reports.readers import read_table
+    from sjobo_geo.inputs.measures import MEASURE_FIELDS, load_measures, resolve_measure_columns
+    from sjobo_geo.inputs.reports.readers import read_table
 
     table = read_table(TEMPLATE)
     fields = resolve_measure_columns([str(c) for c in table.data.columns])
@@ -174,8 +174,8 @@ def test_template_headers_all_recognised(sample_area):
     ms = load_measures(TEMPLATE, sample_area)  # Sjöbo places: not in the Helsinki sample
     assert ms.total >= 3 and ms.accepted + ms.rejected == ms.total
     kinds = table.data[fields["kind"]].tolist()
-    from sjobo_geo._tables import lookup
-    from sjobo_geo.measures import MEASURE_KINDS, _word_table
+    from sjobo_geo.inputs.measures import MEASURE_KINDS, _word_table
+    from sjobo_geo.inputs.tables import lookup
 
     assert lookup(pd.Series(kinds), _word_table(MEASURE_KINDS)).notna().all()
     assert set(ms.rejects["reason"].str.split(":").str[0]) <= {"place not found in the "
@@ -184,7 +184,7 @@ def test_template_headers_all_recognised(sample_area):
 
 def test_unusable_files_raise_with_what_is_accepted(tmp_path, sample_area):
     from sjobo_geo._errors import SjoboGeoError
-    from sjobo_geo.measures import MeasuresError, load_measures
+    from sjobo_geo.inputs.measures import MeasuresError, load_measures
 
     with pytest.raises(MeasuresError, match="no such file.*Plats") as info:
         load_measures(tmp_path / "missing.csv", sample_area)
@@ -205,7 +205,7 @@ def test_unusable_files_raise_with_what_is_accepted(tmp_path, sample_area):
 
 
 def test_column_mapping_and_english_headers(tmp_path, sample_area):
-    from sjobo_geo.measures import load_measures
+    from sjobo_geo.inputs.measures import load_measures
 
     header = "ref,promise,owner,place,measure type,date,status"
     rows = ["X1,4,Police,Rautatientori,patrol,2025-02-03,done"]
@@ -235,8 +235,8 @@ def test_map_layer_escapes_and_hides_the_note(good, sample_area):
 
 
 def test_reports_map_job_with_measures_public(good, tmp_path, sample_area):
-    from sjobo_geo.jobs import run_reports_map
-    from sjobo_geo.reports.synthetic import write_sample_reports
+    from sjobo_geo.inputs.reports.synthetic import write_sample_reports
+    from sjobo_geo.jobs.reports import run_reports_map
 
     reports = write_sample_reports(sample_area, tmp_path / "r.csv", n=120, seed=1)
     bad = write(tmp_path, ["Z1;6;x;Senaatintori;fasadbelysning;2025-03-14;klar;;;;SECRET",
@@ -250,7 +250,7 @@ def test_reports_map_job_with_measures_public(good, tmp_path, sample_area):
 
 
 def test_cli_reports_map_with_measures(tmp_path, sample_area):
-    from sjobo_geo.reports.synthetic import write_sample_reports
+    from sjobo_geo.inputs.reports.synthetic import write_sample_reports
 
     reports = write_sample_reports(sample_area, tmp_path / "r.csv", n=60, seed=2)
     measures = write(tmp_path, ["C1;6;Bostäder Borås;Senaatintori;fasadbelysning;"
@@ -281,7 +281,7 @@ def test_cli_measures_option_is_wired(command):
 
 @pytest.fixture(scope="module")
 def sample_reports(tmp_path_factory, sample_area):
-    from sjobo_geo.reports.synthetic import write_sample_reports
+    from sjobo_geo.inputs.reports.synthetic import write_sample_reports
 
     return write_sample_reports(sample_area, tmp_path_factory.mktemp("rep") / "r.csv", n=300,
                                 seed=1)
@@ -290,9 +290,9 @@ def sample_reports(tmp_path_factory, sample_area):
 @pytest.mark.parametrize("job", ["hotspots_public", "patrol", "schoolyard_gdf"])
 def test_jobs_draw_measures_and_report_rejects(job, good, sample_reports, tmp_path,
                                                sample_area):
-    from sjobo_geo.hotspots import run_hotspots
-    from sjobo_geo.patrol import run_patrol
-    from sjobo_geo.schoolyard import run_schoolyard
+    from sjobo_geo.jobs.hotspots import run_hotspots
+    from sjobo_geo.jobs.patrol import run_patrol
+    from sjobo_geo.jobs.schoolyard import run_schoolyard
 
     path = write(tmp_path, ["J1;6;x;Senaatintori;fasadbelysning;2025-03-14;klar;;;;SECRET",
                             "J2;6;x;Senaatintori;ufo;2025-03-14;klar;;;;"], "m.csv")

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from sjobo_geo._errors import AssetsMissingError, SjoboGeoError
-from sjobo_geo.maps import _offline
-from sjobo_geo.maps._offline import (
+from sjobo_geo.maps import offline
+from sjobo_geo.maps.offline import (
     assets_installed,
     inline_assets,
     install_assets,
@@ -265,7 +265,7 @@ def test_save_map_offline_without_assets_raises_and_writes_nothing(
 ) -> None:
     import folium
 
-    monkeypatch.setattr(_offline.settings, "assets_folder", tmp_path / "no-assets")
+    monkeypatch.setattr(offline.settings, "assets_folder", tmp_path / "no-assets")
     target = tmp_path / "offline.html"
     with pytest.raises(AssetsMissingError, match="sjobo-geo assets install"):
         save_map(folium.Map(tiles=None), target, offline=True)

@@ -15,8 +15,8 @@ from sjobo_geo._errors import (
     OverpassUnreachableError,
     SjoboGeoError,
 )
-from sjobo_geo.osm import WALK_FILTER, _Filter, fetch_osm
-from sjobo_geo.profiles import load_profile
+from sjobo_geo.core.osm import WALK_FILTER, _Filter, fetch_osm
+from sjobo_geo.core.profiles import load_profile
 
 CLIPPED_XML = """<?xml version="1.0" encoding="UTF-8"?>
 <osm version="0.6">
@@ -174,7 +174,7 @@ def _block_network(monkeypatch):
 def test_live_path_from_seeded_cache(sample_raw, cache_dir, monkeypatch, sample_area):
     import requests
 
-    from sjobo_geo.area import build_area
+    from sjobo_geo.core.area import build_area
 
     walk = _overpass_json(sample_raw, _Filter(WALK_FILTER))
     everything = _overpass_json(sample_raw)

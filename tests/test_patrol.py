@@ -8,8 +8,7 @@ import networkx as nx
 import numpy as np
 import pytest
 
-from sjobo_geo.patrol import (
-    GPX_NS,
+from sjobo_geo.analysis.patrol import (
     PatrolError,
     RouteGraph,
     candidate_stops,
@@ -17,8 +16,8 @@ from sjobo_geo.patrol import (
     plan_route,
     tour_length,
     two_opt,
-    write_gpx,
 )
+from sjobo_geo.maps.gpx import GPX_NS, write_gpx
 
 SPEED = 5.0
 M_PER_MIN = SPEED * 1000 / 60
@@ -216,8 +215,8 @@ def test_gpx_structure(tmp_path):
 
 @pytest.fixture(scope="module")
 def patrol_run(tmp_path_factory, sample_area):
-    from sjobo_geo.patrol import run_patrol
-    from sjobo_geo.reports.synthetic import write_sample_reports
+    from sjobo_geo.inputs.reports.synthetic import write_sample_reports
+    from sjobo_geo.jobs.patrol import run_patrol
 
     d = tmp_path_factory.mktemp("patrol")
     reports = write_sample_reports(sample_area, d / "reports.csv", n=300, seed=0)
@@ -231,7 +230,7 @@ def test_end_to_end_sample(patrol_run, sample_area):
     import pandas as pd
     import pyogrio
 
-    from sjobo_geo.patrol import PATROL_STEPS
+    from sjobo_geo.jobs.patrol import PATROL_STEPS
 
     result, steps, out = patrol_run
     assert steps == list(PATROL_STEPS)
@@ -262,7 +261,7 @@ def test_end_to_end_sample(patrol_run, sample_area):
 
 
 def test_popups_escape_names(patrol_run, sample_area, tmp_path):
-    from sjobo_geo.maps._offline import save_map
+    from sjobo_geo.maps.offline import save_map
     from sjobo_geo.maps.patrol import patrol_map
 
     result, _, out = patrol_run
@@ -280,7 +279,7 @@ def test_popups_escape_names(patrol_run, sample_area, tmp_path):
 def test_patrol_cli(tmp_path, sample_area):
     from test_cli import assert_one_line_error, run_cli
 
-    from sjobo_geo.reports.synthetic import write_sample_reports
+    from sjobo_geo.inputs.reports.synthetic import write_sample_reports
 
     src = write_sample_reports(sample_area, tmp_path / "r.csv", n=300, seed=4)
     out = tmp_path / "patrol"

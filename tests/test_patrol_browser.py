@@ -10,9 +10,9 @@ pytestmark = pytest.mark.browser
 
 
 def test_patrol_page(tmp_path, sample_area):
-    from sjobo_geo.maps._offline import install_assets
-    from sjobo_geo.patrol import run_patrol
-    from sjobo_geo.reports.synthetic import write_sample_reports
+    from sjobo_geo.inputs.reports.synthetic import write_sample_reports
+    from sjobo_geo.jobs.patrol import run_patrol
+    from sjobo_geo.maps.offline import install_assets
 
     install_assets()
     src = write_sample_reports(sample_area, tmp_path / "r.csv", n=300, seed=9)

@@ -6,16 +6,16 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sjobo_geo.patrol import RouteGraph, candidate_stops, week_schedule
+from sjobo_geo.analysis.patrol import RouteGraph, candidate_stops, week_schedule
 
 EVENINGS = ("mon", "tue", "wed", "thu", "fri")
 
 
 @pytest.fixture(scope="module")
 def setup(tmp_path_factory, sample_area):
-    from sjobo_geo.hotspots import analyse_hotspots
-    from sjobo_geo.reports.synthetic import write_sample_reports
-    from sjobo_geo.reports.validate import load_reports
+    from sjobo_geo.analysis.hotspots import analyse_hotspots
+    from sjobo_geo.inputs.reports.synthetic import write_sample_reports
+    from sjobo_geo.inputs.reports.validate import load_reports
 
     d = tmp_path_factory.mktemp("week")
     src = write_sample_reports(sample_area, d / "reports.csv", n=300, seed=0)
@@ -99,8 +99,8 @@ def test_short_shift_keeps_budget(setup, sample_area):
 
 
 def test_run_patrol_writes_week(tmp_path, sample_area):
-    from sjobo_geo.patrol import run_patrol
-    from sjobo_geo.reports.synthetic import write_sample_reports
+    from sjobo_geo.inputs.reports.synthetic import write_sample_reports
+    from sjobo_geo.jobs.patrol import run_patrol
 
     src = write_sample_reports(sample_area, tmp_path / "r.csv", n=300, seed=0)
     result = run_patrol(src, sample_area, out=tmp_path / "out", shift_minutes=120, seed=1,

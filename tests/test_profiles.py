@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from sjobo_geo._errors import CRSError, ProfileError, SjoboGeoError
-from sjobo_geo.profiles import list_profiles, load_profile, validate_metric_crs
+from sjobo_geo.core.profiles import list_profiles, load_profile, validate_metric_crs
 
 MINIMAL = """
 name = "Test"

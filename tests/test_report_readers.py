@@ -11,13 +11,13 @@ import pandas as pd
 import pytest
 
 from sjobo_geo._errors import SjoboGeoError
-from sjobo_geo.reports.readers import (
+from sjobo_geo.inputs.reports.readers import (
     BAD_ROW_COLUMNS,
     RawTable,
     ReportsFileNotFoundError,
     read_table,
 )
-from sjobo_geo.reports.schema import ReportsError
+from sjobo_geo.inputs.reports.schema import ReportsError
 
 
 def check(table: RawTable) -> RawTable:
@@ -564,7 +564,7 @@ def test_corrupt_spatial(tmp_path, name, content, what):
 
 def test_arrow_fast_path_matches_the_careful_path(tmp_path, monkeypatch):
     """Clean UTF-8 files take Arrow's reader; the result equals the pandas/csv paths'."""
-    import sjobo_geo.reports._csv as csv_reader
+    import sjobo_geo.inputs.reports._csv as csv_reader
 
     text = ("id,kategori,lat,lon,fritext\n"
             + "".join(f'{i},Klotter,60.1{i % 10},24.9{i % 7},"text, with comma {i}"\n'

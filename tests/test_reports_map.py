@@ -15,8 +15,8 @@ import pandas as pd
 import pytest
 from shapely import Point, box
 
+from sjobo_geo.inputs.reports.schema import REPORT_COLUMNS, ReportSet
 from sjobo_geo.maps.reports import _n_classes, _time_text, reports_map
-from sjobo_geo.reports.schema import REPORT_COLUMNS, ReportSet
 
 CODES = ("belysning", "otrygghet", "klotter", "hot_vald")
 BANDS = ("night", "morning", "day", "evening", "unknown")
@@ -189,7 +189,7 @@ def test_public_map_has_no_report_detail(sample_area, reports, cells):
 
 
 def test_public_map_from_public_aggregate(sample_area, reports):
-    from sjobo_geo.reports.privacy import public_aggregate
+    from sjobo_geo.analysis.privacy import public_aggregate
 
     cells = public_aggregate(reports, k=2, cell_size=400)
     assert len(cells)
@@ -341,7 +341,7 @@ def _wait_for(driver, script, timeout=30):
 
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory, sample_area, reports, cells):
-    from sjobo_geo.maps._offline import install_assets, save_map
+    from sjobo_geo.maps.offline import install_assets, save_map
 
     install_assets()
     out = tmp_path_factory.mktemp("reports_map")

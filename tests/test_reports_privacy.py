@@ -8,7 +8,7 @@ import pandas as pd
 import pyogrio
 import pytest
 
-from sjobo_geo.reports.privacy import public_aggregate, public_table
+from sjobo_geo.analysis.privacy import public_aggregate, public_table
 
 
 def _reports(xy, categories, bands, crs="EPSG:3006"):
@@ -71,8 +71,8 @@ def test_empty_and_bad_arguments():
 
 def test_public_outputs_on_disk(tmp_path, sample_area):
     """The public GeoPackage and CSV of the reports job carry no text and no positions."""
-    from sjobo_geo.jobs import run_reports_map
-    from sjobo_geo.reports.synthetic import write_sample_reports
+    from sjobo_geo.inputs.reports.synthetic import write_sample_reports
+    from sjobo_geo.jobs.reports import run_reports_map
 
     src = write_sample_reports(sample_area, tmp_path / "synthetic.csv", n=400, seed=5)
     out = tmp_path / "public"

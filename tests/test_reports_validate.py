@@ -9,8 +9,8 @@ import json
 import pytest
 
 from sjobo_geo._errors import SjoboGeoError
-from sjobo_geo.reports.schema import ReportsError
-from sjobo_geo.reports.validate import load_reports
+from sjobo_geo.inputs.reports.schema import ReportsError
+from sjobo_geo.inputs.reports.validate import load_reports
 
 HEADER = "Löpnummer,Källa,Kategori,Tidpunkt,Latitud,Longitud,Plats,Fritext,Vikt"
 # real positions in the sample (central Helsinki): Rautatientori and Senaatintori

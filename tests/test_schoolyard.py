@@ -10,12 +10,13 @@ from test_browser import LAYER_STATE_JS, _wait_for
 from test_cli import assert_one_line_error, run_cli
 
 from sjobo_geo._errors import SjoboGeoError
-from sjobo_geo.schoolyard import SchoolyardError, run_schoolyard, schoolyard_place
+from sjobo_geo.analysis.schoolyard import SchoolyardError, schoolyard_place
+from sjobo_geo.jobs.schoolyard import run_schoolyard
 
 
 @pytest.fixture(scope="module")
 def school_run(sample_area, tmp_path_factory):
-    from sjobo_geo.maps._offline import install_assets
+    from sjobo_geo.maps.offline import install_assets
 
     install_assets()
     out = tmp_path_factory.mktemp("schoolyard")

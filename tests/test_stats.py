@@ -1,4 +1,4 @@
-"""Tests of sjobo_geo.stats: kernel density, Gi* (against esda), FDR, Mann-Kendall, classes."""
+"""Tests of sjobo_geo.analysis.stats: kernel density, Gi* (against esda), FDR, Mann-Kendall, classes."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ import scipy.stats
 
 from sjobo_geo import stats
 from sjobo_geo._errors import SjoboGeoError
-from sjobo_geo.stats import StatsError
+from sjobo_geo.analysis.stats import StatsError
 
 # ---- helpers -------------------------------------------------------------------------------
 
@@ -67,7 +67,7 @@ def test_kde_single_point_is_the_analytic_gaussian():
     expected = np.exp(-d2 / (2 * h * h)) / (2 * math.pi * h * h)
     # the windowed exact sum stops at 8 h (exp(-32) of the peak); the matrix product does not
     np.testing.assert_allclose(grid, expected, rtol=1e-12, atol=1e-13 * expected.max())
-    from sjobo_geo.stats import _kde_exact_gaussian, _kde_exact_window
+    from sjobo_geo.analysis.stats import _kde_exact_gaussian, _kde_exact_window
 
     full = _kde_exact_gaussian(p, np.ones(1), h, cs, BOUNDS, 150, 200)  # flushes < 1e-140
     np.testing.assert_allclose(full, expected, rtol=1e-12, atol=1e-135 * expected.max())
@@ -350,7 +350,7 @@ def test_gi_star_permutation_against_exact_enumeration():
 def test_permutation_draws_are_uniform_subsets():
     # values 1, 2, 4, ... identify each neighbour set by its sum: P(sum >= t) for every t
     # pins down the whole distribution of drawn sets, which must be uniform over C(6, 3)
-    from sjobo_geo.stats import _permutation_p
+    from sjobo_geo.analysis.stats import _permutation_p
 
     y = np.array([0.5, 1.0, 2.0, 4.0, 8.0, 16.0, 32.0])
     reps = 20_000

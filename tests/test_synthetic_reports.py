@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 
 from sjobo_geo._errors import SjoboGeoError
-from sjobo_geo.reports.schema import CATEGORIES, SOURCES
-from sjobo_geo.reports.synthetic import (
+from sjobo_geo.inputs.reports.schema import CATEGORIES, SOURCES
+from sjobo_geo.inputs.reports.synthetic import (
     COLUMNS,
     EST_ACTORS,
     SyntheticError,

@@ -10,7 +10,7 @@ import pytest
 import shapely
 
 from sjobo_geo._errors import SjoboGeoError
-from sjobo_geo.visibility import (
+from sjobo_geo.analysis.visibility import (
     CPTED_SETTINGS,
     VisibilityError,
     blockers_from_area,

@@ -16,14 +16,14 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import settings
-from .i18n import check_lang, label
+from sjobo_geo import settings
+from sjobo_geo.maps.i18n import check_lang, label
 
 if TYPE_CHECKING:
     import folium
     import geopandas as gpd
 
-    from ..area import Area
+    from sjobo_geo.core.area import Area
 
 __all__ = ["LAYER_STYLES", "PATH_COLOURS", "area_map", "add_geodataframe", "add_legend",
            "add_layer_registry", "escape_text", "new_map"]
@@ -127,7 +127,7 @@ def area_map(
     tiles : bool, default True
         OpenStreetMap tiles (online use). Offline pages use False.
     layers : list of str, optional
-        Kinds to draw; all of :data:`sjobo_geo.area.LAYER_KINDS` by default.
+        Kinds to draw; all of :data:`sjobo_geo.core.area.LAYER_KINDS` by default.
 
     Returns
     -------
@@ -135,7 +135,7 @@ def area_map(
     """
     import folium
 
-    from ..area import LAYER_KINDS, LIT_VALUES
+    from sjobo_geo.core.area import LAYER_KINDS, LIT_VALUES
 
     lang = check_lang(lang)
     if m is None:

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 
 if TYPE_CHECKING:
-    from ..area import Area
-    from ..measures import MeasureSet
-    from ..reports.schema import ReportSet
+    from sjobo_geo.core.area import Area
+    from sjobo_geo.inputs.measures import MeasureSet
+    from sjobo_geo.inputs.reports.schema import ReportSet
 
 __all__ = ["VERDICT_COLOURS", "follow_up_page"]
 
@@ -25,10 +25,10 @@ def _map_html(table: pd.DataFrame, ms: MeasureSet, area: Area, zones: Any, *,
               offline: bool, lang: str) -> str:
     import folium
 
-    from ._offline import render_map
-    from .base import add_geodataframe, add_legend, new_map
-    from .i18n import label
-    from .measures import add_measures
+    from sjobo_geo.maps.base import add_geodataframe, add_legend, new_map
+    from sjobo_geo.maps.i18n import label
+    from sjobo_geo.maps.measures import add_measures
+    from sjobo_geo.maps.offline import render_map
 
     m = new_map(area, tiles=not offline, lang=lang)
     zones = zones[["measure_id", "geometry"]].copy()
@@ -54,11 +54,11 @@ def follow_up_page(table: pd.DataFrame, ms: MeasureSet, area: Area, rs: ReportSe
                    lang: str) -> str:
     """The whole ``follow_up.html`` (self-contained; prints on A4); ``zones`` holds each
     measure's zone (``measure_id`` and geometry, in the order of ``table``)."""
-    from ..follow_up import VERDICTS
-    from ..measures import MEASURE_KINDS, MEASURE_STATUSES
-    from .base import escape_text as esc
-    from .i18n import label
-    from .page import PRINT_CSS, bars_svg, html_table, map_iframe
+    from sjobo_geo.analysis.follow_up import VERDICTS
+    from sjobo_geo.inputs.measures import MEASURE_KINDS, MEASURE_STATUSES
+    from sjobo_geo.maps.base import escape_text as esc
+    from sjobo_geo.maps.i18n import label
+    from sjobo_geo.maps.page import PRINT_CSS, bars_svg, html_table, map_iframe
 
     def L(key: str) -> str:  # noqa: N802
         return esc(label(key, lang))

@@ -22,16 +22,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from ..scoring import PHYSICAL_FACTORS, POLICE_FACTORS
-from .base import _geojson, add_layer_registry, add_legend, new_map
-from .i18n import check_lang, label
+from sjobo_geo.analysis.scoring import PHYSICAL_FACTORS, POLICE_FACTORS
+from sjobo_geo.maps.base import _geojson, add_layer_registry, add_legend, new_map
+from sjobo_geo.maps.i18n import check_lang, label
 
 if TYPE_CHECKING:
     import folium
     import geopandas as gpd
 
-    from ..area import Area
-    from ..hotspots import HotspotAnalysis
+    from sjobo_geo.analysis.hotspots import HotspotAnalysis
+    from sjobo_geo.core.area import Area
 
 __all__ = ["CLASS_COLOURS", "SCORE_COLOURS", "hotspots_map", "sparkline"]
 
@@ -131,16 +131,16 @@ def hotspots_map(
     tiles: bool = True,
     measures: Any = None,
 ) -> folium.Map:
-    """A Folium map of a :class:`~sjobo_geo.hotspots.HotspotAnalysis` (internal or public).
+    """A Folium map of a :class:`~sjobo_geo.analysis.hotspots.HotspotAnalysis` (internal or public).
 
-    Nothing is saved; use :func:`sjobo_geo.maps._offline.save_map`. ``measures`` (a
-    :class:`~sjobo_geo.measures.MeasureSet` or its table) adds the measures register as a
+    Nothing is saved; use :func:`sjobo_geo.maps.offline.save_map`. ``measures`` (a
+    :class:`~sjobo_geo.inputs.measures.MeasureSet` or its table) adds the measures register as a
     layer of its own (:func:`sjobo_geo.maps.measures.add_measures`; never its notes, so
     public maps may show it).
     """
     import folium
 
-    from .reports import _add_synthetic_banner
+    from sjobo_geo.maps.reports import _add_synthetic_banner
 
     lang = check_lang(lang)
     if m is None:
@@ -209,7 +209,7 @@ def hotspots_map(
         legend.append((label("hs_public_note", lang).format(k=analysis.k),
                        {"color": "#ffffff"}))
     if measures is not None:
-        from .measures import add_measures
+        from sjobo_geo.maps.measures import add_measures
 
         add_measures(m, measures, lang=lang, legend=legend)
     add_legend(m, legend, title=label("hs_legend", lang))

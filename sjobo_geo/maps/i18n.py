@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 from pathlib import Path
 
-from .. import settings
+from sjobo_geo import settings
 
 __all__ = ["LANGS", "label", "check_lang"]
 
@@ -45,7 +45,7 @@ def check_lang(lang: str | None) -> str:
     ValueError
         For a language other than ``sv`` or ``en``.
     """
-    from .._errors import SjoboGeoError
+    from sjobo_geo._errors import SjoboGeoError
 
     lang = lang or settings.lang
     if lang not in LANGS:

@@ -1,10 +1,10 @@
 """The lighting-gaps map: modelled illuminance as metric polygons, gaps, lamps, proposals.
 
-:func:`lighting_map` draws a :class:`~sjobo_geo.lighting.gaps.LightingAnalysis` on the light
+:func:`lighting_map` draws a :class:`~sjobo_geo.jobs.lighting.LightingAnalysis` on the light
 background of its area (:func:`~sjobo_geo.maps.base.new_map`):
 
 * the horizontal illuminance on the walkable surfaces as polygons per lux class
-  (:func:`~sjobo_geo.lighting.gaps.illuminance_classes`: cells of the model grid merged into
+  (:func:`~sjobo_geo.jobs.lighting.illuminance_classes`: cells of the model grid merged into
   polygons in metres, never a heatmap with a radius in screen pixels);
 * path gaps (consecutive gap pieces of a path drawn as one line) coloured by what OSM says
   of the path: tagged unlit, lighting unknown, tagged lit but modelled dark;
@@ -24,14 +24,20 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .base import add_geodataframe, add_layer_registry, add_legend, escape_text, new_map
-from .i18n import check_lang, label
+from sjobo_geo.maps.base import (
+    add_geodataframe,
+    add_layer_registry,
+    add_legend,
+    escape_text,
+    new_map,
+)
+from sjobo_geo.maps.i18n import check_lang, label
 
 if TYPE_CHECKING:
     import folium
     import geopandas as gpd
 
-    from ..lighting.gaps import FacadeLighting, LampRecommendation, LightingAnalysis
+    from sjobo_geo.jobs.lighting import FacadeLighting, LampRecommendation, LightingAnalysis
 
 __all__ = ["GAP_COLOURS", "LAMP_COLOURS", "LUX_COLOURS", "lighting_map"]
 
@@ -64,7 +70,7 @@ def lighting_map(
     Parameters
     ----------
     analysis : LightingAnalysis
-        From :func:`~sjobo_geo.lighting.gaps.analyse_lighting`.
+        From :func:`~sjobo_geo.jobs.lighting.analyse_lighting`.
     m : folium.Map, optional
         Map to draw on; a new one for ``analysis.area`` when None.
     recommendation : LampRecommendation, optional
@@ -72,7 +78,7 @@ def lighting_map(
     facades : FacadeLighting, optional
         Facade stretches to draw.
     classes : geopandas.GeoDataFrame, optional
-        :func:`~sjobo_geo.lighting.gaps.illuminance_classes` of the analysis (computed when
+        :func:`~sjobo_geo.jobs.lighting.illuminance_classes` of the analysis (computed when
         not given).
     lang : {"sv", "en"}, optional
         Language of labels; Swedish by default.
@@ -96,7 +102,7 @@ def lighting_map(
     import folium
     import shapely
 
-    from ..lighting.gaps import GAP_TYPES, illuminance_classes
+    from sjobo_geo.jobs.lighting import GAP_TYPES, illuminance_classes
 
     lang = check_lang(lang)
     area = analysis.area
@@ -104,7 +110,7 @@ def lighting_map(
     if m is None:
         m = new_map(area, tiles=tiles, lang=lang)
     if analysis.synthetic:
-        from .reports import _add_synthetic_banner
+        from sjobo_geo.maps.reports import _add_synthetic_banner
 
         _add_synthetic_banner(m, lang)
     registry: dict[str, tuple[Any, int]] = {}
@@ -210,7 +216,7 @@ def lighting_map(
             legend.append((f"{name} ({len(sub)})", style))
 
     if measures is not None:
-        from .measures import add_measures
+        from sjobo_geo.maps.measures import add_measures
 
         add_measures(m, measures, lang=lang, legend=legend)
     add_legend(m, legend, title=label("lighting_legend", lang))
@@ -222,7 +228,7 @@ def lighting_map(
 
 
 def _lux_text(i: int) -> str:
-    from ..lighting.gaps import LUX_BREAKS
+    from sjobo_geo.jobs.lighting import LUX_BREAKS
 
     lo = ([0.0, *LUX_BREAKS])[i]
     return f"> {lo:g} lx" if i >= len(LUX_BREAKS) else f"{lo:g}–{LUX_BREAKS[i]:g} lx"

@@ -1,6 +1,6 @@
 """Measures on the map: what was done where, coloured by status.
 
-:func:`add_measures` draws a measures register (:class:`sjobo_geo.measures.MeasureSet`) as
+:func:`add_measures` draws a measures register (:class:`sjobo_geo.inputs.measures.MeasureSet`) as
 one toggleable layer, "Åtgärder" / "Measures": points as circle markers, lines and polygons
 (a rebuilt square, a cleared footpath) as outlines, coloured by status. A popup says what was
 done, for which promise, by whom, when, and where.
@@ -14,14 +14,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .base import _geojson, add_layer_registry, escape_text
-from .i18n import check_lang, label
+from sjobo_geo.maps.base import _geojson, add_layer_registry, escape_text
+from sjobo_geo.maps.i18n import check_lang, label
 
 if TYPE_CHECKING:
     import folium
     import geopandas as gpd
 
-    from ..measures import MeasureSet
+    from sjobo_geo.inputs.measures import MeasureSet
 
 __all__ = ["STATUS_STYLES", "add_measures"]
 
@@ -55,7 +55,7 @@ def add_measures(
         The map to draw on.
     measures : MeasureSet or geopandas.GeoDataFrame or None
         A validated register, or its ``measures`` table (columns
-        :data:`sjobo_geo.measures.MEASURE_COLUMNS`, any CRS). None (or no rows): nothing is
+        :data:`sjobo_geo.inputs.measures.MEASURE_COLUMNS`, any CRS). None (or no rows): nothing is
         drawn and None is returned.
     lang : {"sv", "en"}, optional
         Language of the layer name, popup labels and legend; Swedish by default.
@@ -77,7 +77,7 @@ def add_measures(
     """
     import folium
 
-    from ..measures import MEASURE_KINDS, MEASURE_STATUSES, MeasureSet
+    from sjobo_geo.inputs.measures import MEASURE_KINDS, MEASURE_STATUSES, MeasureSet
 
     lang = check_lang(lang)
     if measures is None:

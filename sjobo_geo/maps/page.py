@@ -14,7 +14,7 @@ __all__ = ["PRINT_CSS", "bars_svg", "html_table", "map_iframe"]
 def bars_svg(values: list[float | None], labels: list[str], *, width: int = 260,
              height: int = 60, title: str = "") -> str:
     """A small inline SVG bar chart; the last bar (the chosen period) is highlighted."""
-    from .base import escape_text
+    from sjobo_geo.maps.base import escape_text
 
     n = max(len(values), 1)
     top = max([v for v in values if v is not None] + [1.0])
@@ -66,7 +66,7 @@ section{margin-bottom:6mm}.muted{color:#666;font-size:9pt}
 
 def map_iframe(map_html: str, title: str) -> str:
     """The map page in an ``<iframe srcdoc>`` (one file, prints with the page)."""
-    from .base import escape_text
+    from sjobo_geo.maps.base import escape_text
 
     return (f'<iframe class="map" title="{escape_text(title)}" '
             f'srcdoc="{html.escape(map_html, quote=True)}"></iframe>')

@@ -14,16 +14,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .. import settings
-from .base import add_layer_registry, add_legend, escape_text, new_map
-from .i18n import check_lang, label
+from sjobo_geo import settings
+from sjobo_geo.maps.base import add_layer_registry, add_legend, escape_text, new_map
+from sjobo_geo.maps.i18n import check_lang, label
 
 if TYPE_CHECKING:
     import folium
     import geopandas as gpd
 
-    from ..area import Area
-    from ..patrol import PatrolResult
+    from sjobo_geo.core.area import Area
+    from sjobo_geo.jobs.patrol import PatrolResult
 
 __all__ = ["patrol_map", "patrol_png"]
 
@@ -46,12 +46,12 @@ def patrol_map(result: PatrolResult, area: Area, start: gpd.GeoDataFrame,
                tiles: bool = True, measures: Any = None) -> folium.Map:
     """A Folium map of the plan: route, numbered stops with popups, areas and candidates.
 
-    ``measures`` (a :class:`~sjobo_geo.measures.MeasureSet` or its table) adds the measures
+    ``measures`` (a :class:`~sjobo_geo.inputs.measures.MeasureSet` or its table) adds the measures
     register as a layer of its own (:func:`sjobo_geo.maps.measures.add_measures`).
     """
     import folium
 
-    from .reports import _add_synthetic_banner
+    from sjobo_geo.maps.reports import _add_synthetic_banner
 
     lang = check_lang(lang)
     m = new_map(area, tiles=tiles, lang=lang)
@@ -118,7 +118,7 @@ def patrol_map(result: PatrolResult, area: Area, start: gpd.GeoDataFrame,
                    (label("pt_unreachable", lang), {"color": "#d7301f"})],
                title=label("pt_title", lang))
     if measures is not None:
-        from .measures import add_measures
+        from sjobo_geo.maps.measures import add_measures
 
         add_measures(m, measures, lang=lang)
     add_layer_registry(m, registry)
@@ -137,7 +137,7 @@ def patrol_png(result: PatrolResult, area: Area, start: gpd.GeoDataFrame,
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from ..io import atomic_path
+    from sjobo_geo.core.files import atomic_path
 
     lang = check_lang(lang)
     fig = Figure(figsize=(8.27, 11.69))

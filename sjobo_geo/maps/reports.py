@@ -1,6 +1,6 @@
 """Reports on the map: internal maps with every report, public maps with counted cells only.
 
-:func:`reports_map` draws a :class:`~sjobo_geo.reports.schema.ReportSet` on the light
+:func:`reports_map` draws a :class:`~sjobo_geo.inputs.reports.schema.ReportSet` on the light
 background of its area (see :func:`sjobo_geo.maps.base.new_map`):
 
 * **internal** (``public=False``, for the police, the municipality and housing companies):
@@ -8,7 +8,7 @@ background of its area (see :func:`sjobo_geo.maps.base.new_map`):
   category, all in one marker cluster. A popup shows category, time, source, actor, id and
   the free text. Free text is personal data: internal pages must not be published.
 * **public** (``public=True``): no points, no free text, no exact positions. Square cells
-  from :func:`sjobo_geo.reports.privacy.public_aggregate` are drawn, coloured by their number
+  from :func:`sjobo_geo.analysis.privacy.public_aggregate` are drawn, coloured by their number
   of reports (only cells with at least ``k`` reports are shown).
 
 Both carry a time-of-day control (``window.SJOBO_TIME_FILTER(band)`` for scripts and tests)
@@ -34,17 +34,24 @@ from typing import TYPE_CHECKING, Any
 from branca.element import MacroElement
 from jinja2 import Template
 
-from .. import settings
-from .base import _geojson, _missing, add_layer_registry, add_legend, escape_text, new_map
-from .i18n import check_lang, label
+from sjobo_geo import settings
+from sjobo_geo.maps.base import (
+    _geojson,
+    _missing,
+    add_layer_registry,
+    add_legend,
+    escape_text,
+    new_map,
+)
+from sjobo_geo.maps.i18n import check_lang, label
 
 if TYPE_CHECKING:
     import folium
     import geopandas as gpd
     import pandas as pd
 
-    from ..area import Area
-    from ..reports.schema import ReportSet
+    from sjobo_geo.core.area import Area
+    from sjobo_geo.inputs.reports.schema import ReportSet
 
 __all__ = ["CATEGORY_COLOURS", "CELL_COLOURS", "TIME_FILTER_BANDS", "reports_map"]
 
@@ -104,7 +111,7 @@ def reports_map(
         holds no report position, text, actor or id, only ``cells``.
     cells : geopandas.GeoDataFrame, optional
         Needed when `public`: the output of
-        :func:`sjobo_geo.reports.privacy.public_aggregate` (columns ``cell_id``,
+        :func:`sjobo_geo.analysis.privacy.public_aggregate` (columns ``cell_id``,
         ``category`` (code or "all"), ``time_band`` ("all" or a band), ``n``, ``weight``,
         square cell polygons). Cells with ``n < k`` are dropped again here, so the note on
         the page always holds. Ignored for internal maps.
@@ -122,7 +129,7 @@ def reports_map(
     Returns
     -------
     folium.Map
-        The map; nothing is saved (use :func:`sjobo_geo.maps._offline.save_map`).
+        The map; nothing is saved (use :func:`sjobo_geo.maps.offline.save_map`).
 
     Raises
     ------
@@ -144,7 +151,7 @@ def reports_map(
     if public and cells is None:
         raise ValueError(
             "a public reports map needs cells: pass "
-            f"cells=sjobo_geo.reports.privacy.public_aggregate(reports, k={k}) (reports "
+            f"cells=sjobo_geo.analysis.privacy.public_aggregate(reports, k={k}) (reports "
             "counted in grid cells; a public map never shows single reports)"
         )
     new = m is None
@@ -159,7 +166,7 @@ def reports_map(
         _add_reports(m, reports.reports, lang=lang)
     _add_time_filter(m, lang)
     if measures is not None:
-        from .measures import add_measures
+        from sjobo_geo.maps.measures import add_measures
 
         add_measures(m, measures, lang=lang)
     if new or not any(isinstance(c, folium.LayerControl) for c in m._children.values()):
@@ -210,7 +217,7 @@ def _report_rows(gdf: gpd.GeoDataFrame, lang: str) -> dict[str, list[list[Any]]]
     import pandas as pd
     import shapely
 
-    from ..reports.schema import SOURCES
+    from sjobo_geo.inputs.reports.schema import SOURCES
 
     out: dict[str, list[list[Any]]] = {}
     if gdf.empty:
@@ -357,7 +364,7 @@ def _add_cells(m: folium.Map, cells: gpd.GeoDataFrame, area: Area, *, lang: str,
     if missing or not hasattr(cells, "geometry"):
         raise ValueError(
             f"cells lack the columns {', '.join(missing) or 'geometry'}; pass the output of "
-            "sjobo_geo.reports.privacy.public_aggregate(...)"
+            "sjobo_geo.analysis.privacy.public_aggregate(...)"
         )
     if cells.crs is not None and area.crs is not None and cells.crs != area.crs:
         cells = cells.to_crs(area.crs)
@@ -600,14 +607,14 @@ def _safe_code(code: Any) -> str:
 
 def _ordered_codes(by_code: dict[str, Any]) -> list[str]:
     """Category codes in the order of CATEGORIES, then unknown codes sorted."""
-    from ..reports.schema import CATEGORIES
+    from sjobo_geo.inputs.reports.schema import CATEGORIES
 
     known = [c for c in CATEGORIES if c in by_code]
     return known + sorted(c for c in by_code if c not in CATEGORIES)
 
 
 def _category_label(code: str, lang: str) -> str:
-    from ..reports.schema import CATEGORIES
+    from sjobo_geo.inputs.reports.schema import CATEGORIES
 
     cat = CATEGORIES.get(code)
     if cat is None:

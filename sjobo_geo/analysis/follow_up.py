@@ -1,0 +1,350 @@
+"""Follow-up of the promises: reports before and after each measure, against comparable places.
+
+For every measure of a register (:mod:`sjobo_geo.inputs.measures`) that is done or in progress and
+has a date, :func:`follow_up` compares the reports **in and around** its place (its geometry
+grown by ``radius`` metres) before and after the date, and compares that change with the
+change at **comparable places without a measure** over the same days. :func:`run_follow_up`
+writes ``follow_up.html`` (a printable page with a map), ``follow_up.csv`` and
+``follow_up.gpkg``.
+
+The method, step by step
+------------------------
+1. **Which reports.** Incidents are all reports whose source is not a survey (EST, police
+   situational picture, door knocking, dialogues) of the categories the kind of measure is
+   meant to reduce (:attr:`sjobo_geo.inputs.measures.MeasureKind.addresses`; all categories for
+   kinds without a list). Survey answers (sources ``survey`` and ``safety_survey``) are
+   compared separately (step 5).
+2. **Windows.** The after window starts on the measure's date; both windows have the same
+   length ``W = min(365 days, days of data before, days of data after)``. With (almost) a
+   whole year on each side (``W >= 350``) every season is in both windows. With less, the
+   before window is **the same calendar days a year earlier** when the data reach back that
+   far ("same season"), and otherwise the days just before the date (then the seasons
+   differ, which the table says).
+   Below 28 days on either side the measure is "too little data before or after".
+3. **Change at the place.** ``before`` and ``after`` are the counts in the zone; the rate
+   ratio ``after / before`` (windows of equal length) comes with an exact 95 % interval and
+   the exact conditional test: given ``n = before + after``, ``after`` is binomial with
+   ``p = 1/2`` when the rate did not change (a Poisson rate comparison). Fewer than
+   ``min_reports`` (10) reports in the zone: "too few reports to say", and no test.
+4. **Against comparable places.** The area is cut into 100 m cells; cells within
+   ``radius + 200`` m of any measure that is done or in progress are left out. Comparable
+   cells are those whose report density over both windows together is within a factor 4 of
+   the zone's (selection on both windows together does not favour a fall or a rise); with
+   fewer than 5 such cells, all cells with reports are used. The measure's effect is judged
+   by the **relative change** ``(after/before at the place) / (after/before at the comparable
+   places)`` and Fisher's exact test of the 2x2 table; the p-values are corrected over the
+   measures (Benjamini-Hochberg, ``alpha = 0.05``).
+5. **Survey answers.** The share of survey answers in the 365 days before the date that
+   name a place in the zone, against the share in the 365 days after (the next survey),
+   with Fisher's exact test ("too few survey answers to say" below ``min_reports``).
+
+Verdicts: ``fewer`` or ``more`` (a significant relative change against comparable places),
+``like_elsewhere`` (the place changed significantly, but not more than comparable places),
+``no_clear_change``, ``too_few``, ``too_little_time``, ``not_done`` (planned, cancelled or
+no date). A verdict is a statement about reports, not proof of cause: other things change
+too, and people may report more where something was done.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from sjobo_geo._errors import SjoboGeoError
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from sjobo_geo.core.area import Area
+
+__all__ = [
+    "FollowUpError",
+    "FollowUpResult",
+    "VERDICTS",
+    "follow_up",
+]
+
+#: Metres around a measure's geometry that count as "in and around" its place.
+RADIUS_M = 100.0
+#: Comparable cells are at least this far (metres) beyond the radius of every measure.
+CONTROL_GAP_M = 200.0
+#: Cell size (metres) of the comparable places.
+CELL_M = 100.0
+#: Comparable: density within this factor of the zone's.
+CONTROL_FACTOR = 4.0
+#: Fewer comparable cells than this: all cells with reports are used.
+CONTROL_MIN_CELLS = 5
+#: Longest and shortest window (days) on each side of the date.
+MAX_WINDOW_DAYS = 365
+MIN_WINDOW_DAYS = 28
+#: Windows at least this long cover every season ("a whole year on each side").
+YEAR_LIKE_DAYS = 350
+#: Fewer reports than this in the zone (both windows): too few to say.
+MIN_REPORTS = 10
+ALPHA = 0.05
+#: Sources that are survey answers (compared as shares, step 5).
+SURVEY_SOURCES = ("survey", "safety_survey")
+#: Verdict codes in the order of the page.
+VERDICTS = ("fewer", "more", "like_elsewhere", "no_clear_change", "too_few",
+            "too_little_time", "not_done")
+_FOLLOWED = ("done", "in_progress")
+
+COLUMNS = (
+    "measure_id", "promise", "kind", "place", "owner", "status", "date", "categories",
+    "window_days", "season", "before_from", "before_to", "after_from", "after_to",
+    "before", "after", "rate_before_week", "rate_after_week", "rate_ratio", "ratio_low",
+    "ratio_high", "p_time", "control_rule", "control_cells", "control_before",
+    "control_after", "control_ratio", "relative_change", "p_control", "q_control",
+    "survey_before", "survey_total_before", "survey_after", "survey_total_after",
+    "survey_share_before", "survey_share_after", "p_survey", "survey_verdict", "verdict",
+)
+
+
+class FollowUpError(ValueError, SjoboGeoError):
+    """Bad arguments, or reports and measures the follow-up cannot be made from."""
+
+
+@dataclass
+class FollowUpResult:
+    """What :func:`run_follow_up` produced."""
+
+    files: dict[str, Path] = field(default_factory=dict)
+    messages: list[str] = field(default_factory=list)
+    table: pd.DataFrame | None = None
+    synthetic: bool = False
+
+
+# ---- the analysis ----------------------------------------------------------------------------
+
+
+def _windows(date: pd.Timestamp, t0: pd.Timestamp, t1: pd.Timestamp
+             ) -> tuple[int, str, pd.Timestamp, pd.Timestamp, pd.Timestamp, pd.Timestamp]:
+    """Window length in days, season rule and the before/after windows (half-open)."""
+    day = pd.Timedelta(days=1)
+    have_before = int((date - t0.normalize()) / day)
+    have_after = int((t1.normalize() + day - date) / day)
+    w = max(0, min(MAX_WINDOW_DAYS, have_before, have_after))
+    after = (date, date + w * day)
+    if w >= YEAR_LIKE_DAYS:  # (almost) a whole year on each side: every season in both
+        season, before = "year", (date - w * day, date)
+    elif have_before >= MAX_WINDOW_DAYS:
+        start = date - MAX_WINDOW_DAYS * day
+        season, before = "same_season", (start, start + w * day)
+    else:
+        season, before = "adjacent", (date - w * day, date)
+    return w, season, before[0], before[1], after[0], after[1]
+
+
+def _ratio_ci(a: int, b: int) -> tuple[float, float]:
+    """Exact 95 % interval of the rate ratio a/b (equal windows), via Clopper-Pearson."""
+    from scipy.stats import beta
+
+    n = a + b
+    if n == 0:
+        return np.nan, np.nan
+    lo = beta.ppf(0.025, a, n - a + 1) if a > 0 else 0.0
+    hi = beta.ppf(0.975, a + 1, n - a) if a < n else 1.0
+    return (lo / (1 - lo), hi / (1 - hi) if hi < 1 else np.inf)
+
+
+def _comparable(cb: np.ndarray, ca: np.ndarray, a: int, b: int, zone_area: float,
+                away: np.ndarray, cell_area: np.ndarray) -> dict[str, Any]:
+    """Step 4: the counts at comparable cells (``cb``, ``ca``: counts per cell before and
+    after) and Fisher's test of the zone's change against theirs."""
+    from scipy.stats import fisher_exact
+
+    total = cb + ca
+    zone_density = (a + b) / zone_area
+    density = total / cell_area
+    comparable = (away & (total > 0) & (density >= zone_density / CONTROL_FACTOR)
+                  & (density <= zone_density * CONTROL_FACTOR))
+    rule = "similar_density"
+    if comparable.sum() < CONTROL_MIN_CELLS:
+        comparable, rule = away & (total > 0), "all_cells"
+    B, A = int(cb[comparable].sum()), int(ca[comparable].sum())  # noqa: N806
+    out: dict[str, Any] = {"control_rule": rule, "control_cells": int(comparable.sum()),
+                           "control_before": B, "control_after": A}
+    if A + B > 0:
+        control_ratio = (A + 0.5) / (B + 0.5)
+        out.update(control_ratio=control_ratio,
+                   relative_change=((a + 0.5) / (b + 0.5)) / control_ratio,
+                   p_control=fisher_exact([[a, b], [A, B]]).pvalue)
+    return out
+
+
+def follow_up(
+    reports: gpd.GeoDataFrame,
+    measures: gpd.GeoDataFrame,
+    area: Area,
+    *,
+    radius: float = RADIUS_M,
+    min_reports: int = MIN_REPORTS,
+) -> pd.DataFrame:
+    """Before and after per measure, against comparable places (see the module docstring).
+
+    Parameters
+    ----------
+    reports : geopandas.GeoDataFrame
+        Validated reports (``ReportSet.reports``) in the area's CRS, with ``timestamp``,
+        ``source`` and ``category``.
+    measures : geopandas.GeoDataFrame
+        ``MeasureSet.measures`` (:data:`sjobo_geo.inputs.measures.MEASURE_COLUMNS`), same CRS.
+    area : Area
+        The area (its boundary makes the comparable cells).
+    radius : float, default 100
+        Metres around a measure's geometry that count as its place.
+    min_reports : int, default 10
+        Fewer reports in a zone (both windows): "too few reports to say".
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per measure, columns :data:`COLUMNS`; ``attrs`` holds the parameters.
+    """
+    import shapely
+    from scipy.stats import binomtest, fisher_exact
+
+    from sjobo_geo.analysis.hotspots import assign_to_grid, grid_units
+    from sjobo_geo.analysis.stats import fdr_adjust
+    from sjobo_geo.inputs.measures import MEASURE_KINDS
+
+    if not radius > 0:
+        raise FollowUpError(f"radius must be above 0 metres; got {radius}")
+    if int(min_reports) < 1:
+        raise FollowUpError(f"min_reports must be at least 1; got {min_reports}")
+    dated = reports[reports["timestamp"].notna()]
+    ts = pd.to_datetime(dated["timestamp"]).to_numpy()
+    xy = np.column_stack([dated.geometry.x.to_numpy(), dated.geometry.y.to_numpy()])
+    source = dated["source"].astype(str).to_numpy()
+    category = dated["category"].astype(str).to_numpy()
+    survey = np.isin(source, SURVEY_SOURCES)
+    incident = ~survey
+    t0 = pd.Timestamp(ts[incident].min()) if incident.any() else None
+    t1 = pd.Timestamp(ts[incident].max()) if incident.any() else None
+
+    m = measures.reset_index(drop=True)
+    no_place = m.geometry.isna() | m.geometry.is_empty
+    if no_place.any():
+        raise FollowUpError("measures without a geometry: "
+                            + ", ".join(m.loc[no_place, "measure_id"].astype(str).head(10))
+                            + "; give each a place, coordinates or a geometry")
+    zones = shapely.buffer(m.geometry.to_numpy(), radius)
+    pt_idx, zone_idx = shapely.STRtree(zones).query(shapely.points(xy), predicate="intersects")
+    followed = (m["status"].isin(_FOLLOWED) & m["date"].notna()).to_numpy()
+
+    # comparable cells: away from every measure that was carried out
+    grid = grid_units(area, CELL_M)
+    away = np.ones(len(grid), dtype=bool)
+    if followed.any():
+        near = shapely.STRtree(grid.geometry.to_numpy()).query(
+            zones[followed], predicate="dwithin", distance=CONTROL_GAP_M)[1]
+        away[near] = False
+    cell = assign_to_grid(xy, grid)
+    cell_area = grid.geometry.area.to_numpy()
+
+    def in_window(lo: pd.Timestamp, hi: pd.Timestamp) -> np.ndarray:
+        return (ts >= np.datetime64(lo)) & (ts < np.datetime64(hi))
+
+    rows: list[dict[str, Any]] = []
+    tested: list[int] = []
+    for i, meas in m.iterrows():  # one row per measure (tens), all counts vectorised
+        kind = MEASURE_KINDS.get(str(meas["kind"]))
+        cats = tuple(kind.addresses) if kind is not None and kind.addresses else ()
+        row: dict[str, Any] = {c: np.nan for c in COLUMNS}
+        row.update(measure_id=meas["measure_id"], promise=meas.get("promise", ""),
+                   kind=meas["kind"], place=meas.get("place", ""), owner=meas.get("owner", ""),
+                   status=meas["status"], date=meas["date"],
+                   categories=" ".join(cats) if cats else "all", control_rule="",
+                   season="", survey_verdict="", verdict="not_done")
+        rows.append(row)
+        if not followed[i]:
+            continue
+        date = pd.Timestamp(meas["date"]).normalize()
+        mine = np.zeros(len(ts), dtype=bool)
+        mine[pt_idx[zone_idx == i]] = True
+        if t0 is None or t1 is None:  # survey answers only: no incident to compare
+            row["verdict"] = "too_few"
+        else:
+            w, season, b0, b1, a0, a1 = _windows(date, t0, t1)
+            row.update(window_days=w, season=season, before_from=b0.date(),
+                       before_to=(b1 - pd.Timedelta(days=1)).date(), after_from=a0.date(),
+                       after_to=(a1 - pd.Timedelta(days=1)).date())
+            if w < MIN_WINDOW_DAYS:
+                row["verdict"] = "too_little_time"
+            else:
+                use = incident & (np.isin(category, cats) if cats else True)
+                wb, wa = in_window(b0, b1) & use, in_window(a0, a1) & use
+                b, a = int((wb & mine).sum()), int((wa & mine).sum())
+                row.update(before=b, after=a, rate_before_week=round(b / w * 7, 3),
+                           rate_after_week=round(a / w * 7, 3))
+                if a + b < min_reports:
+                    row["verdict"] = "too_few"
+                else:
+                    ratio = a / b if b else np.inf
+                    lo, hi = _ratio_ci(a, b)
+                    row.update(rate_ratio=ratio, ratio_low=lo, ratio_high=hi,
+                               p_time=binomtest(a, a + b, 0.5).pvalue)
+                    # comparable cells over the same windows
+                    cb = np.bincount(cell[wb & (cell >= 0)], minlength=len(grid))
+                    ca = np.bincount(cell[wa & (cell >= 0)], minlength=len(grid))
+                    control = _comparable(cb, ca, a, b, zones[i].area, away, cell_area)
+                    row.update(control)
+                    if "p_control" in control:
+                        tested.append(len(rows) - 1)
+                    row["verdict"] = "pending"
+        # survey answers: the year before against the year after
+        yb = in_window(date - pd.Timedelta(days=365), date) & survey
+        ya = in_window(date, date + pd.Timedelta(days=365)) & survey
+        sb, sa = int((yb & mine).sum()), int((ya & mine).sum())
+        nb, na = int(yb.sum()), int(ya.sum())
+        row.update(survey_before=sb, survey_total_before=nb, survey_after=sa,
+                   survey_total_after=na,
+                   survey_share_before=round(sb / nb, 4) if nb else np.nan,
+                   survey_share_after=round(sa / na, 4) if na else np.nan)
+        if nb == 0 or na == 0:
+            row["survey_verdict"] = "no_survey"
+        elif sa + sb < min_reports:
+            row["survey_verdict"] = "too_few"
+        else:
+            p = fisher_exact([[sa, na - sa], [sb, nb - sb]]).pvalue
+            row["p_survey"] = p
+            row["survey_verdict"] = ("no_clear_change" if p >= ALPHA else
+                                     "fewer" if sa / na < sb / nb else "more")
+
+    table = pd.DataFrame(rows, columns=list(COLUMNS))
+    if tested:
+        q = fdr_adjust(table.loc[tested, "p_control"].to_numpy(dtype=float))
+        table.loc[tested, "q_control"] = q
+    pending = table["verdict"] == "pending"
+    sig_c = pending & (table["q_control"] < ALPHA)
+    sig_t = pending & (table["p_time"] < ALPHA)
+    rel = table["relative_change"]
+    table.loc[pending, "verdict"] = "no_clear_change"
+    table.loc[sig_t & ~sig_c, "verdict"] = "like_elsewhere"
+    table.loc[sig_c & (rel < 1), "verdict"] = "fewer"
+    table.loc[sig_c & (rel > 1), "verdict"] = "more"
+    table.attrs.update(radius_m=radius, min_reports=int(min_reports), alpha=ALPHA,
+                       cell_m=CELL_M, control_gap_m=CONTROL_GAP_M,
+                       data_from=str(t0.date()) if t0 is not None else "",
+                       data_to=str(t1.date()) if t1 is not None else "")
+    return table
+
+
+# ---- the run ---------------------------------------------------------------------------------
+
+
+def verdict_label(code: str, lang: str) -> str:
+    """The reader's words for a verdict code."""
+    from sjobo_geo.maps.i18n import label
+
+    return label(f"fu_v_{code}", lang) if code else ""
+
+
+def today() -> dt.date:
+    """The date printed on the page (a function so that tests can fix it)."""
+    return dt.date.today()

@@ -1,0 +1,842 @@
+"""Hot spots of reports, with priority scores for police presence and physical measures.
+
+The police promise more presence at places felt unsafe; the municipality promises physical
+work (lighting, bushes, the square). This module finds where reports cluster and ranks the
+places for both kinds of measure.
+
+Units
+    * **grid**: square cells of ``cell_size`` metres aligned to multiples of the cell size in
+      the area's metric CRS (as :mod:`sjobo_geo.analysis.privacy`), clipped to the area
+      boundary. Without a given size, :func:`cell_size_rule`: half the Scott bandwidth of the
+      reports (:func:`sjobo_geo.analysis.stats.bandwidth_rule`) rounded to 10 m and kept within
+      25-200 m. A report belongs to the cell its point falls in (floor of the coordinates).
+    * **segments**: the street segments of the walk network (the area's ``paths`` layer,
+      one row per edge). A report belongs to the nearest segment within 50 m
+      (:data:`SEGMENT_SNAP_M`; farther reports are counted in the grid only).
+Hot spots
+    Value per grid cell: the summed report weight. Value per segment: the summed weight per
+    100 m of segment, the length floored at 25 m (:data:`SEGMENT_MIN_LENGTH_M`) so that
+    short pieces (crossings, stubs) do not get huge rates. Raw counts per segment would
+    make long segments and sparse networks "hot" and dense networks of short segments
+    "cold" even for reports spread evenly along the walkways; with the rate, such reports
+    give no significant segments (tested). Getis-Ord Gi* (self included, binary distance
+    band): grid neighbours within 2 cells (:data:`GRID_BAND_CELLS`, centre to centre, 13
+    cells) by :func:`~sjobo_geo.analysis.stats.gi_star_grid` with the cells outside the area left out;
+    segments by their midpoints within 150 m (:data:`SEGMENT_BAND_M`) by
+    :func:`~sjobo_geo.analysis.stats.gi_star`. p-values are two-sided normal
+    (:func:`~sjobo_geo.analysis.stats.p_from_z`), classes by
+    :func:`~sjobo_geo.analysis.stats.hotspot_classes` with Benjamini-Hochberg FDR at alpha = 0.05
+    ("hot 99%", "hot 95%", "not significant", "cold 95%", "cold 99%").
+Density
+    A Gaussian kernel density (:func:`~sjobo_geo.analysis.stats.kde`, Scott bandwidth) on a 10 m
+    grid, drawn as metric polygons: the smallest regions holding 25 %, 50 % and 75 % of the
+    kernel mass (highest-density regions), not a heat map with a pixel radius.
+Scores
+    :mod:`sjobo_geo.analysis.scoring`: ``police_score`` and ``physical_score`` with one column per
+    factor contribution.
+Time
+    Hour-of-day × weekday counts of the reports of each hot unit (:attr:`HotspotAnalysis.
+    profiles`; strings ``profile_hours`` / ``profile_weekdays`` on every unit). When the
+    dated reports span at least 6 weeks (:data:`EMERGING_MIN_WEEKS`), Gi* per week and grid
+    cell and :func:`~sjobo_geo.analysis.stats.emerging_hotspots` give the ``emerging`` column.
+Public
+    :func:`public_view` keeps only units with at least k reports (default 5), density
+    regions holding at least k reports, profiles by time band with bins of at least k; no
+    report-level data or free text is ever written by :func:`run_hotspots`.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pandas as pd
+
+from sjobo_geo._errors import SjoboGeoError
+from sjobo_geo.analysis.scoring import (
+    PHYSICAL_FACTORS,
+    POLICE_FACTORS,
+    ScoringConfig,
+    covered_share,
+    distance_to,
+    load_scoring_weights,
+    nearness,
+    normalise_max,
+    report_factor_weights,
+    walkway_shares,
+    weighted_score,
+)
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from sjobo_geo.core.area import Area
+
+__all__ = [
+    "EMERGING_MIN_WEEKS",
+    "GRID_BAND_CELLS",
+    "HotspotAnalysis",
+    "HotspotsError",
+    "SEGMENT_BAND_M",
+    "SEGMENT_MIN_LENGTH_M",
+    "SEGMENT_SNAP_M",
+    "analyse_hotspots",
+    "assign_to_grid",
+    "assign_to_segments",
+    "before_after",
+    "cell_size_rule",
+    "density_contours",
+    "emerging_classes",
+    "grid_units",
+    "nearest_street",
+    "priorities_table",
+    "public_view",
+    "segment_units",
+    "time_profiles",
+]
+
+
+class HotspotsError(ValueError, SjoboGeoError):
+    """Reports that cannot be analysed (missing file, none or too few reports, bad size)."""
+
+
+GRID_BAND_CELLS = 2.0
+SEGMENT_BAND_M = 150.0
+SEGMENT_SNAP_M = 50.0
+SEGMENT_MIN_LENGTH_M = 25.0
+EMERGING_MIN_WEEKS = 6
+MIN_REPORTS = 3
+RECOMMENDED_REPORTS = 30
+CELL_MIN_M, CELL_MAX_M = 25.0, 200.0
+KDE_CELL_M = 10.0
+CONTOUR_MASS = (0.25, 0.5, 0.75)
+ALPHA = 0.05
+_WEEKDAYS = ("mo", "tu", "we", "th", "fr", "sa", "su")
+_BANDS = ("night", "morning", "day", "evening")
+
+
+# ---- units ----------------------------------------------------------------------------------
+
+
+def cell_size_rule(points_xy: Any) -> tuple[float, float]:
+    """Grid cell size from the reports: ``clip(round(h / 2, -1), 25, 200)`` metres, h the Scott
+    bandwidth (:func:`~sjobo_geo.analysis.stats.bandwidth_rule`). Returns ``(cell_size, h)``."""
+    from sjobo_geo.analysis.stats import bandwidth_rule
+
+    h = bandwidth_rule(points_xy, "scott")
+    return float(np.clip(round(h / 2.0, -1), CELL_MIN_M, CELL_MAX_M)), h
+
+
+def grid_units(area: Area, cell_size: float) -> gpd.GeoDataFrame:
+    """Square cells aligned to multiples of ``cell_size``, clipped to the area boundary.
+
+    Columns ``unit_id`` ("g<col>_<row>" of the global aligned grid), ``row``, ``col`` (of
+    the local grid, row 0 south), ``area_share`` and the clipped polygon. ``attrs`` holds
+    ``origin`` (x0, y0), ``shape`` (nrows, ncols) and ``cell_size``.
+    """
+    import geopandas as gpd
+    import shapely
+
+    from sjobo_geo.analysis.stats import grid_shape
+
+    cs = float(cell_size)
+    xmin, ymin, xmax, ymax = area.boundary.bounds
+    x0, y0 = math.floor(xmin / cs) * cs, math.floor(ymin / cs) * cs
+    nrows, ncols = grid_shape((x0, y0, xmax, ymax), cs)
+    rr2d, cc2d = np.meshgrid(np.arange(nrows), np.arange(ncols), indexing="ij")
+    rr, cc = rr2d.ravel(), cc2d.ravel()
+    boxes = shapely.box(x0 + cc * cs, y0 + rr * cs, x0 + (cc + 1) * cs, y0 + (rr + 1) * cs)
+    shapely.prepare(area.boundary)
+    keep = shapely.intersects(area.boundary, boxes)
+    clipped = shapely.intersection(boxes[keep], area.boundary)
+    share = shapely.area(clipped) / cs**2
+    ok = share > 1e-6
+    rr, cc = rr[keep][ok], cc[keep][ok]
+    gx = np.rint(x0 / cs).astype(int) + cc
+    gy = np.rint(y0 / cs).astype(int) + rr
+    grid = gpd.GeoDataFrame({
+        "unit_id": [f"g{a}_{b}" for a, b in zip(gx, gy, strict=True)],
+        "row": rr, "col": cc, "area_share": share[ok].round(3),
+    }, geometry=clipped[ok], crs=area.crs)
+    grid.attrs.update(origin=(x0, y0), shape=(nrows, ncols), cell_size=cs)
+    return grid
+
+
+def assign_to_grid(points_xy: Any, grid: gpd.GeoDataFrame) -> np.ndarray:
+    """Index (position in ``grid``) of the cell each point falls in; -1 outside every cell."""
+    xy = np.asarray(points_xy, dtype=np.float64).reshape(-1, 2)
+    x0, y0 = grid.attrs["origin"]
+    nrows, ncols = grid.attrs["shape"]
+    cs = grid.attrs["cell_size"]
+    lookup = np.full((nrows, ncols), -1, dtype=np.int64)
+    lookup[grid["row"].to_numpy(), grid["col"].to_numpy()] = np.arange(len(grid))
+    col = np.floor((xy[:, 0] - x0) / cs).astype(np.int64)
+    row = np.floor((xy[:, 1] - y0) / cs).astype(np.int64)
+    ok = (row >= 0) & (row < nrows) & (col >= 0) & (col < ncols)
+    out = np.full(len(xy), -1, dtype=np.int64)
+    out[ok] = lookup[row[ok], col[ok]]
+    return out
+
+
+def segment_units(area: Area) -> gpd.GeoDataFrame:
+    """Street segments of the walk network (the ``paths`` layer) with their midpoints."""
+    import geopandas as gpd
+    import shapely
+
+    paths = area.layers["paths"]
+    geoms = paths.geometry.to_numpy()
+    mid = shapely.line_interpolate_point(geoms, 0.5, normalized=True)
+    seg = gpd.GeoDataFrame({
+        "unit_id": [f"s{i}" for i in range(len(paths))],
+        "osmid": paths["osmid"].astype(str).to_numpy() if "osmid" in paths else "",
+        "name": paths["name"].to_numpy() if "name" in paths else None,
+        "highway": paths["highway"].astype(str).to_numpy() if "highway" in paths else "",
+        "lit_status": (paths["lit_status"].astype(str).to_numpy() if "lit_status" in paths
+                       else "unknown"),
+        "length_m": shapely.length(geoms).round(1),
+        "mid_x": shapely.get_x(mid), "mid_y": shapely.get_y(mid),
+    }, geometry=geoms, crs=area.crs)
+    return seg
+
+
+def assign_to_segments(points_xy: Any, segments: gpd.GeoDataFrame,
+                       max_distance: float = SEGMENT_SNAP_M) -> np.ndarray:
+    """Index of the nearest segment within ``max_distance`` metres of each point; -1 if none
+    (ties: the first segment). Vectorised with a shapely STRtree."""
+    import shapely
+
+    xy = np.asarray(points_xy, dtype=np.float64).reshape(-1, 2)
+    out = np.full(len(xy), -1, dtype=np.int64)
+    if len(segments) == 0 or len(xy) == 0:
+        return out
+    tree = shapely.STRtree(segments.geometry.to_numpy())
+    idx = tree.query_nearest(shapely.points(xy), max_distance=max_distance, all_matches=False)
+    out[idx[0]] = idx[1]
+    return out
+
+
+# ---- statistics -----------------------------------------------------------------------------
+
+
+def _gi_columns(z: np.ndarray) -> dict[str, np.ndarray]:
+    from sjobo_geo.analysis.stats import fdr_adjust, hotspot_classes, p_from_z
+
+    p = p_from_z(z)
+    return {"gi_z": z, "gi_p": p, "gi_q": fdr_adjust(p),
+            "gi_class": hotspot_classes(z, p, alpha=ALPHA, fdr=True)}
+
+
+def _grid_gi(values: np.ndarray, grid: gpd.GeoDataFrame,
+             band_cells: float = GRID_BAND_CELLS) -> np.ndarray:
+    from sjobo_geo.analysis.stats import gi_star_grid
+
+    arr = np.full(grid.attrs["shape"], np.nan)
+    arr[grid["row"].to_numpy(), grid["col"].to_numpy()] = values
+    cs = grid.attrs["cell_size"]
+    if np.ptp(values) == 0 or len(values) < 3:
+        return np.full(len(values), np.nan)
+    z = gi_star_grid(arr, cs, band_cells * cs)
+    return z[grid["row"].to_numpy(), grid["col"].to_numpy()]
+
+
+def _segment_gi(values: np.ndarray, segments: gpd.GeoDataFrame) -> np.ndarray:
+    from sjobo_geo.analysis.stats import gi_star
+
+    if np.ptp(values) == 0 or len(values) < 3:
+        return np.full(len(values), np.nan)
+    xy = segments[["mid_x", "mid_y"]].to_numpy()
+    return gi_star(values, xy, SEGMENT_BAND_M, method="tree", coincident_neighbours=True)
+
+
+def density_contours(points_xy: Any, weights: Any, bandwidth: float, boundary: Any, crs: Any,
+                     mass: tuple[float, ...] = CONTOUR_MASS,
+                     cell: float = KDE_CELL_M) -> gpd.GeoDataFrame:
+    """Highest-density regions of a Gaussian KDE as polygons (one row per region and level).
+
+    For each share m in ``mass`` the region is the set of 10 m cells of highest density that
+    together hold a share m of the kernel mass inside the area; it is dissolved, split into
+    its parts and clipped to the boundary. Columns ``level`` (0 = innermost), ``mass_share``,
+    ``density_per_ha`` (threshold density, weight per hectare) and the polygon.
+    """
+    import geopandas as gpd
+    import shapely
+
+    from sjobo_geo.analysis.stats import kde
+
+    xy = np.asarray(points_xy, dtype=np.float64).reshape(-1, 2)
+    xmin, ymin, xmax, ymax = boundary.bounds
+    bounds = (xmin, ymin, xmax, ymax)
+    dens = kde(xy, weights, bandwidth, cell, bounds)
+    nrows, ncols = dens.shape
+    rr, cc = np.meshgrid(np.arange(nrows), np.arange(ncols), indexing="ij")
+    boxes = shapely.box(xmin + cc.ravel() * cell, ymin + rr.ravel() * cell,
+                        xmin + (cc.ravel() + 1) * cell, ymin + (rr.ravel() + 1) * cell)
+    inside = shapely.intersects(boundary, shapely.centroid(boxes))
+    flat = dens.ravel()
+    vals = np.where(inside, flat, 0.0)
+    order = np.argsort(vals)[::-1]
+    cum = np.cumsum(vals[order])
+    total = cum[-1] if cum.size else 0.0
+    rows: list[dict[str, Any]] = []
+    geoms: list[Any] = []
+    if total > 0:
+        for level, m in enumerate(sorted(mass)):
+            k = int(np.searchsorted(cum, m * total)) + 1
+            chosen = order[:k]
+            region = shapely.coverage_union_all(boxes[chosen])
+            region = shapely.intersection(region, boundary)
+            for part in shapely.get_parts(region):
+                if part.geom_type != "Polygon" or part.area <= 0:
+                    continue
+                rows.append({"level": level, "mass_share": m,
+                             "density_per_ha": round(float(vals[order[k - 1]]) * 1e4, 3)})
+                geoms.append(part)
+    return gpd.GeoDataFrame(rows or {"level": [], "mass_share": [], "density_per_ha": []},
+                            geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
+
+
+def _profile_strings(hours: np.ndarray, weekdays: np.ndarray, unit: np.ndarray,
+                     n_units: int) -> tuple[list[str], list[str]]:
+    """Per unit: 24 hourly counts and 7 weekday counts, comma-separated."""
+    ok = unit >= 0
+    h = np.zeros((n_units, 24), dtype=np.int64)
+    w = np.zeros((n_units, 7), dtype=np.int64)
+    hk = ok & (hours >= 0)
+    np.add.at(h, (unit[hk], hours[hk]), 1)
+    wk = ok & (weekdays >= 0)
+    np.add.at(w, (unit[wk], weekdays[wk]), 1)
+    return ([",".join(map(str, r)) for r in h], [",".join(map(str, r)) for r in w])
+
+
+def time_profiles(reports: pd.DataFrame, unit_index: np.ndarray, units: pd.DataFrame,
+                  unit_type: str, only: np.ndarray | None = None) -> pd.DataFrame:
+    """Hour-of-day × weekday counts of the reports of each unit (long format).
+
+    Columns ``unit_type``, ``unit_id``, ``weekday`` (0 = Monday), ``hour`` (0-23), ``n``
+    (reports; only bins with n > 0). Reports without a known hour or weekday are left out.
+    ``only`` (bool per unit) limits the table to some units (e.g. hot spots).
+    """
+    hours, weekdays = _hours_weekdays(reports)
+    ok = (unit_index >= 0) & (hours >= 0) & (weekdays >= 0)
+    if only is not None:
+        ok &= np.asarray(only, bool)[np.where(unit_index >= 0, unit_index, 0)]
+    df = pd.DataFrame({"unit": unit_index[ok], "weekday": weekdays[ok], "hour": hours[ok]})
+    counts = df.groupby(["unit", "weekday", "hour"]).size().rename("n").reset_index()
+    ids = units["unit_id"].to_numpy()
+    return pd.DataFrame({
+        "unit_type": unit_type, "unit_id": ids[counts["unit"].to_numpy()],
+        "weekday": counts["weekday"].astype("int64"), "hour": counts["hour"].astype("int64"),
+        "n": counts["n"].astype("int64"),
+    })
+
+
+def _hours_weekdays(reports: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    n = len(reports)
+    hour = (pd.to_numeric(reports["hour"], errors="coerce").to_numpy(dtype=float)
+            if "hour" in reports else np.full(n, np.nan))
+    wd = (pd.to_numeric(reports["weekday"], errors="coerce").astype("Float64")
+          .to_numpy(dtype=float, na_value=np.nan) if "weekday" in reports
+          else np.full(n, np.nan))
+    hours = np.where(np.isfinite(hour), np.floor(hour) % 24, -1).astype(np.int64)
+    weekdays = np.where(np.isfinite(wd) & (wd >= 0) & (wd <= 6), wd, -1).astype(np.int64)
+    return hours, weekdays
+
+
+def emerging_classes(series: np.ndarray, grid: gpd.GeoDataFrame,
+                     band_cells: float = GRID_BAND_CELLS) -> np.ndarray:
+    """Emerging hot spot class per grid cell from its counts per time step.
+
+    ``series`` has shape ``(len(grid), T)``, oldest step first. Each step's counts get a
+    grid Gi* (:func:`~sjobo_geo.analysis.stats.gi_star_grid`, neighbours within ``band_cells``
+    cells), and :func:`~sjobo_geo.analysis.stats.emerging_hotspots` classifies the z-series (FDR
+    per step).
+    """
+    from sjobo_geo.analysis.stats import emerging_hotspots, p_from_z
+
+    z = np.column_stack([_grid_gi(series[:, t], grid, band_cells)
+                         for t in range(series.shape[1])])
+    return emerging_hotspots(z, p_from_z(z), alpha=ALPHA, fdr=True)
+
+
+def _emerging(reports: pd.DataFrame, cell_idx: np.ndarray, grid: gpd.GeoDataFrame
+              ) -> tuple[np.ndarray | None, int]:
+    """Emerging hot spot class per grid cell from weekly Gi*, or None below 6 weeks."""
+    if "timestamp" not in reports:
+        return None, 0
+    ts = pd.to_datetime(reports["timestamp"], errors="coerce")
+    ok = ts.notna().to_numpy() & (cell_idx >= 0)
+    if ok.sum() < MIN_REPORTS:
+        return None, 0
+    days = (ts[ok] - ts[ok].min()).dt.days.to_numpy()
+    week = days // 7
+    weeks = int(week.max()) + 1
+    if weeks < EMERGING_MIN_WEEKS:
+        return None, weeks
+    w = reports["weight"].astype(float).fillna(1.0).to_numpy()[ok] if "weight" in reports \
+        else np.ones(int(ok.sum()))
+    series = np.zeros((len(grid), weeks))
+    np.add.at(series, (cell_idx[ok], week), w)
+    return emerging_classes(series, grid), weeks
+
+
+# ---- the analysis ---------------------------------------------------------------------------
+
+
+@dataclass
+class HotspotAnalysis:
+    """Result of :func:`analyse_hotspots` (all GeoDataFrames in the area's metric CRS)."""
+
+    grid: gpd.GeoDataFrame
+    """Grid cells: unit_id, n_reports, weight, gi_z/gi_p/gi_q/gi_class, emerging,
+    police_* and physical_* contributions and scores, nearest_street, profiles."""
+    segments: gpd.GeoDataFrame
+    """Street segments, same columns (no emerging)."""
+    contours: gpd.GeoDataFrame
+    """Density regions (level, mass_share, density_per_ha)."""
+    profiles: pd.DataFrame
+    """Hour × weekday counts of the hot units (public: time band counts >= k)."""
+    cell_size: float
+    bandwidth: float
+    weeks: int
+    synthetic: bool
+    config: ScoringConfig
+    public: bool = False
+    k: int | None = None
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def grid_distance(self) -> float:
+        """Gi* distance band of the grid in metres (2 cells)."""
+        return GRID_BAND_CELLS * self.cell_size
+
+    def summary(self) -> dict[str, Any]:
+        """Figures for reports and tests."""
+        def counts(g: pd.DataFrame) -> dict[str, int]:
+            return {str(k): int(v) for k, v in g["gi_class"].value_counts().items()}
+
+        return {"cell_size_m": self.cell_size, "bandwidth_m": round(self.bandwidth, 1),
+                "grid_cells": len(self.grid), "segments": len(self.segments),
+                "grid_classes": counts(self.grid), "segment_classes": counts(self.segments),
+                "weeks": self.weeks, "synthetic": self.synthetic, "public": self.public}
+
+
+def _report_xy(reports: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    import shapely
+
+    g = reports.geometry
+    ok = (g.notna() & ~g.is_empty).to_numpy()
+    data = reports[ok]
+    pts = data.geometry.representative_point().to_numpy()
+    return data, np.column_stack([shapely.get_x(pts), shapely.get_y(pts)])
+
+
+def _walkway_pieces(grid: gpd.GeoDataFrame, paths: gpd.GeoDataFrame
+                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Paths cut by the cells: (pieces, cell index, path index)."""
+    import shapely
+
+    pgeoms = paths.geometry.to_numpy()
+    if len(pgeoms) == 0:
+        return np.array([], dtype=object), np.array([], int), np.array([], int)
+    tree = shapely.STRtree(pgeoms)
+    ci, pi = tree.query(grid.geometry.to_numpy(), predicate="intersects")
+    pieces = shapely.intersection(pgeoms[pi], grid.geometry.to_numpy()[ci])
+    keep = shapely.length(pieces) > 0
+    return pieces[keep], ci[keep], pi[keep]
+
+
+def _cover(geoms: Any, buffer_m: float) -> Any:
+    import shapely
+
+    g = np.asarray(geoms)
+    g = g[~shapely.is_missing(g)]
+    if g.size == 0:
+        return None
+    return shapely.union_all(shapely.buffer(g, buffer_m))
+
+
+def _lighting_value(paths: gpd.GeoDataFrame, pieces: np.ndarray, path_idx: np.ndarray,
+                    gaps: gpd.GeoDataFrame | None, config: ScoringConfig) -> np.ndarray:
+    """Per walkway piece: share in a lighting gap (gaps given) or lit-status fallback."""
+    if gaps is not None:
+        return covered_share(pieces, _cover(gaps.to_crs(paths.crs).geometry.to_numpy(), 1.0))
+    status = (paths["lit_status"].astype(str).to_numpy() if "lit_status" in paths
+              else np.full(len(paths), "unknown"))
+    value = np.select([status == "unlit", status == "unknown"],
+                      [1.0, float(config.params["unknown_lit_share"])], 0.0)
+    return value[path_idx]
+
+
+def _unit_scores(units: gpd.GeoDataFrame, unit_idx: np.ndarray, rf: pd.DataFrame,
+                 pieces: np.ndarray, piece_unit: np.ndarray, light: np.ndarray,
+                 veg_cover: Any, places: dict[str, Any], config: ScoringConfig
+                 ) -> pd.DataFrame:
+    n = len(units)
+    ok = unit_idx >= 0
+    sums = {c: np.bincount(unit_idx[ok], weights=rf[c].to_numpy()[ok], minlength=n)
+            for c in rf.columns}
+    decay = float(config.params["decay_m"])
+    geoms = units.geometry.to_numpy()
+    factors = pd.DataFrame({
+        "unsafety": normalise_max(sums["unsafety"]),
+        "incidents": normalise_max(sums["incidents"]),
+        "youth": normalise_max(sums["youth"]),
+        "schools": nearness(distance_to(geoms, places["schools"]), decay),
+        "leisure": nearness(distance_to(geoms, places["leisure"]), decay),
+        "main_square": nearness(distance_to(geoms, places["main_square"]), decay),
+        "lighting_gaps": walkway_shares(pieces, piece_unit, n, light),
+        "vegetation": walkway_shares(pieces, piece_unit, n, covered_share(pieces, veg_cover)),
+        "darkness_reports": normalise_max(sums["darkness_reports"]),
+        "vegetation_reports": normalise_max(sums["vegetation_reports"]),
+        "littering": normalise_max(sums["littering"]),
+        "vandalism": normalise_max(sums["vandalism"]),
+    }, index=units.index)
+    assert set(factors) == set(POLICE_FACTORS) | set(PHYSICAL_FACTORS)
+    return pd.concat([weighted_score(factors, config.police, "police"),
+                      weighted_score(factors, config.physical, "physical")], axis=1)
+
+
+def _places(area: Area, messages: list[str]) -> dict[str, Any]:
+    import geopandas as gpd
+
+    def layers(*names: str) -> gpd.GeoSeries:
+        parts = [area.layers[n].geometry for n in names if n in area.layers]
+        if not parts:
+            return gpd.GeoSeries([], crs=area.crs)
+        return gpd.GeoSeries(pd.concat(parts, ignore_index=True), crs=area.crs)
+
+    square = None
+    name = area.profile.role("main_square") if hasattr(area.profile, "role") else None
+    if name:
+        try:
+            square = gpd.GeoSeries([area.find(name).geometry], crs=area.crs)
+        except SjoboGeoError:
+            messages.append(f"main square {name!r} not found in the area; its factor is 0")
+    else:
+        messages.append("the area profile names no main_square; its factor is 0")
+    return {"schools": layers("schools", "schoolyards"),
+            "leisure": layers("leisure", "playgrounds"), "main_square": square}
+
+
+def nearest_street(units: gpd.GeoDataFrame, paths: gpd.GeoDataFrame,
+                   max_distance: float = 150.0) -> np.ndarray:
+    """Name of the nearest named path within ``max_distance`` metres of each unit (a point
+    on its surface); empty where there is none."""
+    import shapely
+
+    out = np.full(len(units), "", dtype=object)
+    if "name" not in paths:
+        return out
+    named = paths[paths["name"].notna() & (paths["name"].astype(str).str.strip() != "")]
+    if named.empty or units.empty:
+        return out
+    tree = shapely.STRtree(named.geometry.to_numpy())
+    pts = shapely.point_on_surface(units.geometry.to_numpy())
+    idx = tree.query_nearest(pts, max_distance=max_distance, all_matches=False)
+    out[idx[0]] = named["name"].astype(str).to_numpy()[idx[1]]
+    return out
+
+
+def analyse_hotspots(
+    reports: gpd.GeoDataFrame,
+    area: Area,
+    *,
+    cell_size: float | None = None,
+    config: ScoringConfig | str | Path | None = None,
+    gaps: gpd.GeoDataFrame | None = None,
+    synthetic: bool | None = None,
+) -> HotspotAnalysis:
+    """Hot spots, density, scores, time profiles and trends of reports in an area.
+
+    Parameters
+    ----------
+    reports : geopandas.GeoDataFrame
+        Validated reports (``ReportSet.reports``) in the area's CRS: point geometry and the
+        columns ``category``, ``weight``, ``after_dark``, ``time_band``, ``hour``,
+        ``weekday``, ``timestamp``, ``synthetic`` (missing columns: weight 1, time unknown).
+    area : Area
+    cell_size : float, optional
+        Grid cell side in metres (5-1000); :func:`cell_size_rule` when None.
+    config : ScoringConfig or path to a TOML file, optional
+        Scoring weights; :data:`sjobo_geo.analysis.scoring.DEFAULT_CONFIG` when None.
+    gaps : geopandas.GeoDataFrame, optional
+        Lighting gaps (e.g. layer ``gaps`` or ``path_gaps`` of ``lighting.gpkg`` from
+        :mod:`sjobo_geo.jobs.lighting`); without them the lit status of the paths is used.
+    synthetic : bool, optional
+        Label outputs synthetic; default: any report's ``synthetic`` flag.
+
+    Raises
+    ------
+    HotspotsError
+        Fewer than 3 located reports, all at one place, or a bad cell size.
+    """
+    if not isinstance(config, ScoringConfig):
+        config = load_scoring_weights(config)
+    messages: list[str] = []
+    data, xy = _report_xy(reports)
+    if len(data) < MIN_REPORTS:
+        raise HotspotsError(f"hot spots need at least {MIN_REPORTS} located reports; got "
+                            f"{len(data)}")
+    if len(data) < RECOMMENDED_REPORTS:
+        messages.append(f"only {len(data)} reports: hot spot statistics want at least "
+                        f"{RECOMMENDED_REPORTS}; read the classes with care")
+    from sjobo_geo.analysis.stats import StatsError
+
+    try:
+        rule_cell, h = cell_size_rule(xy)
+    except StatsError as exc:
+        raise HotspotsError(f"cannot derive a density bandwidth: {exc}") from None
+    if cell_size is None:
+        cell_size = rule_cell
+    elif not (isinstance(cell_size, int | float) and 5 <= cell_size <= 1000):
+        raise HotspotsError(f"cell_size must be 5-1000 metres; got {cell_size!r}")
+    if synthetic is None:
+        synthetic = bool("synthetic" in data and data["synthetic"].astype("boolean")
+                         .fillna(False).any())
+    grid = grid_units(area, float(cell_size))
+    segments = segment_units(area)
+    cell_idx = assign_to_grid(xy, grid)
+    seg_idx = assign_to_segments(xy, segments)
+    w = data["weight"].astype(float).fillna(1.0).to_numpy() if "weight" in data \
+        else np.ones(len(data))
+    rf = report_factor_weights(data, config)
+    places = _places(area, messages)
+    paths = area.layers["paths"]
+    veg = area.layers.get("vegetation")
+    kinds = list(config.params["vegetation_kinds"])
+    veg_cover = None
+    if veg is not None and len(veg) and "kind" in veg:
+        veg_cover = _cover(veg[veg["kind"].isin(kinds)].geometry.to_numpy(),
+                           float(config.params["vegetation_buffer_m"]))
+    gpieces, gcell, gpath = _walkway_pieces(grid, paths)
+    spieces = segments.geometry.to_numpy()
+    spath = np.arange(len(segments))
+    hours, weekdays = _hours_weekdays(data)
+    results = {}
+    for kind, units, idx, pieces, pu, pp in (("grid", grid, cell_idx, gpieces, gcell, gpath),
+                                             ("segment", segments, seg_idx, spieces, spath,
+                                              spath)):
+        n = len(units)
+        ok = idx >= 0
+        count = np.bincount(idx[ok], minlength=n)
+        weight = np.bincount(idx[ok], weights=w[ok], minlength=n)
+        extra = {}
+        if kind == "grid":
+            z = _grid_gi(weight, units)
+        else:
+            rate = weight / np.maximum(units["length_m"].to_numpy(), SEGMENT_MIN_LENGTH_M) * 100
+            z = _segment_gi(rate, units)
+            extra["per_100m"] = rate.round(3)
+        light = _lighting_value(paths, pieces, pp, gaps, config)
+        scores = _unit_scores(units, idx, rf, pieces, pu, light, veg_cover, places, config)
+        ph, pw = _profile_strings(hours, weekdays, idx, n)
+        units = units.assign(n_reports=count.astype("int64"), weight=weight.round(3), **extra,
+                             **_gi_columns(z), **scores, profile_hours=ph, profile_weekdays=pw)
+        results[kind] = (units, idx)
+    grid, cell_idx = results["grid"]
+    segments, seg_idx = results["segment"]
+    emerging, weeks = _emerging(data, cell_idx, grid)
+    grid["emerging"] = emerging if emerging is not None else "not computed"
+    if emerging is None:
+        messages.append(f"dated reports span {weeks} weeks (< {EMERGING_MIN_WEEKS}): no "
+                        "emerging hot spot classes")
+    grid["nearest_street"] = nearest_street(grid, paths)
+    own = segments["name"].astype("string").fillna("").str.strip().to_numpy(dtype=object)
+    near = nearest_street(segments, paths)
+    segments["nearest_street"] = np.where(own != "", own, near)
+    grid["synthetic"] = synthetic
+    segments["synthetic"] = synthetic
+    profiles = pd.concat([
+        time_profiles(data, cell_idx, grid, "grid",
+                      only=grid["gi_class"].str.startswith("hot").to_numpy()),
+        time_profiles(data, seg_idx, segments, "segment",
+                      only=segments["gi_class"].str.startswith("hot").to_numpy()),
+    ], ignore_index=True)
+    profiles["synthetic"] = synthetic
+    contours = density_contours(xy, w, h, area.boundary, area.crs)
+    contours["n_reports"] = _points_in(contours, xy)
+    contours["synthetic"] = synthetic
+    return HotspotAnalysis(grid=grid, segments=segments, contours=contours, profiles=profiles,
+                           cell_size=float(cell_size), bandwidth=h, weeks=weeks,
+                           synthetic=synthetic, config=config, messages=messages)
+
+
+def _points_in(polys: gpd.GeoDataFrame, xy: np.ndarray) -> np.ndarray:
+    import shapely
+
+    if polys.empty:
+        return np.zeros(0, dtype=np.int64)
+    tree = shapely.STRtree(shapely.points(xy))
+    pi, _ = tree.query(polys.geometry.to_numpy(), predicate="contains")
+    return np.bincount(pi, minlength=len(polys)).astype(np.int64)
+
+
+# ---- public view ----------------------------------------------------------------------------
+
+
+def public_view(analysis: HotspotAnalysis, reports: gpd.GeoDataFrame | None = None, *,
+                k: int = 5) -> HotspotAnalysis:
+    """The analysis fit for publication: no unit, density region or profile bin with fewer
+    than ``k`` reports.
+
+    Units (cells, segments) with ``n_reports < k`` are dropped, with their scores. Density
+    regions holding fewer than k reports are dropped. Profiles become counts per unit and
+    time band (night, morning, day, evening), bins below k left out, and the per-unit
+    hour/weekday strings are replaced by the same band counts ("<k" when fewer). Needs the
+    reports for the band profiles; without them, profiles are left empty.
+    """
+    if k < 1:
+        raise HotspotsError(f"k must be at least 1; got {k}")
+    grid = analysis.grid[analysis.grid["n_reports"] >= k].copy()
+    segments = analysis.segments[analysis.segments["n_reports"] >= k].copy()
+    contours = analysis.contours[analysis.contours["n_reports"] >= k].copy()
+    band_rows = []
+    for units, kind in ((grid, "grid"), (segments, "segment")):
+        strings = np.full(len(units), "", dtype=object)
+        if reports is not None and len(units):
+            data, xy = _report_xy(reports)
+            idx_all = (assign_to_grid(xy, analysis.grid) if kind == "grid"
+                       else assign_to_segments(xy, analysis.segments))
+            ids = (analysis.grid if kind == "grid" else analysis.segments)["unit_id"]
+            band = (data["time_band"].astype(str).to_numpy() if "time_band" in data
+                    else np.full(len(data), "unknown"))
+            ok = idx_all >= 0
+            df = pd.DataFrame({"unit_id": ids.to_numpy()[idx_all[ok]], "time_band": band[ok]})
+            df = df[df["unit_id"].isin(units["unit_id"]) & df["time_band"].isin(_BANDS)]
+            table = df.groupby(["unit_id", "time_band"]).size().unstack(fill_value=0)
+            table = table.reindex(index=units["unit_id"], columns=list(_BANDS), fill_value=0)
+            strings = np.array([
+                ",".join(str(v) if v >= k else f"<{k}" for v in row)
+                for row in table.to_numpy()], dtype=object)
+            long = table.stack().rename("n").reset_index()
+            long = long[long["n"] >= k]
+            long.insert(0, "unit_type", kind)
+            band_rows.append(long)
+        units["profile_hours"] = strings  # band counts night,morning,day,evening
+        units["profile_weekdays"] = ""
+    profiles = (pd.concat(band_rows, ignore_index=True) if band_rows
+                else pd.DataFrame(columns=["unit_type", "unit_id", "time_band", "n"]))
+    profiles["synthetic"] = analysis.synthetic
+    return replace(analysis, grid=grid, segments=segments, contours=contours,
+                   profiles=profiles, public=True, k=k)
+
+
+# ---- tables and the job ---------------------------------------------------------------------
+
+_CSV_FRONT = ["unit_type", "unit_id", "nearest_street", "x", "y", "n_reports", "weight",
+              "per_100m", "gi_z", "gi_class", "emerging", "police_rank", "police_score",
+              "physical_rank", "physical_score"]
+
+
+def priorities_table(analysis: HotspotAnalysis) -> pd.DataFrame:
+    """Units of both types ranked by police score (rank 1 = highest within its unit type),
+    with the physical rank, both scores and every contribution, nearest street name and
+    the unit's centre (point on surface, rounded to 1 m)."""
+    import shapely
+
+    frames = []
+    for kind, units in (("grid", analysis.grid), ("segment", analysis.segments)):
+        df = pd.DataFrame(units.drop(columns=units.geometry.name))
+        pts = shapely.point_on_surface(units.geometry.to_numpy())
+        df.insert(0, "unit_type", kind)
+        df["x"] = np.round(shapely.get_x(pts), 0)
+        df["y"] = np.round(shapely.get_y(pts), 0)
+        df["police_rank"] = df["police_score"].rank(ascending=False, method="min")
+        df["physical_rank"] = df["physical_score"].rank(ascending=False, method="min")
+        frames.append(df)
+    table = pd.concat(frames, ignore_index=True)
+    for col in ("police_rank", "physical_rank"):
+        table[col] = table[col].fillna(0).astype("int64")
+    if "emerging" not in table:
+        table["emerging"] = ""
+    table["emerging"] = table["emerging"].fillna("")
+    contrib = [f"police_{f}" for f in POLICE_FACTORS] + [f"physical_{f}" for f in
+                                                         PHYSICAL_FACTORS]
+    rest = ["profile_hours", "profile_weekdays", "synthetic"]
+    cols = [c for c in _CSV_FRONT + contrib + rest if c in table]
+    table = table[cols].sort_values(["unit_type", "police_rank", "physical_rank"])
+    num = table.select_dtypes("float").columns
+    table[num] = table[num].round(4)
+    return table.reset_index(drop=True)
+
+
+def before_after(
+    reports: gpd.GeoDataFrame,
+    area: Area,
+    *,
+    split: str | pd.Timestamp | None = None,
+    radius: float = 50.0,
+    min_reports: int = 10,
+) -> pd.DataFrame:
+    """Reports per place before and after a date, with rates and a Poisson test.
+
+    Places are the area's named squares, schoolyards, playgrounds, leisure places and the
+    profile's key places; a report counts for a place within ``radius`` metres of it. For
+    each place: counts and rates per week before and after ``split`` (default: 1 January of
+    the last year in the data, i.e. this year's round against last year's), the rate ratio,
+    and the p-value of the conditional test (given ``n = before + after`` reports, ``after``
+    is binomial with ``p = T_after / (T_before + T_after)`` when the rate did not change).
+    With fewer than ``min_reports`` reports the verdict is "too few reports to say".
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per place: ``place``, ``kind``, ``before``, ``after``, ``weeks_before``,
+        ``weeks_after``, ``rate_before``, ``rate_after``, ``rate_ratio``, ``p_value``,
+        ``verdict``; empty when the reports have no dates on both sides of the split.
+    """
+    import shapely
+    from scipy.stats import binomtest
+
+    columns = ["place", "kind", "before", "after", "weeks_before", "weeks_after",
+               "rate_before", "rate_after", "rate_ratio", "p_value", "verdict"]
+    dated = reports[reports["timestamp"].notna()] if "timestamp" in reports else reports[:0]
+    if dated.empty:
+        return pd.DataFrame(columns=columns)
+    ts = dated["timestamp"]
+    cut = (pd.Timestamp(split) if split is not None
+           else pd.Timestamp(year=int(ts.max().year), month=1, day=1))
+    t0, t1 = ts.min(), ts.max()
+    if not (t0 < cut <= t1):
+        return pd.DataFrame(columns=columns)
+    weeks_before = max((cut - t0).total_seconds() / 604800, 1 / 7)
+    weeks_after = max((t1 - cut).total_seconds() / 604800, 1 / 7)
+    names, kinds, geoms = [], [], []
+    for kind in ("squares", "schoolyards", "playgrounds", "leisure"):
+        layer = area.layers[kind]
+        named = layer[layer["name"].notna()] if "name" in layer else layer[:0]
+        for name, group in named.groupby("name", sort=True):
+            names.append(str(name))
+            kinds.append(kind)
+            geoms.append(shapely.union_all(group.geometry.values))
+    if not names:
+        return pd.DataFrame(columns=columns)
+    zones = shapely.buffer(np.array(geoms, dtype=object), radius)
+    tree = shapely.STRtree(zones)
+    idx_pt, idx_zone = tree.query(dated.geometry.values, predicate="within")
+    after_pt = (ts.to_numpy()[idx_pt] >= np.datetime64(cut)).astype(int)
+    n_zone = len(names)
+    before_n = np.bincount(idx_zone, weights=1 - after_pt, minlength=n_zone).astype(int)
+    after_n = np.bincount(idx_zone, weights=after_pt, minlength=n_zone).astype(int)
+    p_after = weeks_after / (weeks_before + weeks_after)
+    rows = []
+    for i in range(n_zone):  # one test per place (tens of places)
+        b, a = int(before_n[i]), int(after_n[i])
+        rb, ra = b / weeks_before, a / weeks_after
+        ratio = ra / rb if rb > 0 else (np.inf if ra > 0 else np.nan)
+        if a + b < min_reports:
+            p, verdict = np.nan, "too few reports to say"
+        else:
+            p = binomtest(a, a + b, p_after).pvalue
+            verdict = ("more reports after" if p < 0.05 and ra > rb else
+                       "fewer reports after" if p < 0.05 else "no clear change")
+        rows.append([names[i], kinds[i], b, a, round(weeks_before, 1), round(weeks_after, 1),
+                     round(rb, 3), round(ra, 3), ratio, p, verdict])
+    out = pd.DataFrame(rows, columns=columns)
+    out.attrs.update(split=str(cut.date()), radius_m=radius, min_reports=min_reports)
+    return out.sort_values(["verdict", "p_value"]).reset_index(drop=True)
+
+

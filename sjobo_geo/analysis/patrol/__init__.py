@@ -1,0 +1,62 @@
+"""Patrol plans for police presence at hot spots: stops, a walking route, GPX and a map.
+
+Hot spot policing sends patrols to a few places (2-5 per shift is a common advice) for
+short, unpredictable stops of 10-15 minutes (see ``DOMAIN.md``, "Hotspots and patrol").
+This module turns the police-presence scores of :func:`sjobo_geo.analysis.hotspots.analyse_hotspots`
+into such a plan.
+
+Candidates
+    The units (grid cells or street segments) with the highest ``police_score``, at least
+    ``min_separation_m`` apart, each snapped to the nearest node of the largest connected
+    component of the walk graph. A unit whose nearest node lies in another component, or
+    more than ``max_snap_m`` from the main component, is *unreachable* and reported apart.
+    ``why`` names the largest factor contributions (``police_<factor>`` columns), the
+    report count and the Gi* class; ``peak_hours`` the hours with most reports.
+Route
+    :func:`plan_route`: shortest walking distances between the start and the stops only
+    (``scipy.sparse.csgraph.dijkstra`` from those nodes, on the graph with every edge
+    walkable both ways). The stops are chosen by greedy insertion (best priority per
+    added minute of walking and stopping, cheapest insertion position) until the time
+    budget is used, the order is improved by 2-opt (also from a nearest-neighbour start;
+    the shorter is kept), and insertion is tried again. The tour starts and ends at the
+    start node. The budget always holds: travel time plus ``stop_minutes`` per stop.
+    Unpredictability: ``jitter`` (default 0.15) multiplies the priorities used for the
+    choice by a seeded random factor in [1 - jitter, 1 + jitter]; the same seed gives the
+    same plan, another seed a different but equally reasonable one.
+Patrol areas
+    :func:`patrol_areas`: complete-linkage clustering of the candidates on their walking
+    distances (limits the walk inside an area) into at most K groups, each with a polygon
+    (convex hull of its units plus a buffer), summed priority and the hours/weekdays of
+    its reports.
+Week
+    :func:`week_schedule`: a tour per evening (mon-fri by default) over hot spots, schools
+    and leisure places (promise 2) and traffic spots (crossings near schools, ``trafik``
+    reports; promise 3); a stop's priority is damped for the evenings after a visit so that
+    revisits are spread, and each evening includes a school/leisure visit and a traffic spot
+    when they fit the budget.
+
+Each step lives in its own module, data flowing one way: :mod:`.graph` (the walk graph as a
+sparse matrix) → :mod:`.candidates` → :mod:`.routes` (tours and :func:`plan_route`),
+:mod:`.areas`, :mod:`.week`. The GPX writer is :mod:`sjobo_geo.maps.gpx` and the job
+(:func:`sjobo_geo.jobs.patrol.run_patrol`: files and map) is :mod:`sjobo_geo.jobs.patrol`.
+Their public names are importable from here.
+"""
+
+from __future__ import annotations
+
+from sjobo_geo.analysis.patrol._errors import PatrolError
+from sjobo_geo.analysis.patrol.areas import patrol_areas
+from sjobo_geo.analysis.patrol.candidates import candidate_stops
+from sjobo_geo.analysis.patrol.graph import RouteGraph
+from sjobo_geo.analysis.patrol.routes import (
+           PatrolPlan,
+           nearest_neighbour_order,
+           plan_route,
+           tour_length,
+           two_opt,
+)
+from sjobo_geo.analysis.patrol.week import week_schedule
+
+__all__ = ["PatrolError", "PatrolPlan", "RouteGraph", "candidate_stops",
+           "nearest_neighbour_order", "patrol_areas", "plan_route", "tour_length", "two_opt",
+           "week_schedule"]

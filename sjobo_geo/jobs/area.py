@@ -1,0 +1,74 @@
+"""TODO docstring."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from sjobo_geo.core.area import Area
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sjobo_geo.core.area import LOAD_STEPS
+from sjobo_geo.core.progress import Progress, noop
+from sjobo_geo.jobs.common import JobResult  # MOVED
+
+#: Steps reported by :func:`run_area`, in order (for progress bars).
+AREA_STEPS = (*LOAD_STEPS, "write GeoPackage", "write map")
+
+
+def run_area(
+    area: str | Path = "sample",
+    *,
+    out: str | Path,
+    osm_file: str | Path | None = None,
+    source: str | None = None,
+    offline_html: bool = False,
+    lang: str | None = None,
+    progress: Progress | None = None,
+) -> JobResult:
+    """Load an area and write ``area.gpkg`` and ``area_map.html`` into ``out``.
+
+    Parameters
+    ----------
+    area : str or pathlib.Path
+        Profile name or TOML path.
+    out : str or pathlib.Path
+        Output folder (created if needed).
+    osm_file : str or pathlib.Path, optional
+        Local ``.osm``/``.osm.pbf`` instead of the profile's source.
+    source : {"live", "file", "sample"}, optional
+        Override the profile's source.
+    offline_html : bool, default False
+        Write a self-contained page (assets inlined, no tiles) that works with no internet.
+    lang : {"sv", "en"}, optional
+        Map language; Swedish by default.
+    progress : callable, optional
+        Called with each step name of :data:`AREA_STEPS` as it starts.
+
+    Returns
+    -------
+    JobResult
+    """
+    from sjobo_geo.core.area import load_area
+    from sjobo_geo.maps.i18n import check_lang
+    from sjobo_geo.maps.offline import save_map
+
+    lang = check_lang(lang)
+    step = progress or noop
+    out = Path(out)
+    model = load_area(area, osm_file=osm_file, source=source, progress=step)
+    step(AREA_STEPS[2])
+    result = JobResult(model)
+    result.files["gpkg"] = model.to_gpkg(out / "area.gpkg")
+    step(AREA_STEPS[3])
+    m = model.explore(lang=lang) if not offline_html else _offline_map(model, lang)
+    result.files["map"] = save_map(m, out / "area_map.html", offline=offline_html)
+    result.messages.append(model.summary())
+    return result
+
+
+def _offline_map(model: Area, lang: str):
+    from sjobo_geo.maps.base import area_map
+
+    return area_map(model, lang=lang, tiles=False)

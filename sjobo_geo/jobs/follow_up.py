@@ -1,0 +1,138 @@
+"""TODO docstring."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sjobo_geo.analysis.follow_up import (  # MOVED
+    MIN_REPORTS,
+    RADIUS_M,
+    VERDICTS,
+    FollowUpError,
+    FollowUpResult,
+    follow_up,
+)
+from sjobo_geo.core.progress import noop
+
+#: Steps reported to ``progress``.
+FOLLOW_UP_STEPS = ("area", "reports", "measures", "analysis", "outputs", "page")
+
+
+def run_follow_up(
+    reports_file: str | Path | Sequence[str | Path],
+    measures_file: Any,
+    area: Any = "sample",
+    *,
+    out: str | Path,
+    radius: float = RADIUS_M,
+    min_reports: int = MIN_REPORTS,
+    public: bool = False,
+    k: int = 5,
+    offline_html: bool = False,
+    lang: str | None = None,
+    progress: Callable[[str], None] | None = None,
+) -> FollowUpResult:
+    """The follow-up of the measures: ``follow_up.html``, ``follow_up.csv``, ``follow_up.gpkg``.
+
+    Parameters
+    ----------
+    reports_file : path or list of paths
+        Report exports (EST incidents, survey answers, ...), combined as in
+        :func:`sjobo_geo.inputs.reports.validate.load_report_files`.
+    measures_file : path, MeasureSet or GeoDataFrame
+        The measures register (:func:`sjobo_geo.inputs.measures.load_measures`).
+    area : str, path or Area
+    out : path
+        Output folder (created).
+    radius : float, default 100
+        Metres around each measure that count as its place.
+    min_reports : int, default 10
+    public : bool
+        Counts under ``k`` shown as ``<k`` and left empty in the CSV.
+    k : int, default 5
+    offline_html : bool
+        Inline the map's scripts, no web tiles.
+    lang : {"sv", "en"}, optional
+    progress : callable, optional
+        Called with each step name of :data:`FOLLOW_UP_STEPS`.
+
+    Returns
+    -------
+    FollowUpResult
+    """
+    from sjobo_geo.core.files import atomic_path, write_gpkg_layers
+    from sjobo_geo.inputs.measures import as_measure_set
+    from sjobo_geo.jobs.common import _area_and_reports
+    from sjobo_geo.maps.i18n import check_lang
+
+    t_start = time.perf_counter()
+    lang = check_lang(lang)
+    if int(k) < 1:
+        raise FollowUpError(f"k must be at least 1; got {k}")
+    step = progress or noop
+    model, rs, _ = _area_and_reports(reports_file, area, error=FollowUpError, step=step,
+                                     steps=(FOLLOW_UP_STEPS[0], FOLLOW_UP_STEPS[1]))
+    if not rs.reports["timestamp"].notna().any():
+        raise FollowUpError(f"{rs.source_file}: no accepted report has a date; nothing to "
+                            "compare")
+    step(FOLLOW_UP_STEPS[2])
+    ms = as_measure_set(measures_file, model)
+    if ms is None or ms.accepted == 0:
+        raise FollowUpError(f"{getattr(ms, 'source_file', measures_file)}: no measure was "
+                            f"accepted ({getattr(ms, 'rejected', 0)} rows rejected); "
+                            "nothing to follow up")
+    step(FOLLOW_UP_STEPS[3])
+    table = follow_up(rs.reports, ms.measures, model, radius=radius, min_reports=min_reports)
+    result = FollowUpResult(table=table, synthetic=bool(rs.synthetic))
+
+    step(FOLLOW_UP_STEPS[4])
+    out = Path(out)
+    out.mkdir(parents=True, exist_ok=True)
+    counts = ["before", "after", "control_before", "control_after", "survey_before",
+              "survey_after"]
+    written = table.copy()
+    written.insert(0, "synthetic", result.synthetic)
+    if public:
+        for c in counts:
+            v = pd.to_numeric(written[c], errors="coerce")
+            written[c] = v.where(~(v < k)).astype("Int64")
+    with atomic_path(out / "follow_up.csv") as tmp:
+        written.to_csv(tmp, index=False, encoding="utf-8")
+    result.files["csv"] = out / "follow_up.csv"
+    import geopandas as gpd
+
+    zones = gpd.GeoDataFrame(
+        written.assign(date=written["date"].astype(str)).astype(
+            {c: str for c in ("before_from", "before_to", "after_from", "after_to")}),
+        geometry=ms.measures.geometry.buffer(radius).to_numpy(), crs=model.crs)
+    about = {"generator": "sjobo-geo follow-up", "area": model.name,
+             "reports": rs.source_file, "measures": ms.source_file, "public": public,
+             "synthetic": result.synthetic, **{k_: str(v) for k_, v in table.attrs.items()}}
+    result.files["gpkg"] = write_gpkg_layers({"measure_zones": zones}, out / "follow_up.gpkg",
+                                             about=about)
+
+    step(FOLLOW_UP_STEPS[5])
+    from sjobo_geo.maps.follow_up import follow_up_page
+
+    page = follow_up_page(table, ms, model, rs, zones, radius=radius, public=public, k=k,
+                          offline=offline_html, lang=lang)
+    with atomic_path(out / "follow_up.html") as tmp:
+        tmp.write_text(page, encoding="utf-8")
+    result.files["html"] = out / "follow_up.html"
+
+    verdicts = table["verdict"].value_counts()
+    result.messages.append(
+        f"{len(table)} measures{' (reports SYNTHETIC)' if result.synthetic else ''}: "
+        + ", ".join(f"{v} {int(verdicts[v])}" for v in VERDICTS if v in verdicts)
+        + f"; {rs.accepted} of {rs.total} report rows accepted; "
+        f"{time.perf_counter() - t_start:.1f} s")
+    if rs.rejected:
+        result.messages.append(f"{rs.rejected} report rows rejected (first: row "
+                               f"{rs.rejects['row'].iloc[0]}: {rs.rejects['reason'].iloc[0]})")
+    result.messages += ms.messages()
+    return result

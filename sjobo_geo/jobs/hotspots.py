@@ -1,0 +1,188 @@
+"""TODO docstring."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sjobo_geo.analysis.hotspots import (  # MOVED
+    ALPHA,
+    SEGMENT_BAND_M,
+    SEGMENT_SNAP_M,
+    HotspotAnalysis,
+    HotspotsError,
+    analyse_hotspots,
+    before_after,
+    priorities_table,
+    public_view,
+)
+from sjobo_geo.analysis.scoring import (
+    load_scoring_weights,
+)
+from sjobo_geo.core.progress import noop
+
+HOTSPOT_STEPS = ("load area", "read reports", "analyse", "write files", "write map")
+
+
+@dataclass
+class HotspotsResult:
+    """What :func:`run_hotspots` produced."""
+
+    analysis: HotspotAnalysis
+    files: dict[str, Path] = field(default_factory=dict)
+    messages: list[str] = field(default_factory=list)
+
+
+def _read_gaps(gaps: Any, crs: Any) -> gpd.GeoDataFrame | None:
+    if gaps is None:
+        return None
+    import geopandas as gpd
+    import pyogrio
+
+    if isinstance(gaps, gpd.GeoDataFrame):
+        return gaps
+    path = Path(gaps)
+    if not path.is_file():
+        raise HotspotsError(f"{path}: lighting gaps file not found")
+    layers = [name for name, _ in pyogrio.list_layers(path)]
+    layer = next((n for n in ("path_gaps", "gaps") if n in layers), None)
+    if layer is None:
+        raise HotspotsError(f"{path}: no layer 'path_gaps' or 'gaps' (has {', '.join(layers)})")
+    return pyogrio.read_dataframe(path, layer=layer).to_crs(crs)
+
+
+def run_hotspots(
+    reports_file: str | Path,
+    area: Any = "sample",
+    *,
+    out: str | Path,
+    public: bool = False,
+    cell_size: float | None = None,
+    k: int = 5,
+    offline_html: bool = False,
+    lang: str | None = None,
+    progress: Callable[[str], None] | None = None,
+    weights: str | Path | None = None,
+    gaps: Any = None,
+    measures: Any = None,
+) -> HotspotsResult:
+    """Hot spots and priorities of a report file: ``hotspots.html``, ``hotspots.gpkg`` and
+    ``priorities.csv`` in ``out``.
+
+    Parameters
+    ----------
+    reports_file : path
+        Report export (CSV, XLSX, GeoJSON, GeoPackage), read by
+        :func:`sjobo_geo.inputs.reports.validate.load_reports`.
+    area : str, path or Area
+        Area name, profile path or model.
+    out : path
+        Output folder (created).
+    public : bool
+        Publishable outputs (:func:`public_view`): no unit with fewer than ``k`` reports,
+        no report-level data, no free text.
+    cell_size : float, optional
+        Grid cell size in metres; :func:`cell_size_rule` when None.
+    k : int, default 5
+        Smallest number of reports of a public unit.
+    offline_html : bool
+        Inline the map's scripts (no network needed to open it).
+    lang : {"sv", "en"}, optional
+    progress : callable, optional
+        Called with each step name of :data:`HOTSPOT_STEPS`.
+    weights : path, optional
+        TOML file overriding the scoring weights (``data/scoring_weights.toml`` format).
+    gaps : path or GeoDataFrame, optional
+        Lighting gaps (``lighting.gpkg`` from ``sjobo-geo lighting-gaps``, layer
+        ``path_gaps`` or ``gaps``); else the lit status of the paths.
+    measures : path, MeasureSet or GeoDataFrame, optional
+        A measures register (:func:`sjobo_geo.inputs.measures.load_measures`) drawn on the map;
+        its accounting goes to the messages. Public maps show it too, never its notes.
+
+    Raises
+    ------
+    HotspotsError
+        Missing report file, no or too few accepted reports.
+    """
+    from sjobo_geo.core.files import atomic_path, write_gpkg_layers
+    from sjobo_geo.inputs.reports.validate import load_reports
+    from sjobo_geo.jobs.common import _load_area_for
+    from sjobo_geo.maps.hotspots import hotspots_map
+    from sjobo_geo.maps.i18n import check_lang
+    from sjobo_geo.maps.offline import save_map
+
+    lang = check_lang(lang)
+    step = progress or noop
+    out = Path(out)
+    path = Path(reports_file)
+    if not path.is_file():
+        raise HotspotsError(f"{path}: report file not found")
+    config = load_scoring_weights(weights)
+    step(HOTSPOT_STEPS[0])
+    model = area if hasattr(area, "layers") else _load_area_for(area, None, None)
+    from sjobo_geo.inputs.measures import as_measure_set
+
+    ms = as_measure_set(measures, model)
+    step(HOTSPOT_STEPS[1])
+    rs = load_reports(path, model)
+    if rs.reports.empty:
+        raise HotspotsError(f"{path}: no report accepted ({rs.rejected} of {rs.total} rows "
+                            "rejected); nothing to analyse")
+    step(HOTSPOT_STEPS[2])
+    analysis = analyse_hotspots(rs.reports, model, cell_size=cell_size, config=config,
+                                gaps=_read_gaps(gaps, model.crs),
+                                synthetic=bool(rs.synthetic) or None)
+    result = HotspotsResult(analysis, messages=list(analysis.messages))
+    if public:
+        analysis = public_view(analysis, rs.reports, k=k)
+        result.analysis = analysis
+    step(HOTSPOT_STEPS[3])
+    s = analysis.summary()
+    about = {"generator": "sjobo-geo hotspots", "area": model.name, "public": public,
+             "synthetic": analysis.synthetic, "reports": len(rs.reports),
+             "cell_size_m": analysis.cell_size, "bandwidth_m": round(analysis.bandwidth, 1),
+             "grid_band_m": analysis.grid_distance, "segment_band_m": SEGMENT_BAND_M,
+             "segment_snap_m": SEGMENT_SNAP_M, "alpha_fdr": ALPHA, "weeks": analysis.weeks,
+             "weights": config.source, "lighting": "gaps" if gaps is not None else
+             "lit_status fallback", **({"k": k} if public else {})}
+    layers = {"grid": analysis.grid, "segments": analysis.segments,
+              "density": analysis.contours}
+    result.files["gpkg"] = write_gpkg_layers(layers, out / "hotspots.gpkg", about=about)
+    table = priorities_table(analysis)
+    with atomic_path(out / "priorities.csv") as tmp:
+        table.to_csv(tmp, index=False, encoding="utf-8")
+    result.files["csv"] = out / "priorities.csv"
+    with atomic_path(out / "time_profiles.csv") as tmp:
+        analysis.profiles.to_csv(tmp, index=False, encoding="utf-8")
+    result.files["profiles"] = out / "time_profiles.csv"
+    change = before_after(rs.reports, model)
+    if len(change):
+        if public:  # no count under k: suppressed as "<k", the verdict stays
+            for column in ("before", "after"):
+                change[column] = change[column].where(change[column] >= k, f"<{k}")
+            change = change.drop(columns=["rate_before", "rate_after", "rate_ratio"])
+        with atomic_path(out / "before_after.csv") as tmp:
+            change.to_csv(tmp, index=False, encoding="utf-8")
+        result.files["before_after"] = out / "before_after.csv"
+        result.messages.append(
+            f"before/after {change.attrs.get('split')}: " + ", ".join(
+                f"{v} {n}" for v, n in change["verdict"].value_counts().items()))
+    step(HOTSPOT_STEPS[4])
+    m = hotspots_map(analysis, model, lang=lang, tiles=not offline_html, measures=ms)
+    result.files["map"] = save_map(m, out / "hotspots.html", offline=offline_html)
+    if ms is not None:
+        result.messages.extend(ms.messages())
+    hot_g = sum(v for c, v in s["grid_classes"].items() if c.startswith("hot"))
+    hot_s = sum(v for c, v in s["segment_classes"].items() if c.startswith("hot"))
+    result.messages.append(
+        f"{len(rs.reports)} reports{' (SYNTHETIC)' if analysis.synthetic else ''}: "
+        f"{hot_g} hot grid cells of {s['grid_cells']} ({analysis.cell_size:g} m), "
+        f"{hot_s} hot street segments of {s['segments']}"
+        + (f"; public: units with fewer than {k} reports left out" if public else ""))
+    return result

@@ -1,0 +1,339 @@
+"""Lighting gaps: where walkable surfaces fall below their EN 13201 class, ranked, with fixes.
+
+Gaps come from the photometric model (:mod:`.photometry`), never from circles around lamps:
+
+1. **Walkable surfaces** (:func:`~.surfaces.walkable_surfaces`): paths buffered to their width
+   (``width_m``), squares and pedestrian areas, courtyards and schoolyards, each with an
+   EN 13201-2 P class from :class:`~.classes.LightingClasses` (default :data:`DEFAULT_CLASSES`,
+   mirrored in ``data/lighting_classes.toml``; a TOML file can override any part).
+2. **Illuminance** (:func:`~.analysis.analyse_lighting`): horizontal illuminance from the
+   lamps that give light (status ``working`` or ``unknown``: an OSM lamp is assumed lit, as
+   OSM maps lamps in use; ``broken`` and ``planned`` lamps are left out) with a maintenance
+   factor (default 0.8, LED), on a grid of ``cell_size`` cells masked to the surfaces
+   (:func:`~.photometry.illuminance_grid`), and exactly
+   (:func:`~.photometry.horizontal_illuminance`) at points every ``sample_spacing`` metres
+   along every path's centreline.
+3. **Compliance**: a *path gap* is a piece of path of at most ``piece_length`` metres whose
+   minimum centreline illuminance is below its class minimum; a *dark patch* is a connected
+   set of cells of a square, courtyard or schoolyard below the class minimum; a *surface
+   below average* is a square, courtyard or schoolyard whose mean illuminance is below the
+   class average. Path gaps say apart, in ``gap_type``, whether OSM tags the path unlit
+   (``tagged_unlit``: lit=no), says nothing (``unknown_lit``) or tags it lit while the model
+   finds it dark (``lit_modelled_dark``: a lamp is missing from the data, or the lighting
+   really is too weak; check on site or in the owner's inventory).
+4. **Ranking** by ``exposure = size × reports_factor × importance``: size in metres (paths)
+   or square metres (surfaces); ``reports_factor = 1 + Σ weight`` of darkness or unsafety
+   reports (``CATEGORIES[code].darkness``) made after dark within ``report_radius`` metres;
+   ``importance`` from the walk graph's edge betweenness (:func:`~.importance.edge_betweenness`,
+   ``k`` sampled sources, seeded), scaled to ``floor … 1``. Every factor is a column.
+5. **Proposals** (:func:`~.proposals.recommend_lamps`): where ``n`` new lamps
+   (:class:`NewLamp`, default 5 m, 3,000 lm LED, Lambertian) make the most gap exposure
+   compliant, chosen greedily with the model re-evaluated after each lamp (the model is
+   linear: a lamp's light is added to every sample it reaches), with before/after figures.
+6. **Facades** (:func:`~.facades.facade_lighting`): building walls facing a square within
+   ``distance`` metres, sampled every ``spacing`` metres at face height, their vertical
+   illuminance (:func:`~.photometry.vertical_illuminance`, lamps behind other buildings
+   blocked) and the stretches below ``threshold_lux``.
+
+This module is the job: :func:`run_lighting_gaps` runs it all and writes
+``lighting_gaps.html``, ``lighting.gpkg`` and ``lighting_gaps.csv``. Each step lives in its
+own module (:mod:`.classes`, :mod:`.surfaces`, :mod:`.analysis`, :mod:`.importance`,
+:mod:`.proposals`, :mod:`.facades`); their public names are importable from here too.
+
+Known limits: buildings do not shade the ground (they do shade facades); lamps are
+rotationally symmetric point sources (no I-tables); tunnels are evaluated with the street
+lamps only (their own luminaires are rarely mapped, and the roof is not modelled: see the
+``covered`` column); the grid sum leaves out per-lamp terms below ``cutoff_lux``
+(:func:`~.photometry.illuminance_grid`).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from sjobo_geo.analysis.lighting.analysis import (
+    DEFAULT_MAINTENANCE_FACTOR,
+    GAP_TYPES,
+    LUX_BREAKS,
+    LightingAnalysis,
+    analyse_lighting,
+    gaps_table,
+    illuminance_classes,
+)
+from sjobo_geo.analysis.lighting.classes import (
+    DEFAULT_CLASSES,
+    LightingClasses,
+    load_lighting_classes,
+)
+from sjobo_geo.analysis.lighting.facades import (
+    FACADE_THRESHOLD_LUX,
+    FacadeLighting,
+    facade_lighting,
+)
+from sjobo_geo.analysis.lighting.importance import edge_betweenness
+from sjobo_geo.analysis.lighting.photometry import LightingError
+from sjobo_geo.analysis.lighting.proposals import LampRecommendation, NewLamp, recommend_lamps
+from sjobo_geo.analysis.lighting.surfaces import walkable_surfaces
+from sjobo_geo.core.progress import Progress, noop
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from sjobo_geo.core.area import Area
+
+__all__ = [
+    "DEFAULT_CLASSES", "DEFAULT_MAINTENANCE_FACTOR", "FACADE_THRESHOLD_LUX", "GAP_TYPES",
+    "LIGHTING_STEPS", "LUX_BREAKS", "FacadeLighting", "LampRecommendation",
+    "LightingAnalysis", "LightingClasses", "LightingJobResult", "NewLamp", "analyse_lighting",
+    "edge_betweenness", "facade_lighting", "illuminance_classes", "load_lighting_classes",
+    "recommend_lamps", "run_lighting_gaps", "walkable_surfaces",
+]
+
+
+# --------------------------------------------------------------------------------------
+# the job
+
+#: Steps reported by :func:`run_lighting_gaps`, in order.
+LIGHTING_STEPS = ("load area", "lamps", "reports", "illuminance model and gaps",
+                  "lamp proposals", "facades", "write GeoPackage and CSV", "write map")
+
+
+@dataclass
+class LightingJobResult:
+    """What :func:`run_lighting_gaps` produced.
+
+    Attributes
+    ----------
+    analysis : LightingAnalysis
+    recommendation : LampRecommendation
+    facades : FacadeLighting or None
+        None when the area has no square to look at (the reason is in ``messages``).
+    files : dict of str to pathlib.Path
+        ``map``, ``gpkg``, ``csv`` (and ``lamp_rejects`` with an inventory).
+    messages : list of str
+        Summary lines for the user.
+    timings : dict of str to float
+        Seconds per step.
+    """
+
+    analysis: LightingAnalysis
+    recommendation: LampRecommendation
+    facades: FacadeLighting | None
+    files: dict[str, Path] = field(default_factory=dict)
+    messages: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def area(self) -> Area:
+        """The area analysed."""
+        return self.analysis.area
+
+
+def run_lighting_gaps(
+    area: Any = "sample",
+    *,
+    out: str | Path,
+    lamps: str | Path | gpd.GeoDataFrame | None = None,
+    reports: Any = None,
+    add_lamps: int = 10,
+    classes: str | Path | LightingClasses | None = None,
+    offline_html: bool = False,
+    lang: str | None = None,
+    progress: Progress | None = None,
+    osm_file: str | Path | None = None,
+    source: str | None = None,
+    square: Any = None,
+    maintenance_factor: float = DEFAULT_MAINTENANCE_FACTOR,
+    facade_threshold_lux: float = FACADE_THRESHOLD_LUX,
+    measures: Any = None,
+) -> LightingJobResult:
+    """Lighting gaps of an area: model, gaps, ranking, proposals, facades; files in ``out``.
+
+    Writes ``lighting_gaps.html`` (map), ``lighting.gpkg`` (layers ``surfaces``, ``gaps``,
+    ``path_gaps``, ``lamps``, ``proposed_lamps``, ``facades``, ``illuminance`` and the
+    attribute table ``about``) and ``lighting_gaps.csv`` (:func:`gaps_table`); with an
+    inventory also ``lamp_inventory_rejects.csv``.
+
+    Parameters
+    ----------
+    area : str, pathlib.Path or Area
+        Profile name or TOML path (loaded), or an Area.
+    out : str or pathlib.Path
+        Output folder (created if needed).
+    lamps : str, pathlib.Path or geopandas.GeoDataFrame, optional
+        An owner's lamp inventory file (:func:`~.lamps.read_lamp_inventory`), merged with
+        the OSM lamps (:func:`~.lamps.merge_lamps`); or a standard lamp table used as is.
+        OSM lamps only by default.
+    reports : str, pathlib.Path or ReportSet, optional
+        A report file (:func:`~sjobo_geo.inputs.reports.validate.load_reports`) or validated
+        reports; darkness reports after dark raise the ranking. Synthetic reports label
+        every output synthetic.
+    add_lamps : int, default 10
+        New lamps to propose (:func:`recommend_lamps`, default :class:`NewLamp`).
+    classes : str, pathlib.Path or LightingClasses, optional
+        Lighting class mapping (TOML); :data:`DEFAULT_CLASSES` by default.
+    offline_html : bool, default False
+        A self-contained page (assets inlined, no tiles).
+    lang : {"sv", "en"}, optional
+        Map language, Swedish by default.
+    progress : callable, optional
+        Called with each step of :data:`LIGHTING_STEPS`.
+    osm_file, source : optional
+        As for :func:`sjobo_geo.load_area`, when ``area`` is a profile.
+    square : str or geometry, optional
+        Square for the facades; the profile's main square by default.
+    maintenance_factor : float, default 0.8
+    facade_threshold_lux : float, default 1.0
+    measures : str, pathlib.Path, MeasureSet or GeoDataFrame, optional
+        A measures register (:func:`sjobo_geo.inputs.measures.load_measures`) drawn on the map
+        (lamps installed, bushes cut, ...); its accounting goes to the messages.
+
+    Returns
+    -------
+    LightingJobResult
+    """
+    from sjobo_geo._errors import PlaceNotFoundError
+    from sjobo_geo.core.area import Area as AreaType
+    from sjobo_geo.core.area import load_area
+    from sjobo_geo.core.files import atomic_path, write_gpkg_layers
+    from sjobo_geo.inputs.lamps import lamps_from_osm, merge_lamps, read_lamp_inventory
+    from sjobo_geo.maps.i18n import check_lang
+    from sjobo_geo.maps.lighting import lighting_map
+    from sjobo_geo.maps.offline import save_map
+
+    lang = check_lang(lang)
+    step = progress or noop
+    out = Path(out)
+    timings: dict[str, float] = {}
+    messages: list[str] = []
+    files: dict[str, Path] = {}
+    clock = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal clock
+        now = time.perf_counter()
+        timings[name] = now - clock
+        clock = now
+
+    step(LIGHTING_STEPS[0])
+    model = area if isinstance(area, AreaType) else load_area(area, osm_file=osm_file,
+                                                              source=source)
+    from sjobo_geo.inputs.measures import as_measure_set
+
+    measure_set = as_measure_set(measures, model)
+    lap("load area")
+    step(LIGHTING_STEPS[1])
+    lamp_meta: dict[str, Any] = {}
+    if lamps is None:
+        lamp_table = lamps_from_osm(model)
+        lamp_meta["lamps"] = f"OSM: {len(lamp_table)} lamps"
+    elif isinstance(lamps, str | Path):
+        inventory = read_lamp_inventory(lamps, model)
+        with atomic_path(out / "lamp_inventory_rejects.csv") as tmp:
+            inventory.rejects.to_csv(tmp, index=False, encoding="utf-8")
+        files["lamp_rejects"] = out / "lamp_inventory_rejects.csv"
+        lamp_table, merges = merge_lamps(lamps_from_osm(model), inventory)
+        with atomic_path(out / "lamp_merges.csv") as tmp:  # what was merged with what
+            merges.to_csv(tmp, index=False, encoding="utf-8")
+        files["lamp_merges"] = out / "lamp_merges.csv"
+        acc = inventory.accounting()
+        lamp_meta["lamps"] = (f"inventory {lamps}: {acc['total']} rows, {acc['accepted']} "
+                              f"accepted, {acc['rejected']} rejected; merged with OSM: "
+                              f"{merges.attrs.get('pairs', 0)} pairs, {len(lamp_table)} lamps")
+        messages.append(lamp_meta["lamps"])
+    else:
+        lamp_table = lamps
+        lamp_meta["lamps"] = f"lamp table given: {len(lamp_table)} lamps"
+    lap("lamps")
+    step(LIGHTING_STEPS[2])
+    report_set = reports
+    if isinstance(reports, str | Path):
+        from sjobo_geo.inputs.reports.validate import load_reports
+
+        report_set = load_reports(reports, model)
+    lap("reports")
+    step(LIGHTING_STEPS[3])
+    analysis = analyse_lighting(model, lamp_table, reports=report_set, classes=classes,
+                                maintenance_factor=maintenance_factor)
+    lap("model")
+    step(LIGHTING_STEPS[4])
+    rec = recommend_lamps(analysis, add_lamps)
+    lap("proposals")
+    step(LIGHTING_STEPS[5])
+    facades: FacadeLighting | None = None
+    try:
+        facades = facade_lighting(model, lamp_table, square=square,
+                                  threshold_lux=facade_threshold_lux,
+                                  maintenance_factor=maintenance_factor)
+    except (LightingError, PlaceNotFoundError) as exc:
+        if square is not None:  # asked for by name: say so, don't skip it quietly
+            raise
+        messages.append(f"facades: not evaluated ({exc})")
+    lap("facades")
+    step(LIGHTING_STEPS[6])
+    classes_gdf = illuminance_classes(analysis)
+    synthetic = analysis.synthetic
+    about = {
+        "generator": "sjobo-geo lighting-gaps", "area": model.name, "crs": model.crs,
+        "synthetic_reports": synthetic,
+        "note": ("ranking uses SYNTHETIC reports (not real)" if synthetic else ""),
+        **lamp_meta, "params": analysis.params, "figures": analysis.figures,
+        "classes": analysis.classes.to_dict(),
+        "new_lamp": {"height_m": rec.lamp.height_m, "flux_lm": rec.lamp.flux_lm,
+                     "distribution": rec.lamp.distribution},
+        "before": rec.before, "after": rec.after,
+        "facade_square": facades.square if facades else "",
+        "facade_params": facades.params if facades else {},
+        "gap_types": GAP_TYPES,
+    }
+    empty_facades = _empty_facades(model.crs)
+    layers = {
+        "surfaces": analysis.surfaces,
+        "gaps": analysis.gaps,
+        "path_gaps": analysis.path_gaps,
+        "lamps": analysis.lamps,
+        "proposed_lamps": rec.lamps,
+        "facades": facades.facades if facades is not None else empty_facades,
+        "illuminance": classes_gdf,
+    }
+    if synthetic:
+        layers = {k: v.assign(synthetic_reports=True) for k, v in layers.items()}
+    files["gpkg"] = write_gpkg_layers(layers, out / "lighting.gpkg", about=about)
+    with atomic_path(out / "lighting_gaps.csv") as tmp:
+        gaps_table(analysis).to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
+    files["csv"] = out / "lighting_gaps.csv"
+    lap("write files")
+    step(LIGHTING_STEPS[7])
+    m = lighting_map(analysis, recommendation=rec, facades=facades, classes=classes_gdf,
+                     lang=lang, tiles=not offline_html, measures=measure_set)
+    files["map"] = save_map(m, out / "lighting_gaps.html", offline=offline_html)
+    lap("write map")
+    if measure_set is not None:
+        messages.extend(measure_set.messages())
+
+    messages.insert(0, analysis.summary())
+    messages.append(
+        f"{len(rec.lamps)} proposed lamps ({rec.lamp.height_m:g} m, {rec.lamp.flux_lm:,.0f} "
+        f"lm): compliant path length {rec.before['compliant_length_m'] / 1000:.2f} -> "
+        f"{rec.after['compliant_length_m'] / 1000:.2f} km, gap exposure covered "
+        f"{rec.after['exposure_covered_share']:.1%}")
+    if facades is not None:
+        dark = facades.dark
+        messages.append(
+            f"facades facing {facades.square}: {facades.facades['length_m'].sum():.0f} m, "
+            f"{len(dark)} dark stretches ({dark['length_m'].sum():.0f} m below "
+            f"{facades.threshold_lux:g} lx)")
+    messages.append(f"time: {sum(timings.values()):.1f} s (" + ", ".join(
+        f"{k} {v:.1f}" for k, v in timings.items()) + ")")
+    return LightingJobResult(analysis, rec, facades, files, messages, timings)
+
+
+def _empty_facades(crs: str) -> gpd.GeoDataFrame:
+    import geopandas as gpd
+
+    cols = ["facade_id", "dark", "length_m", "min_lux", "mean_lux", "building",
+            "building_name", "address", "nearest_address", "nearest_street"]
+    return gpd.GeoDataFrame({c: [] for c in cols}, geometry=[], crs=crs)

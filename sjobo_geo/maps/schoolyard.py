@@ -1,0 +1,88 @@
+"""TODO docstring."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import folium
+    import geopandas as gpd
+
+    from sjobo_geo.core.area import Area
+
+from typing import TYPE_CHECKING, Any
+
+_CLASS_STYLE = {
+    "vis_hidden": {"color": "#7f0000", "fillColor": "#d7301f", "fillOpacity": 0.7},
+    "vis_few": {"color": "#b35806", "fillColor": "#fdb863", "fillOpacity": 0.55},
+    "vis_some": {"color": "#5e8c31", "fillColor": "#b8e186", "fillOpacity": 0.45},
+    "vis_many": {"color": "#1b7837", "fillColor": "#5aae61", "fillOpacity": 0.35},
+}
+
+
+def schoolyard_map(area: Area, place: gpd.GeoDataFrame, classes: gpd.GeoDataFrame,
+                   hidden: gpd.GeoDataFrame, actions: Any, lamps: gpd.GeoDataFrame,
+                   reports: gpd.GeoDataFrame | None, *, gaps: gpd.GeoDataFrame | None = None,
+                   lang: str, tiles: bool = True, synthetic: bool = False) -> folium.Map:
+    """The schoolyard map: visibility classes, hidden places, vegetation ranked, lamps."""
+    import folium
+
+    from sjobo_geo.maps.base import add_geodataframe, add_layer_registry, add_legend, new_map
+    from sjobo_geo.maps.i18n import label
+
+    m = new_map(area, tiles=tiles, lang=lang)
+    registry: dict[str, tuple[Any, int]] = {}
+    legend = []
+    style = {"color": "#333333", "weight": 3, "fill": False, "show": True, "fields": ["name"]}
+    registry["place"] = (add_geodataframe(m, place, name=label("sy_place", lang), style=style,
+                                          lang=lang), 1)
+    for _, row in classes.iterrows():
+        sty = {**_CLASS_STYLE[row["class"]], "weight": 0.5, "show": True,
+               "fields": ["label", "min_count", "max_count"]}
+        sub = classes[classes["class"] == row["class"]]
+        registry[row["class"]] = (add_geodataframe(m, sub, name=row["label"], style=sty,
+                                                   lang=lang), 1)
+        legend.append((row["label"], sty))
+    layers = (
+        ("hidden_places", hidden, {"color": "#000000", "weight": 2, "fill": False, "dash": "4 3",
+                                   "show": True, "fields": ["area_m2", "min_count"]}),
+        ("vegetation_ranked", actions.ranked.head(30),
+         {"color": "#006d2c", "fillColor": "#31a354", "weight": 3, "radius": 5, "show": True,
+          "fields": ["rank", "kind", "revealed_m2", "action"]}),
+        ("vegetation_near_paths", actions.near_paths,
+         {"color": "#b2182b", "fillColor": "#ef8a62", "weight": 3, "radius": 4, "show": True,
+          "fields": ["kind", "distance_m", "action"]}),
+        ("observers", actions.observers,
+         {"color": "#4d4d4d", "fillColor": "#ffffff", "weight": 1, "radius": 2, "show": False,
+          "fields": ["kind"]}),
+        ("lamps", lamps, {"color": "#7a5c00", "fillColor": "#ffd92f", "weight": 1, "radius": 4,
+                          "show": True, "fields": ["ref", "lamp_mount"]}),
+    )
+    for key, gdf, sty in layers:
+        group = add_geodataframe(m, gdf, name=label(f"sy_{key}", lang), style=sty, lang=lang)
+        registry[key] = (group, len(gdf))
+        legend.append((label(f"sy_{key}", lang), sty))
+    if gaps is not None:
+        sty = {"color": "#1f2a6b", "weight": 5, "show": True, "fields": ["gap_type"]}
+        registry["lighting_gaps"] = (add_geodataframe(m, gaps, name=label("sy_lighting_gaps",
+                                                                          lang),
+                                                      style=sty, lang=lang), len(gaps))
+        legend.append((label("sy_lighting_gaps", lang), sty))
+    if reports is not None:
+        sty = {"color": "#542788", "fillColor": "#998ec3", "weight": 1, "radius": 5,
+               "show": True, "fields": ["category", "time_band"]}
+        registry["reports"] = (add_geodataframe(m, reports, name=label("sy_reports", lang),
+                                                style=sty, lang=lang), len(reports))
+        legend.append((label("sy_reports", lang), sty))
+    add_legend(m, legend, title=label("legend", lang))
+    if synthetic:
+        m.get_root().html.add_child(folium.Element(  # type: ignore[attr-defined]
+            '<div id="sjobo-synthetic-banner" style="position:fixed;top:8px;left:50%;'
+            'transform:translateX(-50%);z-index:1000;background:#b30000;color:#fff;'
+            f'padding:4px 12px;font:bold 13px sans-serif;">{label("synthetic_banner", lang)}'
+            "</div>"))
+    add_layer_registry(m, {k: v for k, v in registry.items() if v[1] > 0})
+    folium.LayerControl(collapsed=False).add_to(m)
+    bounds = place.to_crs(4326).total_bounds
+    m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+    return m
