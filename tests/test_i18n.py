@@ -1,4 +1,4 @@
-"""Labels (sjobo_geo/maps/labels.toml): complete in both languages, and every key the code
+"""Labels (sjobo_geo/core/labels.toml): complete in both languages, and every key the code
 asks for exists."""
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ def _fields(text: str) -> set[str]:
 
 
 def test_every_label_in_both_languages_with_the_same_placeholders():
-    from sjobo_geo.maps.i18n import _labels
+    from sjobo_geo.core.i18n import _labels
 
     labels = _labels()
     assert len(labels) > 250
@@ -30,7 +30,7 @@ def test_every_label_in_both_languages_with_the_same_placeholders():
 def test_every_literal_key_in_the_code_exists():
     """label("key") and the page helpers' L("key") calls name existing keys (typos would
     show the bare key on a map)."""
-    from sjobo_geo.maps.i18n import _labels
+    from sjobo_geo.core.i18n import _labels
 
     labels = _labels()
     call = re.compile(r"""\b(?:label|L)\(\s*["']([A-Za-z0-9_]+)["']\s*[,)]""")
@@ -46,7 +46,7 @@ def test_every_literal_key_in_the_code_exists():
 def test_keys_built_at_run_time_exist():
     from sjobo_geo.analysis.est import PERIODS
     from sjobo_geo.analysis.follow_up import VERDICTS
-    from sjobo_geo.maps.i18n import _labels
+    from sjobo_geo.core.i18n import _labels
 
     labels = _labels()
     for period in PERIODS:
@@ -65,7 +65,7 @@ def test_keys_built_at_run_time_exist():
 
 
 def test_a_key_defined_twice_is_an_error(tmp_path, monkeypatch):
-    from sjobo_geo.maps import i18n
+    from sjobo_geo.core import i18n
 
     twice = tmp_path / "labels.toml"
     twice.write_text('[a]\nx = { sv = "1", en = "1" }\n[b]\nx = { sv = "2", en = "2" }\n',

@@ -9,8 +9,8 @@ import geopandas as gpd
 import pytest
 from shapely import box
 
+from sjobo_geo.core.i18n import label
 from sjobo_geo.maps.base import area_map
-from sjobo_geo.maps.i18n import label
 
 
 def test_area_map_is_a_folium_map_with_swedish_legend(sample_area):

@@ -1,4 +1,5 @@
-"""Tests of sjobo_geo.analysis.stats: kernel density, Gi* (against esda), FDR, Mann-Kendall, classes."""
+"""Tests of sjobo_geo.analysis.stats: kernel density, Gi* (against esda), FDR, Mann-Kendall,
+classes."""
 
 from __future__ import annotations
 

@@ -13,7 +13,8 @@ Svenska kyrkan, Borås GIF and Coop report incidents every week into one shared 
 
 Rising places (a documented, simple rule)
 -----------------------------------------
-Incidents are counted on a square grid (:func:`sjobo_geo.analysis.hotspots.grid_units`, ``cell_size``
+Incidents are counted on a square grid (:func:`sjobo_geo.analysis.hotspots.grid_units`,
+``cell_size``
 metres). For each cell, ``c`` is the count of the chosen period and ``b`` the mean count of
 the previous periods (up to 8, only periods the data cover). The cell is **rising** when
 ``c >= 3``, ``c > b`` and the Poisson upper tail ``P(X >= c | lambda)`` with
@@ -118,7 +119,7 @@ class EstResult:
 _EPOCH = dt.date(1970, 1, 5)  # a Monday
 
 
-def _period_index(dates: pd.Series | list[dt.date], period: str) -> np.ndarray:
+def period_index(dates: pd.Series | list[dt.date], period: str) -> np.ndarray:
     d = pd.to_datetime(pd.Series(dates))
     if period == "week":
         days = (d.dt.normalize() - pd.Timestamp(_EPOCH)).dt.days.to_numpy()
@@ -128,7 +129,7 @@ def _period_index(dates: pd.Series | list[dt.date], period: str) -> np.ndarray:
     return d.dt.year.to_numpy()
 
 
-def _period_label(index: int, period: str) -> str:
+def period_label(index: int, period: str) -> str:
     if period == "week":
         monday = _EPOCH + dt.timedelta(days=7 * int(index))
         y, w, _ = monday.isocalendar()
@@ -138,7 +139,7 @@ def _period_label(index: int, period: str) -> str:
     return str(index)
 
 
-def _period_bounds(index: int, period: str) -> tuple[pd.Timestamp, pd.Timestamp]:
+def period_bounds(index: int, period: str) -> tuple[pd.Timestamp, pd.Timestamp]:
     """First day of the period and first day after it."""
     if period == "week":
         start = pd.Timestamp(_EPOCH + dt.timedelta(days=7 * int(index)))
@@ -149,7 +150,7 @@ def _period_bounds(index: int, period: str) -> tuple[pd.Timestamp, pd.Timestamp]
     return pd.Timestamp(year=index, month=1, day=1), pd.Timestamp(year=index + 1, month=1, day=1)
 
 
-def _parse_week(week: str) -> dt.date:
+def parse_week(week: str) -> dt.date:
     try:
         y, w = str(week).upper().split("-W")
         return dt.date.fromisocalendar(int(y), int(w), 1)
@@ -157,7 +158,7 @@ def _parse_week(week: str) -> dt.date:
         raise EstError(f"bad week {week!r}; expected an ISO week such as 2025-W14") from exc
 
 
-def _last_full_week(last: pd.Timestamp) -> dt.date:
+def last_full_week(last: pd.Timestamp) -> dt.date:
     day = last.date()
     monday = day - dt.timedelta(days=day.weekday())
     return monday if day.weekday() == 6 else monday - dt.timedelta(days=7)
@@ -215,7 +216,7 @@ def flag_duplicates(reports: pd.DataFrame, *, distance: float = DUP_DISTANCE_M,
 # ---- rising places ---------------------------------------------------------------------------
 
 
-def _rising(series: np.ndarray, have_prev: np.ndarray) -> pd.DataFrame:
+def rising_cells(series: np.ndarray, have_prev: np.ndarray) -> pd.DataFrame:
     """Columns count, prev_mean, p, status per cell from counts ``(cells, N_PREVIOUS + 1)``."""
     from scipy.stats import poisson
 
@@ -244,11 +245,11 @@ def _rising(series: np.ndarray, have_prev: np.ndarray) -> pd.DataFrame:
 # ---- place names -----------------------------------------------------------------------------
 
 
-def _place_names(reports: gpd.GeoDataFrame, area: Any, lang: str) -> pd.Series:
+def place_names(reports: gpd.GeoDataFrame, area: Any, lang: str) -> pd.Series:
     """A readable place per report: the place text, else the name of the place it was
     snapped to, else "near <the nearest named street>" (within 150 m), else empty."""
     from sjobo_geo.analysis.hotspots import nearest_street
-    from sjobo_geo.maps.i18n import label
+    from sjobo_geo.core.i18n import label
 
     text = (reports["place_text"].astype("string") if "place_text" in reports
             else pd.Series(pd.NA, index=reports.index, dtype="string"))
@@ -272,11 +273,11 @@ def _place_names(reports: gpd.GeoDataFrame, area: Any, lang: str) -> pd.Series:
 # ---- the run ---------------------------------------------------------------------------------
 
 
-def _summary(now: pd.DataFrame, totals: list[float | None], rising: pd.DataFrame,
+def summary_text(now: pd.DataFrame, totals: list[float | None], rising: pd.DataFrame,
              dups: pd.DataFrame, by_cat: pd.DataFrame, plabel: str, period: str,
              lang: str, public: bool, k: int) -> str:
+    from sjobo_geo.core.i18n import label
     from sjobo_geo.inputs.reports.schema import CATEGORIES
-    from sjobo_geo.maps.i18n import label
 
     prev = [v for v in totals[:-1] if v is not None]
     mean = sum(prev) / len(prev) if prev else None
@@ -304,8 +305,6 @@ def _summary(now: pd.DataFrame, totals: list[float | None], rising: pd.DataFrame
         parts.append(label("est_sum_norising", lang))
     if len(dups) and not public:
         parts.append(label("est_sum_dups", lang).format(n=len(dups)))
-    from sjobo_geo.maps.base import escape_text
-
-    return escape_text(" ".join(parts))
+    return " ".join(parts)
 
 

@@ -340,7 +340,7 @@ def follow_up(
 
 def verdict_label(code: str, lang: str) -> str:
     """The reader's words for a verdict code."""
-    from sjobo_geo.maps.i18n import label
+    from sjobo_geo.core.i18n import label
 
     return label(f"fu_v_{code}", lang) if code else ""
 

@@ -21,7 +21,8 @@ Hot spots
     "cold" even for reports spread evenly along the walkways; with the rate, such reports
     give no significant segments (tested). Getis-Ord Gi* (self included, binary distance
     band): grid neighbours within 2 cells (:data:`GRID_BAND_CELLS`, centre to centre, 13
-    cells) by :func:`~sjobo_geo.analysis.stats.gi_star_grid` with the cells outside the area left out;
+    cells) by :func:`~sjobo_geo.analysis.stats.gi_star_grid` with the cells outside the area
+    left out;
     segments by their midpoints within 150 m (:data:`SEGMENT_BAND_M`) by
     :func:`~sjobo_geo.analysis.stats.gi_star`. p-values are two-sided normal
     (:func:`~sjobo_geo.analysis.stats.p_from_z`), classes by

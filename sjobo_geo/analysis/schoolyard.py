@@ -80,13 +80,13 @@ def schoolyard_place(area: Area, name: str | None = None) -> tuple[str, Any]:
     return place.name, geom
 
 
-def _visibility_classes(cells: gpd.GeoDataFrame, min_observers: int,
+def visibility_classes(cells: gpd.GeoDataFrame, min_observers: int,
                         lang: str) -> gpd.GeoDataFrame:
     """Cells merged into polygons by how many observers see them (metric, never pixels)."""
     import geopandas as gpd
     import shapely
 
-    from sjobo_geo.maps.i18n import label
+    from sjobo_geo.core.i18n import label
 
     counts = cells["count"].to_numpy()
     top = max(int(counts.max()) if len(counts) else 0, min_observers)

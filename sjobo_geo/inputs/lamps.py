@@ -46,7 +46,7 @@ import numpy as np
 import pandas as pd
 
 from sjobo_geo._errors import SjoboGeoError
-from sjobo_geo.inputs.reports.schema import _DEFAULT_COLUMNS as _REPORT_COLUMNS
+from sjobo_geo.inputs.reports.schema import DEFAULT_COLUMNS as _REPORT_COLUMNS
 from sjobo_geo.inputs.reports.schema import ColumnMapping, ReportsError
 from sjobo_geo.inputs.tables import Accounted, rows_text
 
@@ -54,7 +54,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from sjobo_geo.core.area import Area
-    from sjobo_geo.inputs.reports.readers import RawTable
+    from sjobo_geo.inputs.rawtable import RawTable
 
 __all__ = [
     "DEFAULTS", "INVENTORY_FIELDS", "LAMP_COLUMNS", "LAMP_TYPES", "LIT_STATUSES", "STATUSES",

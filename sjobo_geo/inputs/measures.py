@@ -52,7 +52,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from sjobo_geo.core.area import Area
-    from sjobo_geo.inputs.reports.readers import RawTable
+    from sjobo_geo.inputs.rawtable import RawTable
 
 __all__ = [
     "AREA_MARGIN_M", "MEASURE_COLUMNS", "MEASURE_FIELDS", "MEASURE_KINDS", "MEASURE_STATUSES",
@@ -774,10 +774,10 @@ def _read_file_geometries(table: RawTable, sheet: str | int | None) -> np.ndarra
     (the reader exposes points only)."""
     import pyogrio
 
-    from sjobo_geo.inputs.reports.readers import _pick
+    from sjobo_geo.inputs.rawtable import pick_sheet
 
     layers = [str(nm) for nm, _ in pyogrio.list_layers(table.path)]
-    layer = layers[_pick(layers, sheet, table.path, "layer")]
+    layer = layers[pick_sheet(layers, sheet, table.path, "layer")]
     gdf = pyogrio.read_dataframe(table.path, layer=layer, columns=[])
     if gdf.geometry.name not in gdf.columns:
         return None

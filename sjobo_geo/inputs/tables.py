@@ -19,7 +19,7 @@ import pandas as pd
 from sjobo_geo.core.gazetteer import normalise_name
 
 if TYPE_CHECKING:
-    from sjobo_geo.inputs.reports.readers import RawTable
+    from sjobo_geo.inputs.rawtable import RawTable
 
 __all__ = ["MISSING_WORDS", "Accounted", "Columns", "Rejects", "bad_rows", "clean_text",
            "fast_float", "is_missing", "locate_rows", "lookup", "match_headers",

@@ -51,7 +51,7 @@ def run_area(
     JobResult
     """
     from sjobo_geo.core.area import load_area
-    from sjobo_geo.maps.i18n import check_lang
+    from sjobo_geo.core.i18n import check_lang
     from sjobo_geo.maps.offline import save_map
 
     lang = check_lang(lang)

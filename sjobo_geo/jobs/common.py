@@ -37,7 +37,7 @@ class JobResult:
 # reports
 
 
-def _area_and_reports(reports_file: Any, area: Any, *, error: type[Exception],
+def area_and_reports(reports_file: Any, area: Any, *, error: type[Exception],
                       step: Callable[[str], None], steps: tuple[str, str]
                       ) -> tuple[Area, Any, list[Path]]:
     """The area and the report files (one or several, e.g. one per actor) of a report job.
@@ -55,12 +55,12 @@ def _area_and_reports(reports_file: Any, area: Any, *, error: type[Exception],
         if not path.is_file():
             raise error(f"{path}: report file not found")
     step(steps[0])
-    model = area if hasattr(area, "layers") else _load_area_for(area, None, None)
+    model = area if hasattr(area, "layers") else load_area_for(area, None, None)
     step(steps[1])
     return model, load_report_files(paths, model), paths
 
 
-def _load_area_for(area: Any, osm_file: str | Path | None, source: str | None) -> Area:
+def load_area_for(area: Any, osm_file: str | Path | None, source: str | None) -> Area:
     """An already built Area as is; else a profile name or path, loaded."""
     from sjobo_geo.core.area import Area, load_area
 

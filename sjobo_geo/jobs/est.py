@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from sjobo_geo.maps.est import _page
+from sjobo_geo.maps.est import est_page
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -29,14 +29,14 @@ from sjobo_geo.analysis.est import (  # MOVED
     RISING_CLASSES,
     EstError,
     EstResult,
-    _last_full_week,
-    _parse_week,
-    _period_bounds,
-    _period_index,
-    _period_label,
-    _place_names,
-    _rising,
     flag_duplicates,
+    last_full_week,
+    parse_week,
+    period_bounds,
+    period_index,
+    period_label,
+    place_names,
+    rising_cells,
 )
 from sjobo_geo.core.progress import noop
 
@@ -98,8 +98,8 @@ def run_est_week(
     """
     from sjobo_geo.analysis.hotspots import assign_to_grid, emerging_classes, grid_units
     from sjobo_geo.core.files import atomic_path, write_gpkg_layers
-    from sjobo_geo.jobs.common import _area_and_reports
-    from sjobo_geo.maps.i18n import check_lang
+    from sjobo_geo.core.i18n import check_lang
+    from sjobo_geo.jobs.common import area_and_reports
 
     t0 = time.perf_counter()
     lang = check_lang(lang)
@@ -109,7 +109,7 @@ def run_est_week(
         raise EstError(f"k must be at least 1; got {k}")
     step = progress or noop
     out = Path(out)
-    model, rs, paths = _area_and_reports(reports_file, area, error=EstError, step=step,
+    model, rs, paths = area_and_reports(reports_file, area, error=EstError, step=step,
                                          steps=(EST_STEPS[0], EST_STEPS[1]))
     from sjobo_geo.inputs.measures import as_measure_set
 
@@ -128,20 +128,20 @@ def run_est_week(
         timed = timed[est_like]
     reports["probable_duplicate_of"] = flag_duplicates(reports)
     ts = reports["timestamp"]
-    anchor = _parse_week(week) if week else _last_full_week(ts.max())
-    current = int(_period_index([anchor], period)[0])
+    anchor = parse_week(week) if week else last_full_week(ts.max())
+    current = int(period_index([anchor], period)[0])
     pidx = np.full(len(reports), np.iinfo(np.int64).min, dtype=np.int64)
-    pidx[timed.to_numpy()] = _period_index(ts[timed], period)
+    pidx[timed.to_numpy()] = period_index(ts[timed], period)
     first = int(pidx[timed.to_numpy()].min())
     if current < first or current > int(pidx.max()):
-        raise EstError(f"{_period_label(current, period)} is outside the data "
+        raise EstError(f"{period_label(current, period)} is outside the data "
                        f"({ts.min():%Y-%m-%d} to {ts.max():%Y-%m-%d})")
     periods = list(range(current - N_PREVIOUS, current + 1))
     have = np.array([p >= first for p in periods])
-    plabels = [_period_label(p, period) for p in periods]
+    plabels = [period_label(p, period) for p in periods]
     in_current = pidx == current
     now = reports[in_current].copy()
-    now["place"] = _place_names(now, model, lang)
+    now["place"] = place_names(now, model, lang)
     result = EstResult(period=plabels[-1], accepted=rs.accepted, synthetic=bool(rs.synthetic))
 
     # counts by category and by actor over the 9 periods
@@ -175,7 +175,7 @@ def run_est_week(
     series_all = np.zeros((len(grid), span + 1))
     np.add.at(series_all, (cell[okc], pidx[longwin][okc] - lo), 1.0)
     series = series_all[:, -len(periods):]
-    rise = _rising(series, have[:-1])
+    rise = rising_cells(series, have[:-1])
     rise.insert(0, "unit_id", grid["unit_id"].to_numpy())
     e_cols = (np.arange(lo, current + 1) >= first)[-EMERGING_STEPS:]
     n_steps = int(e_cols.sum())
@@ -231,11 +231,11 @@ def run_est_week(
         result.files["rejects"] = rs.write_rejects(out / "est_rejects.csv")
 
     step(EST_STEPS[4])
-    page = _page(model, now, cells_now, rising, dups, named, by_cat, by_actor, totals, plabels,
+    page = est_page(model, now, cells_now, rising, dups, named, by_cat, by_actor, totals, plabels,
                  have, period=period, public=public, k=k, offline=offline_html, lang=lang,
                  synthetic=result.synthetic, files=[p.name for p in paths],
                  rejected=rs.rejected, n_steps=n_steps, measures=ms,
-                 bounds=_period_bounds(current, period))
+                 bounds=period_bounds(current, period))
     with atomic_path(out / "est_week.html") as tmp:
         tmp.write_text(page, encoding="utf-8")
     result.files["html"] = out / "est_week.html"

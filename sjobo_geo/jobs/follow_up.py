@@ -66,16 +66,16 @@ def run_follow_up(
     FollowUpResult
     """
     from sjobo_geo.core.files import atomic_path, write_gpkg_layers
+    from sjobo_geo.core.i18n import check_lang
     from sjobo_geo.inputs.measures import as_measure_set
-    from sjobo_geo.jobs.common import _area_and_reports
-    from sjobo_geo.maps.i18n import check_lang
+    from sjobo_geo.jobs.common import area_and_reports
 
     t_start = time.perf_counter()
     lang = check_lang(lang)
     if int(k) < 1:
         raise FollowUpError(f"k must be at least 1; got {k}")
     step = progress or noop
-    model, rs, _ = _area_and_reports(reports_file, area, error=FollowUpError, step=step,
+    model, rs, _ = area_and_reports(reports_file, area, error=FollowUpError, step=step,
                                      steps=(FOLLOW_UP_STEPS[0], FOLLOW_UP_STEPS[1]))
     if not rs.reports["timestamp"].notna().any():
         raise FollowUpError(f"{rs.source_file}: no accepted report has a date; nothing to "

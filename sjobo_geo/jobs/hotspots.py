@@ -111,10 +111,10 @@ def run_hotspots(
         Missing report file, no or too few accepted reports.
     """
     from sjobo_geo.core.files import atomic_path, write_gpkg_layers
+    from sjobo_geo.core.i18n import check_lang
     from sjobo_geo.inputs.reports.validate import load_reports
-    from sjobo_geo.jobs.common import _load_area_for
+    from sjobo_geo.jobs.common import load_area_for
     from sjobo_geo.maps.hotspots import hotspots_map
-    from sjobo_geo.maps.i18n import check_lang
     from sjobo_geo.maps.offline import save_map
 
     lang = check_lang(lang)
@@ -125,7 +125,7 @@ def run_hotspots(
         raise HotspotsError(f"{path}: report file not found")
     config = load_scoring_weights(weights)
     step(HOTSPOT_STEPS[0])
-    model = area if hasattr(area, "layers") else _load_area_for(area, None, None)
+    model = area if hasattr(area, "layers") else load_area_for(area, None, None)
     from sjobo_geo.inputs.measures import as_measure_set
 
     ms = as_measure_set(measures, model)

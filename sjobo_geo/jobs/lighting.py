@@ -199,8 +199,8 @@ def run_lighting_gaps(
     from sjobo_geo.core.area import Area as AreaType
     from sjobo_geo.core.area import load_area
     from sjobo_geo.core.files import atomic_path, write_gpkg_layers
+    from sjobo_geo.core.i18n import check_lang
     from sjobo_geo.inputs.lamps import lamps_from_osm, merge_lamps, read_lamp_inventory
-    from sjobo_geo.maps.i18n import check_lang
     from sjobo_geo.maps.lighting import lighting_map
     from sjobo_geo.maps.offline import save_map
 

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sjobo_geo.core.progress import Progress, noop
-from sjobo_geo.jobs.common import _load_area_for  # MOVED
+from sjobo_geo.jobs.common import load_area_for  # MOVED
 
 #: Steps reported by :func:`run_measures_validate`.
 MEASURES_STEPS = ("load area", "read and locate measures", "write files")
@@ -48,7 +48,7 @@ def run_measures_validate(
 
     step = progress or noop
     step(MEASURES_STEPS[0])
-    model = _load_area_for(area, osm_file, source)
+    model = load_area_for(area, osm_file, source)
     step(MEASURES_STEPS[1])
     ms = load_measures(file, model)
     step(MEASURES_STEPS[2])

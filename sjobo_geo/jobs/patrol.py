@@ -139,9 +139,9 @@ def run_patrol(
 
     from sjobo_geo.analysis.hotspots import analyse_hotspots
     from sjobo_geo.core.files import atomic_path, write_gpkg_layers
+    from sjobo_geo.core.i18n import check_lang
     from sjobo_geo.inputs.reports.validate import load_reports
-    from sjobo_geo.jobs.common import _load_area_for
-    from sjobo_geo.maps.i18n import check_lang
+    from sjobo_geo.jobs.common import load_area_for
     from sjobo_geo.maps.offline import save_map
     from sjobo_geo.maps.patrol import patrol_map, patrol_png
     from sjobo_geo.settings import map_crs
@@ -155,7 +155,7 @@ def run_patrol(
     if not (shift_minutes > 0):
         raise PatrolError(f"shift_minutes must be positive; got {shift_minutes!r}")
     step(PATROL_STEPS[0])
-    model = area if hasattr(area, "layers") else _load_area_for(area, None, None)
+    model = area if hasattr(area, "layers") else load_area_for(area, None, None)
     from sjobo_geo.inputs.measures import as_measure_set
 
     measure_set = as_measure_set(measures, model)

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sjobo_geo.core.progress import Progress, noop
-from sjobo_geo.jobs.common import _load_area_for  # MOVED
+from sjobo_geo.jobs.common import load_area_for  # MOVED
 
 #: Steps reported by :func:`run_reports_map`.
 REPORT_STEPS = ("load area", "read and validate reports", "write files", "write map")
@@ -49,7 +49,7 @@ def run_reports_validate(
 
     step = progress or noop
     step(REPORT_STEPS[0])
-    model = _load_area_for(area, osm_file, source)
+    model = load_area_for(area, osm_file, source)
     step(REPORT_STEPS[1])
     rs = load_reports(file, model, columns=columns, crs=crs, default_source=report_source)
     result = ReportsResult(rs)
@@ -101,9 +101,9 @@ def run_reports_map(
         public_table,
     )
     from sjobo_geo.core.files import write_gpkg_layers
+    from sjobo_geo.core.i18n import check_lang
     from sjobo_geo.inputs.reports.schema import ReportsError
     from sjobo_geo.inputs.reports.validate import load_reports
-    from sjobo_geo.maps.i18n import check_lang
     from sjobo_geo.maps.offline import save_map
     from sjobo_geo.maps.reports import reports_map
 
@@ -113,7 +113,7 @@ def run_reports_map(
     step = progress or noop
     out = Path(out)
     step(REPORT_STEPS[0])
-    model = _load_area_for(area, osm_file, source)
+    model = load_area_for(area, osm_file, source)
     from sjobo_geo.inputs.measures import as_measure_set
 
     measure_set = as_measure_set(measures, model)
@@ -166,5 +166,5 @@ def run_sample_reports(
     """Write a seeded file of SYNTHETIC reports placed on the area (labelled synthetic)."""
     from sjobo_geo.inputs.reports.synthetic import write_sample_reports
 
-    model = _load_area_for(area, osm_file, source)
+    model = load_area_for(area, osm_file, source)
     return write_sample_reports(model, out, n=n, seed=seed)

@@ -17,11 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 from sjobo_geo.analysis.schoolyard import (  # MOVED
     SchoolyardResult,
-    _visibility_classes,
     schoolyard_place,
+    visibility_classes,
 )
 from sjobo_geo.core.progress import Progress, noop
-from sjobo_geo.jobs.common import _load_area_for  # MOVED
+from sjobo_geo.jobs.common import load_area_for  # MOVED
 
 #: Steps of the schoolyard job (the first is reported by the job that loads the area).
 SCHOOLYARD_STEPS = ("load area", "observers", "visibility", "write files", "write map")
@@ -73,8 +73,8 @@ def run_schoolyard(
 
     from sjobo_geo.analysis.visibility import hidden_places, observer_points, vegetation_actions
     from sjobo_geo.core.files import atomic_path, write_gpkg_layers
+    from sjobo_geo.core.i18n import check_lang
     from sjobo_geo.inputs.measures import as_measure_set
-    from sjobo_geo.maps.i18n import check_lang
     from sjobo_geo.maps.offline import save_map
 
     lang = check_lang(lang)
@@ -90,7 +90,7 @@ def run_schoolyard(
                                  min_observers=min_observers)
     base = actions.baseline
     hidden = hidden_places(base.counts, base.info, min_observers=min_observers)
-    classes = _visibility_classes(base.cells, min_observers, lang)
+    classes = visibility_classes(base.cells, min_observers, lang)
     lamps = area.layers["lamps"]
     lamps = lamps[lamps.intersects(geom.buffer(50))]
     gaps = None
@@ -181,7 +181,7 @@ def run_schoolyard_job(
 
     step = progress or noop
     step(SCHOOLYARD_STEPS[0])
-    model = _load_area_for(area, osm_file, source)
+    model = load_area_for(area, osm_file, source)
     rs = load_reports(reports, model) if reports is not None else None
     return run_schoolyard(model, out=out, place=place, reports=rs, lighting=lighting,
                           min_share=min_share,

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sjobo_geo import settings
-from sjobo_geo.maps.i18n import check_lang, label
+from sjobo_geo.core.i18n import check_lang, label
 
 if TYPE_CHECKING:
     import folium
@@ -184,7 +184,7 @@ def add_geodataframe(
     if gdf.empty:
         return group
     fields = [f for f in style.get("fields", ["name", "kind"]) if f in gdf.columns]
-    data = _geojson(gdf, fields)
+    data = to_geojson(gdf, fields)
     path_style = {
         "color": style.get("color", "#3388ff"),
         "weight": style.get("weight", 2),
@@ -269,7 +269,7 @@ def _to_wgs84_bounds(area: Area) -> tuple[float, float, float, float]:
                  .total_bounds)
 
 
-def _geojson(gdf: gpd.GeoDataFrame, fields: list[str]) -> dict[str, Any]:
+def to_geojson(gdf: gpd.GeoDataFrame, fields: list[str]) -> dict[str, Any]:
     """WGS84 GeoJSON with rounded coordinates and HTML-escaped text properties."""
     import pandas as pd
     import shapely
@@ -285,7 +285,7 @@ def _geojson(gdf: gpd.GeoDataFrame, fields: list[str]) -> dict[str, Any]:
         elif pd.api.types.is_integer_dtype(s) or pd.api.types.is_bool_dtype(s):
             props[f] = s.astype(object)
         else:
-            props[f] = s.astype(object).map(lambda v: "" if _missing(v) else escape_text(v))
+            props[f] = s.astype(object).map(lambda v: "" if is_missing_value(v) else escape_text(v))
     features = [
         {"type": "Feature", "properties": p, "geometry": json.loads(g)}
         for p, g in zip(props.to_dict("records"), shapely.to_geojson(geoms).tolist(), strict=True)
@@ -293,7 +293,7 @@ def _geojson(gdf: gpd.GeoDataFrame, fields: list[str]) -> dict[str, Any]:
     return {"type": "FeatureCollection", "features": features}
 
 
-def _missing(value: Any) -> bool:
+def is_missing_value(value: Any) -> bool:
     try:
         import pandas as pd
 
@@ -317,6 +317,6 @@ def _add_background(m: folium.Map, area: Area, lang: str) -> None:
         if gdf.empty:
             continue
         folium.GeoJson(
-            _geojson(gdf, []), style_function=lambda _f, s=style: {**s, "interactive": False},
+            to_geojson(gdf, []), style_function=lambda _f, s=style: {**s, "interactive": False},
             interactive=False, embed=True,
         ).add_to(group)

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sjobo_geo.analysis.est import EMERGING_STEPS, LIST_MAX, N_PREVIOUS, _summary  # MOVED
+from sjobo_geo.analysis.est import EMERGING_STEPS, LIST_MAX, N_PREVIOUS, summary_text  # MOVED
 
 _COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
             "#17becf", "#bcbd22", "#7f7f7f", "#393b79", "#ad494a", "#637939", "#843c39")
@@ -18,9 +18,9 @@ def _map_html(model: Any, now: pd.DataFrame, cells: pd.DataFrame, rising: pd.Dat
               public: bool, offline: bool, lang: str, measures: Any = None) -> str:
     import folium
 
+    from sjobo_geo.core.i18n import label
     from sjobo_geo.inputs.reports.schema import CATEGORIES
     from sjobo_geo.maps.base import add_geodataframe, add_legend, new_map
-    from sjobo_geo.maps.i18n import label
     from sjobo_geo.maps.offline import render_map
 
     m = new_map(model, tiles=not offline, lang=lang)
@@ -64,9 +64,9 @@ def _map_html(model: Any, now: pd.DataFrame, cells: pd.DataFrame, rising: pd.Dat
 def _measures_section(ms: Any, bounds: tuple[pd.Timestamp, pd.Timestamp] | None,
                       lang: str) -> str:
     """Measures done in the period, and those planned or in progress (never the note)."""
+    from sjobo_geo.core.i18n import label
     from sjobo_geo.inputs.measures import MEASURE_KINDS, MEASURE_STATUSES
     from sjobo_geo.maps.base import escape_text as esc
-    from sjobo_geo.maps.i18n import label
     from sjobo_geo.maps.page import html_table
 
     m = ms.measures
@@ -90,15 +90,15 @@ def _measures_section(ms: Any, bounds: tuple[pd.Timestamp, pd.Timestamp] | None,
     return f'<h2>{esc(label("est_measures", lang))}</h2>{body}'
 
 
-def _page(model: Any, now: pd.DataFrame, cells: pd.DataFrame, rising: pd.DataFrame,
+def est_page(model: Any, now: pd.DataFrame, cells: pd.DataFrame, rising: pd.DataFrame,
           dups: pd.DataFrame, named: pd.Series, by_cat: pd.DataFrame, by_actor: pd.DataFrame,
           totals: list[float | None], plabels: list[str], have: np.ndarray, *, period: str,
           public: bool, k: int, offline: bool, lang: str, synthetic: bool,
           files: list[str], rejected: int, n_steps: int, measures: Any = None,
           bounds: tuple[pd.Timestamp, pd.Timestamp] | None = None) -> str:
+    from sjobo_geo.core.i18n import label
     from sjobo_geo.inputs.reports.schema import CATEGORIES
     from sjobo_geo.maps.base import escape_text as esc
-    from sjobo_geo.maps.i18n import label
     from sjobo_geo.maps.page import PRINT_CSS, bars_svg, html_table, map_iframe
 
     L = lambda key: esc(label(key, lang))  # noqa: E731
@@ -124,7 +124,8 @@ def _page(model: Any, now: pd.DataFrame, cells: pd.DataFrame, rising: pd.DataFra
                  for c in by_cat.index if c in CATEGORIES}
     header = [L("category"), *[esc(p) for p in plabels], L("est_prev_mean"), ""]
     mark = (f'<p class="synthetic">{L("est_synthetic")}</p>' if synthetic else "")
-    summary = _summary(now, totals, rising, dups, by_cat, plabels[-1], period, lang, public, k)
+    summary = esc(summary_text(now, totals, rising, dups, by_cat, plabels[-1], period, lang,
+                                       public, k))
     map_page = _map_html(model, now, cells, rising, public=public, offline=offline, lang=lang,
                          measures=measures)
     total_svg = bars_svg(totals, plabels, width=520, height=90, title=label("est_total", lang))

@@ -25,8 +25,8 @@ def _map_html(table: pd.DataFrame, ms: MeasureSet, area: Area, zones: Any, *,
               offline: bool, lang: str) -> str:
     import folium
 
+    from sjobo_geo.core.i18n import label
     from sjobo_geo.maps.base import add_geodataframe, add_legend, new_map
-    from sjobo_geo.maps.i18n import label
     from sjobo_geo.maps.measures import add_measures
     from sjobo_geo.maps.offline import render_map
 
@@ -55,9 +55,9 @@ def follow_up_page(table: pd.DataFrame, ms: MeasureSet, area: Area, rs: ReportSe
     """The whole ``follow_up.html`` (self-contained; prints on A4); ``zones`` holds each
     measure's zone (``measure_id`` and geometry, in the order of ``table``)."""
     from sjobo_geo.analysis.follow_up import VERDICTS
+    from sjobo_geo.core.i18n import label
     from sjobo_geo.inputs.measures import MEASURE_KINDS, MEASURE_STATUSES
     from sjobo_geo.maps.base import escape_text as esc
-    from sjobo_geo.maps.i18n import label
     from sjobo_geo.maps.page import PRINT_CSS, bars_svg, html_table, map_iframe
 
     def L(key: str) -> str:  # noqa: N802

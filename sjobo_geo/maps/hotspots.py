@@ -12,7 +12,7 @@ Layers (registered in ``window.SJOBO_LAYERS``):
 
 Every unit's popup shows its report count, Gi* result, both scores and every factor
 contribution, and its hour/weekday profile. All text from data (street names) is
-HTML-escaped (:func:`~sjobo_geo.maps.base._geojson`); numbers are numbers. Synthetic input
+HTML-escaped (:func:`~sjobo_geo.maps.base.to_geojson`); numbers are numbers. Synthetic input
 puts a banner on the page.
 """
 
@@ -23,8 +23,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sjobo_geo.analysis.scoring import PHYSICAL_FACTORS, POLICE_FACTORS
-from sjobo_geo.maps.base import _geojson, add_layer_registry, add_legend, new_map
-from sjobo_geo.maps.i18n import check_lang, label
+from sjobo_geo.core.i18n import check_lang, label
+from sjobo_geo.maps.base import add_layer_registry, add_legend, new_map, to_geojson
 
 if TYPE_CHECKING:
     import folium
@@ -95,7 +95,7 @@ def _add_units(m: folium.Map, units: gpd.GeoDataFrame, *, name: str, colours: An
         return group
     data, fields, aliases = _popup_fields(units, lang, public)
     data["_colour"] = np.asarray(colours, dtype=object)
-    gj = _geojson(data, [*fields, "_colour"])
+    gj = to_geojson(data, [*fields, "_colour"])
 
     def style(feature: dict[str, Any], line: bool = line) -> dict[str, Any]:
         c = feature["properties"]["_colour"]
@@ -140,13 +140,13 @@ def hotspots_map(
     """
     import folium
 
-    from sjobo_geo.maps.reports import _add_synthetic_banner
+    from sjobo_geo.maps.reports import add_synthetic_banner
 
     lang = check_lang(lang)
     if m is None:
         m = new_map(area, tiles=tiles, lang=lang)
     if analysis.synthetic:
-        _add_synthetic_banner(m, lang)
+        add_synthetic_banner(m, lang)
     public = analysis.public
     registry: dict[str, tuple[Any, int]] = {}
     legend: list[tuple[str, dict[str, Any]]] = []
@@ -160,7 +160,7 @@ def hotspots_map(
         sub = sub.assign(share=(sub["mass_share"] * 100).round(0).astype(int))
         style = {"color": "#d94801", "weight": 1, "fillColor": colour, "fillOpacity": 0.35}
         folium.GeoJson(
-            _geojson(sub, ["share", "n_reports"]), style_function=lambda _f, s=style: s,
+            to_geojson(sub, ["share", "n_reports"]), style_function=lambda _f, s=style: s,
             tooltip=folium.GeoJsonTooltip(
                 fields=["share", "n_reports"],
                 aliases=[label("hs_mass_share", lang), label("hs_n_reports", lang)]),

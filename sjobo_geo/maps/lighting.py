@@ -24,6 +24,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sjobo_geo.core.i18n import check_lang, label
 from sjobo_geo.maps.base import (
     add_geodataframe,
     add_layer_registry,
@@ -31,13 +32,14 @@ from sjobo_geo.maps.base import (
     escape_text,
     new_map,
 )
-from sjobo_geo.maps.i18n import check_lang, label
 
 if TYPE_CHECKING:
     import folium
     import geopandas as gpd
 
-    from sjobo_geo.jobs.lighting import FacadeLighting, LampRecommendation, LightingAnalysis
+    from sjobo_geo.analysis.lighting.analysis import LightingAnalysis
+    from sjobo_geo.analysis.lighting.facades import FacadeLighting
+    from sjobo_geo.analysis.lighting.proposals import LampRecommendation
 
 __all__ = ["GAP_COLOURS", "LAMP_COLOURS", "LUX_COLOURS", "lighting_map"]
 
@@ -102,7 +104,7 @@ def lighting_map(
     import folium
     import shapely
 
-    from sjobo_geo.jobs.lighting import GAP_TYPES, illuminance_classes
+    from sjobo_geo.analysis.lighting.analysis import GAP_TYPES, illuminance_classes
 
     lang = check_lang(lang)
     area = analysis.area
@@ -110,9 +112,9 @@ def lighting_map(
     if m is None:
         m = new_map(area, tiles=tiles, lang=lang)
     if analysis.synthetic:
-        from sjobo_geo.maps.reports import _add_synthetic_banner
+        from sjobo_geo.maps.reports import add_synthetic_banner
 
-        _add_synthetic_banner(m, lang)
+        add_synthetic_banner(m, lang)
     registry: dict[str, tuple[Any, int]] = {}
     legend: list[tuple[str, dict[str, Any]]] = []
 
@@ -228,7 +230,7 @@ def lighting_map(
 
 
 def _lux_text(i: int) -> str:
-    from sjobo_geo.jobs.lighting import LUX_BREAKS
+    from sjobo_geo.analysis.lighting.analysis import LUX_BREAKS
 
     lo = ([0.0, *LUX_BREAKS])[i]
     return f"> {lo:g} lx" if i >= len(LUX_BREAKS) else f"{lo:g}–{LUX_BREAKS[i]:g} lx"

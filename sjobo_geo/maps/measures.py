@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from sjobo_geo.maps.base import _geojson, add_layer_registry, escape_text
-from sjobo_geo.maps.i18n import check_lang, label
+from sjobo_geo.core.i18n import check_lang, label
+from sjobo_geo.maps.base import add_layer_registry, escape_text, to_geojson
 
 if TYPE_CHECKING:
     import folium
@@ -137,7 +137,7 @@ def _add_status(group: folium.FeatureGroup, gdf: gpd.GeoDataFrame, style: dict[s
     import folium
 
     fields = list(_POPUP_FIELDS)
-    data = _geojson(gdf, fields)  # WGS84, text escaped
+    data = to_geojson(gdf, fields)  # WGS84, text escaped
     path_style = {"color": style["color"], "weight": style["weight"], "opacity": 0.95,
                   "fill": True, "fillColor": style["fillColor"], "fillOpacity": 0.25}
     if "dash" in style:

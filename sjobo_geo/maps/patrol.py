@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sjobo_geo import settings
+from sjobo_geo.core.i18n import check_lang, label
 from sjobo_geo.maps.base import add_layer_registry, add_legend, escape_text, new_map
-from sjobo_geo.maps.i18n import check_lang, label
 
 if TYPE_CHECKING:
     import folium
@@ -51,12 +51,12 @@ def patrol_map(result: PatrolResult, area: Area, start: gpd.GeoDataFrame,
     """
     import folium
 
-    from sjobo_geo.maps.reports import _add_synthetic_banner
+    from sjobo_geo.maps.reports import add_synthetic_banner
 
     lang = check_lang(lang)
     m = new_map(area, tiles=tiles, lang=lang)
     if result.synthetic:
-        _add_synthetic_banner(m, lang)
+        add_synthetic_banner(m, lang)
     crs = settings.map_crs
     registry: dict[str, tuple[Any, int]] = {}
 

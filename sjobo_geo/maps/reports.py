@@ -35,15 +35,15 @@ from branca.element import MacroElement
 from jinja2 import Template
 
 from sjobo_geo import settings
+from sjobo_geo.core.i18n import check_lang, label
 from sjobo_geo.maps.base import (
-    _geojson,
-    _missing,
     add_layer_registry,
     add_legend,
     escape_text,
+    is_missing_value,
     new_map,
+    to_geojson,
 )
-from sjobo_geo.maps.i18n import check_lang, label
 
 if TYPE_CHECKING:
     import folium
@@ -158,7 +158,7 @@ def reports_map(
     if m is None:
         m = new_map(area, tiles=tiles, lang=lang)
     if reports.synthetic:
-        _add_synthetic_banner(m, lang)
+        add_synthetic_banner(m, lang)
     if public:
         assert cells is not None
         _add_cells(m, cells, area, lang=lang, k=k)
@@ -244,9 +244,9 @@ def _report_rows(gdf: gpd.GeoDataFrame, lang: str) -> dict[str, list[list[Any]]]
         column("source"), column("actor"), column("text"), strict=True,
     )
     for y, x, cat, band, rid, ts, wd, hour, src, actor, text in records:
-        code = "annat" if _missing(cat) else _safe_code(cat)
+        code = "annat" if is_missing_value(cat) else _safe_code(cat)
         band = band if isinstance(band, str) and band in bands else "unknown"
-        if _missing(src):
+        if is_missing_value(src):
             source = ""
         else:
             entry = SOURCES.get(str(src))
@@ -261,16 +261,16 @@ def _report_rows(gdf: gpd.GeoDataFrame, lang: str) -> dict[str, list[list[Any]]]
 def _time_text(ts: Any, weekday: Any, hour: Any, band: str, lang: str) -> str:
     """Timestamp, else weekday and time of day, with the time band; "Okänd tid" if none."""
     hour_text = ""
-    if not _missing(hour):
+    if not is_missing_value(hour):
         minutes = int(round(float(hour) * 60)) % (24 * 60)
         hour_text = f"{minutes // 60:02d}:{minutes % 60:02d}"
-    if not _missing(ts):
+    if not is_missing_value(ts):
         day = label(f"weekday_{ts.weekday()}", lang)
         when = f"{ts:%Y-%m-%d %H:%M}" if hour_text or ts.hour or ts.minute else f"{ts:%Y-%m-%d}"
         text = f"{when} ({day})"
     else:
         parts = []
-        if not _missing(weekday) and 0 <= int(weekday) <= 6:
+        if not is_missing_value(weekday) and 0 <= int(weekday) <= 6:
             parts.append(label(f"weekday_{int(weekday)}", lang))
         if hour_text:
             parts.append(f"kl. {hour_text}" if lang == "sv" else hour_text)
@@ -400,7 +400,7 @@ def _add_cells(m: folium.Map, cells: gpd.GeoDataFrame, area: Area, *, lang: str,
             props["n"] = sub["n"].astype(int)
             props["min_k"] = note
             layer = folium.GeoJson(
-                _geojson(props, fields),
+                to_geojson(props, fields),
                 style_function=style,
                 highlight_function=None,
                 tooltip=folium.GeoJsonTooltip(fields=fields, aliases=aliases, sticky=True),
@@ -559,7 +559,7 @@ window.SJOBO_TIME_BAND = 'all';
 """
 
 
-def _add_synthetic_banner(m: folium.Map, lang: str) -> None:
+def add_synthetic_banner(m: folium.Map, lang: str) -> None:
     import folium
 
     if getattr(m, "_sjobo_synthetic_banner", False):

@@ -27,8 +27,8 @@ def schoolyard_map(area: Area, place: gpd.GeoDataFrame, classes: gpd.GeoDataFram
     """The schoolyard map: visibility classes, hidden places, vegetation ranked, lamps."""
     import folium
 
+    from sjobo_geo.core.i18n import label
     from sjobo_geo.maps.base import add_geodataframe, add_layer_registry, add_legend, new_map
-    from sjobo_geo.maps.i18n import label
 
     m = new_map(area, tiles=tiles, lang=lang)
     registry: dict[str, tuple[Any, int]] = {}

@@ -28,17 +28,17 @@ from sjobo_geo.analysis.lighting.classes import (
 from sjobo_geo.analysis.lighting.importance import (
     BETWEENNESS_K,
     IMPORTANCE_FLOOR,
-    _importance,
+    path_importance,
 )
 from sjobo_geo.analysis.lighting.photometry import LightingError
 from sjobo_geo.analysis.lighting.surfaces import (
-    _arr,
-    _cells_in,
-    _components,
-    _grid_frame,
-    _runs_to_polygons,
-    _split_even,
-    _substrings,
+    cell_components,
+    cells_in,
+    geometry_array,
+    grid_frame,
+    runs_to_polygons,
+    split_even,
+    substrings,
     walkable_surfaces,
 )
 
@@ -91,7 +91,7 @@ GAP_TYPES = {
 # lamps
 
 
-def _lit_lamps(lamps: gpd.GeoDataFrame) -> np.ndarray:
+def lit_lamps(lamps: gpd.GeoDataFrame) -> np.ndarray:
     """Which lamps give light: status working or unknown (broken and planned do not)."""
     from sjobo_geo.inputs.lamps import LIT_STATUSES
 
@@ -108,7 +108,7 @@ def _lamp_groups(lamps: gpd.GeoDataFrame) -> list[tuple[str, np.ndarray, np.ndar
 
     if len(lamps) == 0:
         return []
-    xy = shapely.get_coordinates(_arr(lamps))
+    xy = shapely.get_coordinates(geometry_array(lamps))
     h = lamps["mount_height_m"].to_numpy(dtype=np.float64)
     i = lamps["intensity_cd"].to_numpy(dtype=np.float64)
     dist = (lamps["distribution"].astype("string").fillna("lambertian").str.lower().to_numpy()
@@ -116,7 +116,7 @@ def _lamp_groups(lamps: gpd.GeoDataFrame) -> list[tuple[str, np.ndarray, np.ndar
     return [(str(d), xy[dist == d], h[dist == d], i[dist == d]) for d in np.unique(dist)]
 
 
-def _check_lamp_table(lamps: gpd.GeoDataFrame, crs: str) -> gpd.GeoDataFrame:
+def check_lamp_table(lamps: gpd.GeoDataFrame, crs: str) -> gpd.GeoDataFrame:
     missing = [c for c in ("mount_height_m", "intensity_cd") if c not in lamps]
     if missing:
         raise LightingError(
@@ -165,10 +165,10 @@ def _dark_reports(reports: Any) -> tuple[np.ndarray, np.ndarray, bool]:
     sub = gdf[keep]
     w = (sub["weight"].astype("float64").fillna(1.0).to_numpy() if "weight" in sub
          else np.ones(len(sub)))
-    return shapely.get_coordinates(_arr(sub)), w, synthetic
+    return shapely.get_coordinates(geometry_array(sub)), w, synthetic
 
 
-def _reports_near(geoms: np.ndarray, xy: np.ndarray, weight: np.ndarray, radius: float
+def reports_near(geoms: np.ndarray, xy: np.ndarray, weight: np.ndarray, radius: float
                   ) -> np.ndarray:
     """Σ weight of the points within ``radius`` of each geometry."""
     import shapely
@@ -181,7 +181,7 @@ def _reports_near(geoms: np.ndarray, xy: np.ndarray, weight: np.ndarray, radius:
     return np.bincount(ig, weights=weight[ip], minlength=len(geoms))
 
 
-def _nearest_names(geoms: np.ndarray, area: Area, *, max_distance: float = 150.0
+def nearest_names(geoms: np.ndarray, area: Area, *, max_distance: float = 150.0
                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Nearest named street, nearest street address and its distance, per geometry (from
     the middle of a line, a point inside a polygon)."""
@@ -202,7 +202,7 @@ def _nearest_names(geoms: np.ndarray, area: Area, *, max_distance: float = 150.0
     paths = area.layers["paths"]
     named = paths[paths["name"].notna()] if len(paths) else paths
     if len(named):
-        tree = shapely.STRtree(_arr(named))
+        tree = shapely.STRtree(geometry_array(named))
         ig, it = tree.query_nearest(geoms, max_distance=max_distance, all_matches=False)
         street[ig] = named["name"].astype(str).to_numpy()[it]
     b = area.layers["buildings"]
@@ -213,10 +213,10 @@ def _nearest_names(geoms: np.ndarray, area: Area, *, max_distance: float = 150.0
             num = (sub["addr:housenumber"].astype("string").fillna("") if "addr:housenumber"
                    in sub else "")
             text = (sub["addr:street"].astype(str) + " " + num).str.strip().to_numpy()
-            tree = shapely.STRtree(_arr(sub))
+            tree = shapely.STRtree(geometry_array(sub))
             ig, it = tree.query_nearest(geoms, max_distance=max_distance, all_matches=False)
             address[ig] = text[it]
-            adist[ig] = shapely.distance(geoms[ig], _arr(sub)[it])
+            adist[ig] = shapely.distance(geoms[ig], geometry_array(sub)[it])
     return street, address, adist
 
 
@@ -412,8 +412,8 @@ def analyse_lighting(
         from sjobo_geo.inputs.lamps import lamps_from_osm
 
         lamps = lamps_from_osm(area)
-    lamps = _check_lamp_table(lamps, area.crs)
-    counted = _lit_lamps(lamps)
+    lamps = check_lamp_table(lamps, area.crs)
+    counted = lit_lamps(lamps)
     lamps = lamps.assign(counted=counted)
     lit = lamps[counted]
     mf = float(maintenance_factor)
@@ -424,11 +424,11 @@ def analyse_lighting(
 
     # --- path pieces and centreline samples
     ps = surfaces[is_path]
-    lines = _arr(paths)[ps["path_index"].to_numpy()] if len(ps) else \
+    lines = geometry_array(paths)[ps["path_index"].to_numpy()] if len(ps) else \
         np.array([], dtype=object)
     lengths = shapely.length(lines) if len(lines) else np.zeros(0)
-    pi, pstart, pend = _split_even(lengths, piece_length)
-    piece_geom = _substrings(lines, pi, pstart, pend)
+    pi, pstart, pend = split_even(lengths, piece_length)
+    piece_geom = substrings(lines, pi, pstart, pend)
     plen = pend - pstart
     ns = np.maximum(1, np.ceil(plen / sample_spacing - 1e-9)).astype(np.int64) + 1
     srep = np.repeat(np.arange(len(pi)), ns)
@@ -452,7 +452,7 @@ def analyse_lighting(
 
     # --- grid on the surfaces
     area_rows = np.flatnonzero(~is_path)
-    polys_area = _arr(surfaces)[area_rows]
+    polys_area = geometry_array(surfaces)[area_rows]
     piece_buf = shapely.buffer(piece_geom, srow["width_m"].to_numpy() / 2.0, quad_segs=4) \
         if len(piece_geom) else np.array([], dtype=object)
     all_geoms = np.concatenate([piece_buf, polys_area]) if len(piece_buf) or len(polys_area) \
@@ -461,9 +461,9 @@ def analyse_lighting(
         tb = shapely.total_bounds(all_geoms)
     else:
         tb = np.array(area.boundary.bounds)
-    frame, rows, cols = _grid_frame(tuple(tb), cell_size)
-    pp, pc = _cells_in(piece_buf, frame, cell_size, rows, cols)
-    ap, ac = _cells_in(polys_area, frame, cell_size, rows, cols)
+    frame, rows, cols = grid_frame(tuple(tb), cell_size)
+    pp, pc = cells_in(piece_buf, frame, cell_size, rows, cols)
+    ap, ac = cells_in(polys_area, frame, cell_size, rows, cols)
     req_flat = np.full(rows * cols, -np.inf)
     if len(pc):
         np.maximum.at(req_flat, pc, preq[pp])
@@ -533,14 +533,14 @@ def analyse_lighting(
     )
 
     # --- importance and reports
-    bet_path, imp_path = _importance(area, ps["path_index"].to_numpy() if len(ps) else
+    bet_path, imp_path = path_importance(area, ps["path_index"].to_numpy() if len(ps) else
                                      np.zeros(0, np.int64), k=betweenness_k, seed=seed,
                                      floor=importance_floor)
     s_bet = np.zeros(len(surfaces))
     s_imp = np.full(len(surfaces), importance_floor)
     s_bet[is_path], s_imp[is_path] = bet_path, imp_path
     if len(area_rows) and len(ps):
-        tree = shapely.STRtree(_arr(ps))
+        tree = shapely.STRtree(geometry_array(ps))
         ia, ipth = tree.query(shapely.buffer(polys_area, 5.0, quad_segs=2),
                               predicate="intersects")
         if len(ia):
@@ -553,7 +553,7 @@ def analyse_lighting(
     rxy, rw, synthetic = _dark_reports(reports)
 
     # --- pieces table
-    piece_rep = _reports_near(piece_geom, rxy, rw, report_radius)
+    piece_rep = reports_near(piece_geom, rxy, rw, report_radius)
     pieces = gpd.GeoDataFrame({
         "piece_id": np.arange(len(pi)),
         "path_index": srow["path_index"].to_numpy(dtype=np.int64),
@@ -646,7 +646,7 @@ def _build_gaps(area, surfaces, pieces, lines, pi, area_rows, ap, ac, dark_cell,
         first = idx[brk]
         start = pieces["start_m"].to_numpy()[first]
         end = start + np.bincount(sid, weights=pieces["length_m"].to_numpy()[idx])
-        geom = _substrings(lines, pi[first], start, end)
+        geom = substrings(lines, pi[first], start, end)
         minlux = np.full(len(first), np.inf)
         np.minimum.at(minlux, sid, pieces["min_lux"].to_numpy()[idx])
         p0 = pieces.iloc[first]
@@ -663,15 +663,15 @@ def _build_gaps(area, surfaces, pieces, lines, pi, area_rows, ap, ac, dark_cell,
     # dark patches of squares, courtyards, schoolyards
     if dark_cell.any():
         dp, dc = ap[dark_cell], ac[dark_cell]
-        comp = _components(dp, dc, cols)
+        comp = cell_components(dp, dc, cols)
         n_comp = int(comp.max()) + 1
         size = np.bincount(comp, minlength=n_comp) * cell**2
         big = size >= min_patch_m2 - 1e-9
         keep = big[comp]
-        # cells sorted by patch, then row and column (the order _runs_to_polygons needs)
+        # cells sorted by patch, then row and column (the order runs_to_polygons needs)
         order = np.lexsort((dc[keep], comp[keep]))
         kc, kd = comp[keep][order], dc[keep][order]
-        pid, patch_geom = _runs_to_polygons(kc, kd, frame, cell, cols)
+        pid, patch_geom = runs_to_polygons(kc, kd, frame, cell, cols)
         pmin = np.full(n_comp, np.inf)
         np.minimum.at(pmin, comp, flat_lux[dc])
         owner = np.zeros(n_comp, dtype=np.int64)
@@ -700,18 +700,18 @@ def _build_gaps(area, surfaces, pieces, lines, pi, area_rows, ap, ac, dark_cell,
             "modelled_lux": srf["avg_lux"].to_numpy(), "size": srf["area_m2"].to_numpy(),
             "size_unit": "m²", "osm_lit": srf["osm_lit"].to_numpy(), "gap_type": "",
             "covered": False, "pieces": 0, "betweenness": srf["betweenness"].to_numpy(),
-            "importance": srf["importance"].to_numpy(), "geometry": _arr(srf),
+            "importance": srf["importance"].to_numpy(), "geometry": geometry_array(srf),
         }))
     if not parts:
         out = gpd.GeoDataFrame({c: [] for c in _GAP_COLUMNS}, geometry=[], crs=area.crs)
         return out
     df = pd.concat(parts, ignore_index=True)
     geoms = df["geometry"].to_numpy()
-    rep = _reports_near(geoms, rxy, rw, report_radius)
+    rep = reports_near(geoms, rxy, rw, report_radius)
     df["reports_weighted"] = rep
     df["reports_factor"] = 1.0 + rep
     df["exposure"] = df["size"] * df["reports_factor"] * df["importance"]
-    street, address, adist = _nearest_names(geoms, area)
+    street, address, adist = nearest_names(geoms, area)
     own = (df["surface_kind"] == "path").to_numpy() & df["name"].notna().to_numpy()
     street = np.where(own, df["name"].astype(str).to_numpy(), street)
     df["nearest_street"], df["nearest_address"], df["address_distance_m"] = street, address, adist
@@ -749,7 +749,7 @@ def illuminance_classes(analysis: LightingAnalysis, breaks: tuple[float, ...] = 
     cells = np.flatnonzero(np.isfinite(flat))
     cls = np.searchsorted(np.asarray(breaks), flat[cells], side="right")
     order = np.lexsort((cells, cls))  # by class, then row-major
-    g, polys = _runs_to_polygons(cls[order], cells[order], info.bounds, info.cell_size, cols)
+    g, polys = runs_to_polygons(cls[order], cells[order], info.bounds, info.cell_size, cols)
     lo = np.concatenate([[0.0], breaks])
     hi = np.concatenate([breaks, [np.inf]])
 
@@ -773,7 +773,7 @@ def gaps_table(analysis: LightingAnalysis) -> pd.DataFrame:
     import shapely
 
     g = analysis.gaps
-    pts = shapely.point_on_surface(_arr(g)) if len(g) else np.array([],
+    pts = shapely.point_on_surface(geometry_array(g)) if len(g) else np.array([],
                                                                               dtype=object)
     xy = shapely.get_coordinates(pts) if len(g) else np.zeros((0, 2))
     ll = (shapely.get_coordinates(gpd.GeoSeries(pts, crs=analysis.crs).to_crs("EPSG:4326")

@@ -16,12 +16,12 @@ import numpy as np
 
 from sjobo_geo.analysis.lighting.analysis import (
     DEFAULT_MAINTENANCE_FACTOR,
-    _check_lamp_table,
-    _lit_lamps,
-    _nearest_names,
+    check_lamp_table,
+    lit_lamps,
+    nearest_names,
 )
 from sjobo_geo.analysis.lighting.photometry import LightingError
-from sjobo_geo.analysis.lighting.surfaces import _arr, _substrings
+from sjobo_geo.analysis.lighting.surfaces import geometry_array, substrings
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -189,8 +189,8 @@ def facade_lighting(
         from sjobo_geo.inputs.lamps import lamps_from_osm
 
         lamps = lamps_from_osm(area)
-    lamps = _check_lamp_table(lamps, area.crs)
-    lit = lamps[_lit_lamps(lamps)]
+    lamps = check_lamp_table(lamps, area.crs)
+    lit = lamps[lit_lamps(lamps)]
     mf = float(maintenance_factor)
     bld = area.layers["buildings"]
     params = {"distance_m": distance, "spacing_m": spacing, "point_height_m": point_height,
@@ -206,11 +206,11 @@ def facade_lighting(
         float(threshold_lux), params)
     if bld.empty:
         return empty
-    btree = shapely.STRtree(_arr(bld))
+    btree = shapely.STRtree(geometry_array(bld))
     near = btree.query(sq_geom, predicate="dwithin", distance=distance)
     if len(near) == 0:
         return empty
-    polys, owner = shapely.get_parts(_arr(bld)[near], return_index=True)
+    polys, owner = shapely.get_parts(geometry_array(bld)[near], return_index=True)
     polys = shapely.orient_polygons(polys, exterior_cw=False)  # exterior counter-clockwise
     rcoords, rindex = shapely.get_coordinates(shapely.get_exterior_ring(polys),
                                               return_index=True)
@@ -257,7 +257,7 @@ def facade_lighting(
     sbld = b_of_ring[rep][sel]
     ev = np.zeros(len(sel))
     if len(lit):
-        lxy = shapely.get_coordinates(_arr(lit))
+        lxy = shapely.get_coordinates(geometry_array(lit))
         lh = lit["mount_height_m"].to_numpy(dtype=np.float64)
         li = lit["intensity_cd"].to_numpy(dtype=np.float64)
         ld = (lit["distribution"].astype("string").fillna("lambertian").str.lower().to_numpy()
@@ -310,12 +310,12 @@ def facade_lighting(
     r_ring = ring[first]
     start = lo_d[first]
     end = np.minimum(lo_d[last] + step_s[last], rlen[r_ring])
-    geoms = _substrings(rings, r_ring, start, end)
+    geoms = substrings(rings, r_ring, start, end)
     cnt = np.bincount(run)
     rmin = np.full(len(first), np.inf)
     np.minimum.at(rmin, run, ev)
     rb = sbld[first]
-    street, near_addr, _ = _nearest_names(geoms, area, max_distance=60.0)
+    street, near_addr, _ = nearest_names(geoms, area, max_distance=60.0)
     own = addr[rb]
     facades = gpd.GeoDataFrame({
         "facade_id": np.arange(1, len(first) + 1, dtype=np.int64), "dark": dark[first],

@@ -114,7 +114,7 @@ def edge_betweenness(graph: Any, *, k: int | None = BETWEENNESS_K, seed: int = 0
     return nodes[a], nodes[b], bet
 
 
-def _importance(area: Area, path_index: np.ndarray, *, k: int | None, seed: int,
+def path_importance(area: Area, path_index: np.ndarray, *, k: int | None, seed: int,
                 floor: float) -> tuple[np.ndarray, np.ndarray]:
     """(betweenness, importance) of ``area.paths`` rows; importance = floor + (1 − floor) ×
     min(1, betweenness / its 99th percentile over the edges)."""

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sjobo_geo.analysis.lighting.analysis import LightingAnalysis, _nearest_names, _reports_near
+from sjobo_geo.analysis.lighting.analysis import LightingAnalysis, nearest_names, reports_near
 from sjobo_geo.analysis.lighting.photometry import LightingError
-from sjobo_geo.analysis.lighting.surfaces import _arr
+from sjobo_geo.analysis.lighting.surfaces import geometry_array
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -157,7 +157,7 @@ def recommend_lamps(
     u_len = pieces["length_m"].to_numpy()[gap_piece]
     u_area = np.zeros(len(gap_piece))
     cand = (shapely.get_coordinates(shapely.line_interpolate_point(
-        _arr(pieces)[gap_piece], 0.5, normalized=True)) if len(gap_piece)
+        geometry_array(pieces)[gap_piece], 0.5, normalized=True)) if len(gap_piece)
         else np.zeros((0, 2)))
     n_path_units = len(gap_piece)
     if include_surfaces:
@@ -172,7 +172,7 @@ def recommend_lamps(
         srf = analysis.surfaces
         surf = cells.surface[dark]
         rxy_rw = analysis.report_points
-        rep = _reports_near(shapely.points(cxy), *rxy_rw, analysis.params["report_radius_m"]) \
+        rep = reports_near(shapely.points(cxy), *rxy_rw, analysis.params["report_radius_m"]) \
             if len(cxy) else np.zeros(0)
         area_c = info.cell_size ** 2
         expo = area_c * (1.0 + rep) * srf["importance"].to_numpy()[surf]
@@ -270,7 +270,7 @@ def recommend_lamps(
     fixed_area = [float(u_area[f].sum()) for f in fixed_units_by_step]
     fixed_expo = [float(u_expo[f].sum()) for f in fixed_units_by_step]
     geoms = shapely.points(pts) if len(pts) else np.array([], dtype=object)
-    street = (_nearest_names(geoms, analysis.area)[0] if len(pts)
+    street = (nearest_names(geoms, analysis.area)[0] if len(pts)
               else np.array([], dtype=object))
     gap_id = _gap_at(analysis.gaps, geoms)
     lamps = gpd.GeoDataFrame({
@@ -299,7 +299,7 @@ def _gap_at(gaps: gpd.GeoDataFrame, geoms: np.ndarray) -> list[str]:
     out = [""] * len(geoms)
     if len(geoms) == 0 or len(gaps) == 0:
         return out
-    tree = shapely.STRtree(_arr(gaps))
+    tree = shapely.STRtree(geometry_array(gaps))
     ip, ig = tree.query(geoms, predicate="dwithin", distance=1.0)
     rank = gaps["rank"].to_numpy()
     best: dict[int, int] = {}

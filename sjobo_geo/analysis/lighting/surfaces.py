@@ -3,9 +3,9 @@
 :func:`walkable_surfaces` turns an area's paths (buffered to their width), squares and
 pedestrian areas, courtyards and schoolyards into one table, each surface with its EN 13201
 class (:mod:`.classes`). The private helpers do the geometry the lighting analysis needs,
-for whole arrays at once: pieces of lines (``_split_even``, ``_substrings``), a grid frame
-of whole cells (``_grid_frame``), the cells inside polygons (``_cells_in``), cells merged
-back into polygons (``_runs_to_polygons``) and connected sets of cells (``_components``).
+for whole arrays at once: pieces of lines (``split_even``, ``substrings``), a grid frame
+of whole cells (``grid_frame``), the cells inside polygons (``cells_in``), cells merged
+back into polygons (``runs_to_polygons``) and connected sets of cells (``cell_components``).
 """
 
 from __future__ import annotations
@@ -28,13 +28,13 @@ __all__ = ["walkable_surfaces"]
 # geometry helpers (vectorised)
 
 
-def _arr(gdf: Any) -> np.ndarray:
+def geometry_array(gdf: Any) -> np.ndarray:
     """The geometries of a GeoDataFrame/GeoSeries as a plain numpy object array (shapely's
     functions take these directly; a GeometryArray goes through pandas' slow ufunc path)."""
     return np.asarray(gdf.geometry.values, dtype=object)
 
 
-def _substrings(lines: np.ndarray, idx: np.ndarray, start: np.ndarray, end: np.ndarray
+def substrings(lines: np.ndarray, idx: np.ndarray, start: np.ndarray, end: np.ndarray
                 ) -> np.ndarray:
     """Pieces ``[start, end]`` (metres along the line) of ``lines[idx]``, vectorised.
 
@@ -76,7 +76,7 @@ def _substrings(lines: np.ndarray, idx: np.ndarray, start: np.ndarray, end: np.n
     return shapely.linestrings(out, indices=out_owner)
 
 
-def _split_even(lengths: np.ndarray, max_len: float) -> tuple[np.ndarray, np.ndarray,
+def split_even(lengths: np.ndarray, max_len: float) -> tuple[np.ndarray, np.ndarray,
                                                                  np.ndarray]:
     """Split lines into equal pieces of at most ``max_len``: (line index, start, end)."""
     n = np.maximum(1, np.ceil(lengths / max_len - 1e-9)).astype(np.int64)
@@ -86,7 +86,7 @@ def _split_even(lengths: np.ndarray, max_len: float) -> tuple[np.ndarray, np.nda
     return idx, k * step, (k + 1) * step
 
 
-def _grid_frame(bounds: tuple[float, float, float, float], cell: float
+def grid_frame(bounds: tuple[float, float, float, float], cell: float
                 ) -> tuple[tuple[float, float, float, float], int, int]:
     """Bounds snapped outward to whole cells (multiples of ``cell``), one cell of margin."""
     x0 = (math.floor(bounds[0] / cell) - 1) * cell
@@ -96,7 +96,7 @@ def _grid_frame(bounds: tuple[float, float, float, float], cell: float
     return (x0, y0, x0 + cols * cell, y0 + rows * cell), rows, cols
 
 
-def _cells_in(polys: np.ndarray, frame: tuple[float, float, float, float], cell: float,
+def cells_in(polys: np.ndarray, frame: tuple[float, float, float, float], cell: float,
               rows: int, cols: int, chunk: int = 1 << 21) -> tuple[np.ndarray, np.ndarray]:
     """Cells whose centre lies in each polygon: (polygon index, flat cell index r·cols+c),
     ordered by polygon, then row, then column."""
@@ -135,7 +135,7 @@ def _cells_in(polys: np.ndarray, frame: tuple[float, float, float, float], cell:
     return np.concatenate(out_p), np.concatenate(out_c)
 
 
-def _runs_to_polygons(group: np.ndarray, flat: np.ndarray, frame, cell: float, cols: int
+def runs_to_polygons(group: np.ndarray, flat: np.ndarray, frame, cell: float, cols: int
                       ) -> tuple[np.ndarray, np.ndarray]:
     """Union cells (sorted by group, row, column) into polygons per group.
 
@@ -175,7 +175,7 @@ def _runs_to_polygons(group: np.ndarray, flat: np.ndarray, frame, cell: float, c
     return np.asarray(out_g), np.asarray(out_geom, dtype=object)
 
 
-def _components(group: np.ndarray, flat: np.ndarray, cols: int) -> np.ndarray:
+def cell_components(group: np.ndarray, flat: np.ndarray, cols: int) -> np.ndarray:
     """Labels of the 4-connected components of cells (same group, side by side)."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
@@ -240,7 +240,7 @@ def walkable_surfaces(area: Area, classes: LightingClasses | None = None) -> gpd
     if len(paths):
         hw = paths["highway"].astype("string").fillna("default")
         keep = ~hw.map(classes.excluded).to_numpy(dtype=bool) \
-            & (shapely.length(_arr(paths)) > 0)
+            & (shapely.length(geometry_array(paths)) > 0)
         p = paths[keep]
         tunnel = p["tunnel"].astype("string") if "tunnel" in p else pd.Series(pd.NA,
                                                                                 index=p.index)
@@ -259,8 +259,8 @@ def walkable_surfaces(area: Area, classes: LightingClasses | None = None) -> gpd
             "osm_lit": p["lit_status"].astype("string").fillna("unknown").to_numpy(),
             "covered": covered, "p_class": code,
             "path_index": p.index.to_numpy(dtype=np.int64), "width_m": width,
-            "length_m": shapely.length(_arr(p)),
-            "geometry": shapely.buffer(_arr(p), width / 2.0, quad_segs=4),
+            "length_m": shapely.length(geometry_array(p)),
+            "geometry": shapely.buffer(geometry_array(p), width / 2.0, quad_segs=4),
         }))
     sq = area.layers["squares"]
     if len(sq):
@@ -275,7 +275,7 @@ def walkable_surfaces(area: Area, classes: LightingClasses | None = None) -> gpd
             "name": s["name"].to_numpy(dtype=object), "highway": None,
             "osm_lit": lit.astype("string").to_numpy(), "covered": False,
             "p_class": [classes.surfaces[k] for k in kinds], "path_index": -1,
-            "width_m": np.nan, "length_m": np.nan, "geometry": _arr(s),
+            "width_m": np.nan, "length_m": np.nan, "geometry": geometry_array(s),
         }))
     for layer, kind, ident in (("courtyards", "courtyard", "courtyard_id"),
                                ("schoolyards", "schoolyard", None)):
@@ -289,7 +289,7 @@ def walkable_surfaces(area: Area, classes: LightingClasses | None = None) -> gpd
             "surface_id": [f"{kind}:{i}" for i in ids], "kind": kind,
             "name": name.to_numpy(dtype=object), "highway": None, "osm_lit": "unknown",
             "covered": False, "p_class": classes.surfaces[kind], "path_index": -1,
-            "width_m": np.nan, "length_m": np.nan, "geometry": _arr(g),
+            "width_m": np.nan, "length_m": np.nan, "geometry": geometry_array(g),
         }))
     columns = ["surface_id", "kind", "name", "highway", "osm_lit", "covered", "p_class",
                "path_index", "width_m", "length_m", "geometry"]

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sjobo_geo.analysis.patrol.candidates import _peak_hours
+from sjobo_geo.analysis.patrol.candidates import busiest_hours
 from sjobo_geo.analysis.patrol.graph import RouteGraph
 
 if TYPE_CHECKING:
@@ -72,7 +72,7 @@ def patrol_areas(candidates: gpd.GeoDataFrame, graph: Any, units: gpd.GeoDataFra
             "priority": round(float(cand.loc[sel, "priority"].sum()), 4),
             "max_walk_m": round(float(d[np.ix_(sel, sel)].max()), 1),
             "unit_ids": ";".join(cand.loc[sel, "unit_id"]),
-            "peak_hours": _peak_hours(",".join(map(str, hours))),
+            "peak_hours": busiest_hours(",".join(map(str, hours))),
             "weekdays": ",".join(f"{_WEEKDAYS[i]} {days[i]}" for i in
                                  np.argsort(-days, kind="stable")[:3] if days[i] > 0),
         })

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 __all__ = ["candidate_stops"]
 
 
-def _peak_hours(profile: Any, n: int = 3) -> str:
+def busiest_hours(profile: Any, n: int = 3) -> str:
     try:
         counts = np.array([int(v) for v in str(profile).split(",") if v != ""])
     except ValueError:
@@ -125,7 +125,7 @@ def candidate_stops(analysis: HotspotAnalysis | gpd.GeoDataFrame, graph: Any, *,
         else np.arange(len(table)).astype(str),
         "priority": table["police_score"].to_numpy(dtype=float).round(4),
         "why": _why(table),
-        "peak_hours": [_peak_hours(p) for p in table["profile_hours"]]
+        "peak_hours": [busiest_hours(p) for p in table["profile_hours"]]
         if "profile_hours" in table else "",
         "profile_hours": table["profile_hours"].astype(str).to_numpy()
         if "profile_hours" in table else "",

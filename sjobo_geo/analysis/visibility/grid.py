@@ -3,8 +3,8 @@
 :func:`visibility_grid` rasterises the blockers on a grid over the place and the observers
 around it, cuts their outlines into pieces of half a cell and counts, per cell centre, the
 observers whose polar depth buffer has no nearer blocker in its direction (the method is
-described in the package docstring). The private helpers (:class:`_Scene`, :func:`_depth`,
-:func:`_target_bins`, ...) are shared with :mod:`.vegetation`.
+described in the package docstring). The private helpers (:class:`_Scene`, :func:`depth_buffer`,
+:func:`target_bins`, ...) are shared with :mod:`.vegetation`.
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def _crs_of(obj: Any) -> Any:
     return getattr(obj, "crs", None)
 
 
-def _check_crs(crs: Any, what: str) -> None:
+def check_metric_crs(crs: Any, what: str) -> None:
     if crs is None:
         return
     from pyproj import CRS
@@ -103,12 +103,12 @@ def _check_crs(crs: Any, what: str) -> None:
         )
 
 
-def _as_place(place: Any) -> tuple[Any, Any]:
+def as_place(place: Any) -> tuple[Any, Any]:
     """The place as one shapely geometry and its CRS (if it has one)."""
     import shapely
 
     crs = _crs_of(place)
-    _check_crs(crs, "the place")
+    check_metric_crs(crs, "the place")
     if hasattr(place, "geometry") and not hasattr(place, "geom_type"):
         place = place.geometry
     if hasattr(place, "union_all"):  # GeoSeries
@@ -132,11 +132,11 @@ def _as_place(place: Any) -> tuple[Any, Any]:
     return place, crs
 
 
-def _as_xy(observers: Any) -> np.ndarray:
+def as_xy(observers: Any) -> np.ndarray:
     import shapely
 
     if hasattr(observers, "geometry") and hasattr(observers, "crs"):
-        _check_crs(observers.crs, "the observers")
+        check_metric_crs(observers.crs, "the observers")
         xy = shapely.get_coordinates(observers.geometry.values)
     else:
         xy = np.asarray(observers, dtype="float64")
@@ -232,7 +232,7 @@ class _Scene:
     powner: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
 
 
-def _scene(place: Any, obs_xy: np.ndarray, geoms: np.ndarray, cell: float,
+def build_scene(place: Any, obs_xy: np.ndarray, geoms: np.ndarray, cell: float,
            max_distance: float) -> _Scene:
     import shapely
 
@@ -302,7 +302,7 @@ def _nbins(scene: _Scene) -> int:
     return int(math.ceil(2 * math.pi / (scene.cell / (4.0 * scene.max_distance))))
 
 
-def _depth(scene: _Scene, ox: float, oy: float, *, second: bool = False):
+def depth_buffer(scene: _Scene, ox: float, oy: float, *, second: bool = False):
     """The polar depth buffer of one observer: nearest blocker distance per direction bin.
 
     With ``second``: also the owner (blocker index) of the nearest piece per bin and the
@@ -346,7 +346,7 @@ def _depth(scene: _Scene, ox: float, oy: float, *, second: bool = False):
     return depth
 
 
-def _target_bins(scene: _Scene, ox: float, oy: float, tr: np.ndarray, tc: np.ndarray):
+def target_bins(scene: _Scene, ox: float, oy: float, tr: np.ndarray, tc: np.ndarray):
     """Direction bin and distance of target cells from one observer."""
     width = 2 * math.pi / _nbins(scene)
     dx = scene.x0 + (tc + 0.5) * scene.cell - ox
@@ -365,10 +365,10 @@ def _observer_view(scene: _Scene, ox: float, oy: float) -> tuple[np.ndarray, np.
     reach = md / cell + 1
     c0, c1 = max(0, int(oc - reach)), min(cols, int(oc + reach) + 1)
     r0, r1 = max(0, int(orow - reach)), min(rows, int(orow + reach) + 1)
-    depth = _depth(scene, ox, oy)
+    depth = depth_buffer(scene, ox, oy)
     tr, tc = np.nonzero(scene.target[r0:r1, c0:c1])
     tr, tc = tr + r0, tc + c0
-    b, d = _target_bins(scene, ox, oy, tr, tc)
+    b, d = target_bins(scene, ox, oy, tr, tc)
     vis = (d <= md) & (d < depth[b])
     return tr[vis], tc[vis]
 
@@ -379,7 +379,7 @@ def _blocker_geoms(blockers: Any) -> np.ndarray:
     if blockers is None:
         return np.zeros(0, dtype=object)
     if hasattr(blockers, "crs"):
-        _check_crs(blockers.crs, "the blockers")
+        check_metric_crs(blockers.crs, "the blockers")
     if hasattr(blockers, "geometry") and hasattr(blockers.geometry, "values"):
         geoms = np.asarray(blockers.geometry.values, dtype=object)
     else:
@@ -394,7 +394,7 @@ def _blocker_geoms(blockers: Any) -> np.ndarray:
     return geoms
 
 
-def _filter_observers(place: Any, xy: np.ndarray, max_distance: float) -> np.ndarray:
+def filter_observers(place: Any, xy: np.ndarray, max_distance: float) -> np.ndarray:
     import shapely
 
     d = shapely.distance(place, shapely.points(xy)) if len(xy) else np.zeros(0)
@@ -451,15 +451,15 @@ def visibility_grid(
     import geopandas as gpd
     import shapely
 
-    place, crs = _as_place(place_polygon)
+    place, crs = as_place(place_polygon)
     if not (cell_size > 0 and max_distance > 0):
         raise VisibilityError(
             f"cell_size and max_distance must be positive, got {cell_size}, {max_distance}"
         )
-    xy = _filter_observers(place, _as_xy(observers_xy), max_distance)
+    xy = filter_observers(place, as_xy(observers_xy), max_distance)
     geoms = _blocker_geoms(blockers)
-    scene = _scene(place, xy, geoms, float(cell_size), float(max_distance))
-    counts = _count(scene, xy)
+    scene = build_scene(place, xy, geoms, float(cell_size), float(max_distance))
+    counts = visible_counts(scene, xy)
     pr, pc = scene.place_rows, scene.place_cols
     out = np.where(scene.target[pr, pc], counts[pr, pc], -1).astype(np.int32)
     info = GridInfo(
@@ -478,7 +478,7 @@ def visibility_grid(
     return VisibilityResult(out, cells, info)
 
 
-def _count(scene: _Scene, xy: np.ndarray) -> np.ndarray:
+def visible_counts(scene: _Scene, xy: np.ndarray) -> np.ndarray:
     counts = np.zeros(scene.shape, np.int32)
     for ox, oy in xy:
         tr, tc = _observer_view(scene, float(ox), float(oy))

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sjobo_geo.analysis.visibility._errors import VisibilityError
-from sjobo_geo.analysis.visibility.grid import _as_place, _check_crs
+from sjobo_geo.analysis.visibility.grid import as_place, check_metric_crs
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -76,8 +76,8 @@ def observer_points(
     import geopandas as gpd
     import shapely
 
-    place, crs = _as_place(place_polygon)
-    _check_crs(getattr(area, "crs", None), "the area")
+    place, crs = as_place(place_polygon)
+    check_metric_crs(getattr(area, "crs", None), "the area")
     if not (path_spacing > 0 and facade_spacing > 0 and radius >= 0):
         raise VisibilityError("path_spacing and facade_spacing must be positive, radius >= 0")
     crs = crs if crs is not None else getattr(area, "crs", None)

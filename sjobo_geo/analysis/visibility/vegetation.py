@@ -17,14 +17,14 @@ from sjobo_geo.analysis.visibility._errors import VisibilityError
 from sjobo_geo.analysis.visibility.grid import (
     GridInfo,
     VisibilityResult,
-    _as_place,
-    _as_xy,
-    _check_crs,
-    _count,
-    _depth,
-    _filter_observers,
-    _scene,
-    _target_bins,
+    as_place,
+    as_xy,
+    build_scene,
+    check_metric_crs,
+    depth_buffer,
+    filter_observers,
+    target_bins,
+    visible_counts,
 )
 from sjobo_geo.analysis.visibility.observers import observer_points
 from sjobo_geo.analysis.visibility.settings import CPTED_SETTINGS, DEFAULT_SETTINGS, TrimSettings
@@ -97,7 +97,7 @@ def blockers_from_area(place_polygon: Any, area: Any, *, radius: float = 130.0,
     import pandas as pd
     import shapely
 
-    place, crs = _as_place(place_polygon)
+    place, crs = as_place(place_polygon)
     crs = crs if crs is not None else getattr(area, "crs", None)
     reach = shapely.buffer(place, radius)
     frames = []
@@ -206,17 +206,17 @@ def vegetation_actions(
                 f"unknown settings {settings!r}; expected one of {sorted(CPTED_SETTINGS)}"
             )
         settings = CPTED_SETTINGS[settings]
-    place, crs = _as_place(place_polygon)
-    _check_crs(getattr(area, "crs", None), "the area")
+    place, crs = as_place(place_polygon)
+    check_metric_crs(getattr(area, "crs", None), "the area")
     crs = crs if crs is not None else getattr(area, "crs", None)
     if observers is None:
         observers = observer_points(place_polygon, area, radius=radius)
-    obs_xy = _filter_observers(place, _as_xy(observers), max_distance)
+    obs_xy = filter_observers(place, as_xy(observers), max_distance)
     blockers = blockers_from_area(place, area, radius=radius + max_distance,
                                   settings=settings)
     geoms = np.asarray(blockers.geometry.values, dtype=object)
-    scene = _scene(place, obs_xy, geoms, float(cell_size), float(max_distance))
-    counts = _count(scene, obs_xy)
+    scene = build_scene(place, obs_xy, geoms, float(cell_size), float(max_distance))
+    counts = visible_counts(scene, obs_xy)
     pr, pc = scene.place_rows, scene.place_cols
     out = np.where(scene.target[pr, pc], counts[pr, pc], -1).astype(np.int32)
     info = GridInfo(scene.x0 + pc.start * scene.cell, scene.y0 + pr.start * scene.cell,
@@ -244,8 +244,8 @@ def vegetation_actions(
         o1 = np.empty((n_obs, n_hid), np.int32)
         d2 = np.empty((n_obs, n_hid), np.float32)
         for i, (ox, oy) in enumerate(obs_xy):
-            depth, owner1, depth2 = _depth(scene, float(ox), float(oy), second=True)
-            b, dist[i] = _target_bins(scene, float(ox), float(oy), hid_r, hid_c)
+            depth, owner1, depth2 = depth_buffer(scene, float(ox), float(oy), second=True)
+            b, dist[i] = target_bins(scene, float(ox), float(oy), hid_r, hid_c)
             d1[i], o1[i], d2[i] = depth[b], owner1[b], depth2[b]
         in_range = dist <= max_distance
         base = counts[hid_r, hid_c].astype(np.int64)

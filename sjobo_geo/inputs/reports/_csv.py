@@ -23,16 +23,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sjobo_geo.inputs.reports.readers import (
+from sjobo_geo.inputs.rawtable import (
     RawTable,
-    _assemble,
-    _make_headers,
-    _one_line,
-    _rows_text,
+    assemble_table,
+    format_rows,
+    make_headers,
+    one_line,
 )
 from sjobo_geo.inputs.reports.schema import ReportsError
 
-__all__ = ["_read_csv"]
+__all__ = ["read_csv_table"]
 
 
 _DELIMITERS = (",", ";", "\t", "|")
@@ -83,7 +83,7 @@ def _decode(raw: bytes, encoding: str | None, path: Path) -> _Text:
                 text = raw.decode("utf-16").lstrip("\ufeff")
             except UnicodeDecodeError as exc:
                 raise ReportsError(f"{path}: starts with a UTF-16 byte-order mark but is not "
-                                   f"valid UTF-16 ({_one_line(exc)}); save it as 'CSV UTF-8'"
+                                   f"valid UTF-16 ({one_line(exc)}); save it as 'CSV UTF-8'"
                                    ) from None
             return _Text("utf-16", data=text.encode("utf-8"), text=text)
         if raw.startswith(codecs.BOM_UTF8):
@@ -255,7 +255,7 @@ def _tail_cut(data: bytes) -> int:
     return match.end() if match else end
 
 
-def _read_csv(path: Path, raw: bytes, *, encoding: str | None, delimiter: str | None,
+def read_csv_table(path: Path, raw: bytes, *, encoding: str | None, delimiter: str | None,
               notes: list[str]) -> RawTable:
     st = _decode(raw, encoding, path)
     while True:
@@ -312,7 +312,7 @@ def _read_csv(path: Path, raw: bytes, *, encoding: str | None, delimiter: str | 
     def raw_value(i: int) -> str:
         return d.join(str(a[i]) for a in cols).rstrip(d)
 
-    data, rows, bad_rows = _assemble(
+    data, rows, bad_rows = assemble_table(
         headers, cols, rows, blank=check_ws, bad=bad, notes=notes,
         raw_value=raw_value, trailing="warn")
     decimal = _decimal(recs)
@@ -383,7 +383,7 @@ def _csv_arrow(data: bytes, d: str, notes: list[str]) -> tuple[pd.DataFrame, np.
     if pc.any(all_empty).as_py():
         return None  # empty rows are rejected by name on the careful path
     frame = pa.table(columns).to_pandas()
-    frame.columns = _make_headers(header_cells, notes)
+    frame.columns = make_headers(header_cells, notes)
     return frame, np.arange(2, n_rows + 2, dtype=np.int64)
 
 
@@ -431,7 +431,7 @@ def _csv_fast(st: _Text, d: str, head: list[str], skip: int, notes: list[str]):
             separators -= sum("\x00".join(a.tolist()).count(d) for a in arrays)
         if separators != (n - 1) * n_rec:
             return None  # short rows or empty lines: the exact path names them
-    headers = _make_headers(list(a[0] for a in arrays), notes)
+    headers = make_headers(list(a[0] for a in arrays), notes)
     cols = [a[1:] for a in arrays]
     rows = np.arange(skip + 2, skip + 1 + n_rec, dtype=np.int64)
     if quoted and data.count(b"\n") > n_rec:
@@ -475,7 +475,7 @@ def _ws_possible(data: bytes, d: str) -> str:
 
 
 def _note_multiline(rows: np.ndarray, notes: list[str]) -> None:
-    notes.append(f"{_rows_text(rows)}: a quoted cell spans several lines; row numbers count "
+    notes.append(f"{format_rows(rows)}: a quoted cell spans several lines; row numbers count "
                  f"records, so they differ from line numbers in a text editor")
 
 
@@ -579,18 +579,18 @@ def _csv_exact(path: Path, st: _Text, d: str, skip: int, notes: list[str]):
             break
         pos = restart
     assert header is not None
-    headers = _make_headers(header, notes)
+    headers = make_headers(header, notes)
     if multi:
         _note_multiline(np.array(multi), notes)
     if short:
-        notes.append(f"{_rows_text(short)}: fewer fields than the header's {n}; the missing "
+        notes.append(f"{format_rows(short)}: fewer fields than the header's {n}; the missing "
                      f"cells are left empty")
     if odd and minority == 3:
-        notes.append(f"{_rows_text(odd)}: decoded as UTF-8 (file is mostly cp1252)")
+        notes.append(f"{format_rows(odd)}: decoded as UTF-8 (file is mostly cp1252)")
     elif odd:
         mostly = " (file is mostly UTF-8)" if st.flags is not None and (st.flags == 3).any() \
             else ""
-        notes.append(f"{_rows_text(odd)}: decoded as cp1252{mostly}")
+        notes.append(f"{format_rows(odd)}: decoded as cp1252{mostly}")
     if body:
         grid = np.array(body, dtype=object)
         cols = [grid[:, j] for j in range(n)]

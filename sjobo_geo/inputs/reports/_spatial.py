@@ -16,18 +16,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sjobo_geo.inputs.reports.readers import (
+from sjobo_geo.inputs.rawtable import (
     RawTable,
-    _assemble,
-    _make_headers,
-    _number_text,
-    _one_line,
-    _pick,
-    _rows_text,
+    assemble_table,
+    format_rows,
+    make_headers,
+    number_text,
+    one_line,
+    pick_sheet,
 )
 from sjobo_geo.inputs.reports.schema import ReportsError
 
-__all__ = ["_read_spatial"]
+__all__ = ["read_spatial_table"]
 
 
 _SPATIAL_COLUMNS = ("__x", "__y", "__geom_type")
@@ -47,7 +47,7 @@ def _spatial_text(value: Any, boolean: bool) -> str | None:
             return None
         if boolean:
             return "true" if value else "false"
-        return _number_text(float(value), exact=True)
+        return number_text(float(value), exact=True)
     if isinstance(value, (pd.Timestamp, _dt.datetime, _dt.date, _dt.time)):
         return value.isoformat()
     if isinstance(value, np.datetime64):
@@ -68,7 +68,7 @@ def _crs_text(crs: Any) -> str | None:
     return crs.to_wkt()
 
 
-def _read_spatial(path: Path, fmt: str, sheet: str | int | None, notes: list[str]) -> RawTable:
+def read_spatial_table(path: Path, fmt: str, sheet: str | int | None, notes: list[str]) -> RawTable:
     import pyogrio
     import shapely
     from geopandas import GeoDataFrame
@@ -79,19 +79,19 @@ def _read_spatial(path: Path, fmt: str, sheet: str | int | None, notes: list[str
         try:
             layers = [str(name) for name, _ in pyogrio.list_layers(path)]
         except Exception as exc:
-            raise ReportsError(f"{path}: cannot read as {kind}: {_one_line(exc)}") from None
+            raise ReportsError(f"{path}: cannot read as {kind}: {one_line(exc)}") from None
         if not layers:
             raise ReportsError(f"{path}: {kind} without layers; expected a layer of report "
                                f"features")
-        layer = layers[_pick(layers, sheet, path, "layer")]
+        layer = layers[pick_sheet(layers, sheet, path, "layer")]
         try:
             gdf = pyogrio.read_dataframe(path, layer=layer, datetime_as_string=True)
             info = pyogrio.read_info(path, layer=layer)
         except Exception as exc:
             raise ReportsError(f"{path}: cannot read layer {layer!r} as {kind}: "
-                               f"{_one_line(exc)}") from None
+                               f"{one_line(exc)}") from None
     for w in caught:
-        notes.append(f"GDAL: {_one_line(w.message)}")
+        notes.append(f"GDAL: {one_line(w.message)}")
     subtypes = dict(zip(list(info.get("fields", [])), list(info.get("ogr_subtypes", [])),
                         strict=False))
     geometry = None
@@ -107,7 +107,7 @@ def _read_spatial(path: Path, fmt: str, sheet: str | int | None, notes: list[str
     elif crs is None and geometry is not None:
         notes.append(f"layer {layer!r} has no CRS")
     n = len(props)
-    headers = _make_headers([str(c) for c in props.columns], notes,
+    headers = make_headers([str(c) for c in props.columns], notes,
                             reserved=_SPATIAL_COLUMNS)
     cols: list[np.ndarray] = []
     for c in props.columns:
@@ -139,17 +139,17 @@ def _read_spatial(path: Path, fmt: str, sheet: str | int | None, notes: list[str
             px, py = shapely.get_x(points), shapely.get_y(points)
             for k, i in enumerate(idx.tolist()):
                 if math.isfinite(px[k]) and math.isfinite(py[k]):
-                    xs[i] = _number_text(float(px[k]), exact=True)
-                    ys[i] = _number_text(float(py[k]), exact=True)
+                    xs[i] = number_text(float(px[k]), exact=True)
+                    ys[i] = number_text(float(py[k]), exact=True)
                 types[i] = geoms[k].geom_type
         missing = n - len(idx)
         if missing:
-            notes.append(f"{_rows_text(np.flatnonzero(~present) + 2)}: feature without "
+            notes.append(f"{format_rows(np.flatnonzero(~present) + 2)}: feature without "
                          f"geometry")
     headers += list(_SPATIAL_COLUMNS)
     cols += [xs, ys, types]
     rows = np.arange(2, n + 2, dtype=np.int64)
-    data, rows, bad_rows = _assemble(
+    data, rows, bad_rows = assemble_table(
         headers, cols, rows, blank="none", bad=[], notes=notes, raw_value=lambda i: "",
         trailing="keep")
     return RawTable(data=data, rows=rows, bad_rows=bad_rows, path=path, format=fmt,

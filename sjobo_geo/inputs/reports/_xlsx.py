@@ -15,17 +15,17 @@ from typing import Any
 
 import numpy as np
 
-from sjobo_geo.inputs.reports.readers import (
+from sjobo_geo.inputs.rawtable import (
     RawTable,
-    _assemble,
-    _make_headers,
-    _number_text,
-    _one_line,
-    _pick,
+    assemble_table,
+    make_headers,
+    number_text,
+    one_line,
+    pick_sheet,
 )
 from sjobo_geo.inputs.reports.schema import ReportsError
 
-__all__ = ["_read_xlsx"]
+__all__ = ["read_xlsx_table"]
 
 
 _QUOTED = re.compile(r'"[^"]*"|\[\$[^\]]*\]|\\.')
@@ -54,7 +54,7 @@ def _xlsx_text(value: Any, number_format: str | None) -> str | None:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, float):
-        return _number_text(value, exact=False)
+        return number_text(value, exact=False)
     if isinstance(value, _dt.datetime):
         value = _round_seconds(value)
         if value.time() == _dt.time(0) and not _format_has_time(number_format):
@@ -73,7 +73,7 @@ def _xlsx_text(value: Any, number_format: str | None) -> str | None:
     return str(value)
 
 
-def _read_xlsx(path: Path, sheet: str | int | None, notes: list[str]) -> RawTable:
+def read_xlsx_table(path: Path, sheet: str | int | None, notes: list[str]) -> RawTable:
     import openpyxl
 
     grid: list[tuple[int, list[str | None]]] = []
@@ -83,12 +83,12 @@ def _read_xlsx(path: Path, sheet: str | int | None, notes: list[str]) -> RawTabl
             wb = openpyxl.load_workbook(fh, read_only=True, data_only=True)
         except Exception as exc:  # zipfile, XML and openpyxl errors alike
             raise ReportsError(f"{path}: cannot read as an Excel workbook (.xlsx): "
-                               f"{_one_line(exc)}") from None
+                               f"{one_line(exc)}") from None
         try:
             sheets = list(wb.worksheets)
             if not sheets:
                 raise ReportsError(f"{path}: the workbook has no worksheet")
-            ws = sheets[_pick([s.title for s in sheets], sheet, path, "sheet")]
+            ws = sheets[pick_sheet([s.title for s in sheets], sheet, path, "sheet")]
             title = ws.title
             if hasattr(ws, "reset_dimensions"):
                 ws.reset_dimensions()  # a stale stored size would cut columns off
@@ -101,11 +101,11 @@ def _read_xlsx(path: Path, sheet: str | int | None, notes: list[str]) -> RawTabl
             raise
         except Exception as exc:
             raise ReportsError(f"{path}: cannot read as an Excel workbook (.xlsx): "
-                               f"{_one_line(exc)}") from None
+                               f"{one_line(exc)}") from None
         finally:
             wb.close()
     for w in caught:
-        msg = _one_line(w.message)
+        msg = one_line(w.message)
         if "default style" not in msg:
             notes.append(f"Excel reader: {msg}")
     start = next((i for i, (_, cells) in enumerate(grid) if cells), None)
@@ -115,7 +115,7 @@ def _read_xlsx(path: Path, sheet: str | int | None, notes: list[str]) -> RawTabl
     width = max(len(cells) for _, cells in grid[start:])
     header_row, header = grid[start]
     header = header + [None] * (width - len(header))
-    headers = _make_headers(header, notes)
+    headers = make_headers(header, notes)
     body = grid[start + 1:]
     rows = np.array([r for r, _ in body], dtype=np.int64)
     cols: list[np.ndarray] = []
@@ -126,7 +126,7 @@ def _read_xlsx(path: Path, sheet: str | int | None, notes: list[str]) -> RawTabl
         cols = [g[:, j] for j in range(width)]
     else:
         cols = [np.empty(0, dtype=object) for _ in range(width)]
-    data, rows, bad_rows = _assemble(
+    data, rows, bad_rows = assemble_table(
         headers, cols, rows, blank="none", bad=[], notes=notes, raw_value=lambda i: "",
         trailing="drop")
     if header_row > 1:

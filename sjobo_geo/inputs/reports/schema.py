@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sjobo_geo._errors import SjoboGeoError
+from sjobo_geo._errors import ReportsError
 from sjobo_geo.inputs.tables import Accounted
 
 if TYPE_CHECKING:
@@ -37,10 +37,6 @@ __all__ = [
     "CATEGORIES", "FIELDS", "REPORT_COLUMNS", "SOURCES", "TIME_BANDS", "Category", "ColumnMapping",
     "ReportSet", "ReportsError", "register_category",
 ]
-
-
-class ReportsError(ValueError, SjoboGeoError):
-    """A report file cannot be used at all (unreadable, empty, no usable columns, --strict)."""
 
 
 @dataclass(frozen=True)
@@ -140,7 +136,7 @@ REPORT_COLUMNS: dict[str, str] = {
 FIELDS = ("id", "source", "actor", "category", "timestamp", "date", "time", "weekday",
           "time_of_day", "weight", "lat", "lon", "x", "y", "place", "text", "synthetic")
 
-_DEFAULT_COLUMNS: dict[str, tuple[str, ...]] = {
+DEFAULT_COLUMNS: dict[str, tuple[str, ...]] = {
     "id": ("id", "report_id", "rapport_id", "löpnummer", "lopnr", "nr", "ärende", "svar_id",
            "response id", "responseid"),
     "source": ("source", "källa", "kalla", "datakälla", "insamling", "metod"),
@@ -183,7 +179,7 @@ class ColumnMapping:
         CRS of ``x``/``y`` columns when the file says so; else detected from the values.
     """
 
-    columns: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(_DEFAULT_COLUMNS))
+    columns: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(DEFAULT_COLUMNS))
     crs: str | None = None
 
     @classmethod
@@ -195,7 +191,7 @@ class ColumnMapping:
             raw = tomllib.loads(path.read_text(encoding="utf-8"))
         except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ReportsError(f"{path}: cannot read column mapping ({exc})") from None
-        columns = dict(_DEFAULT_COLUMNS)
+        columns = dict(DEFAULT_COLUMNS)
         for name, value in raw.get("columns", {}).items():
             if name not in FIELDS:
                 raise ReportsError(

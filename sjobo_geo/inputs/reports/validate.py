@@ -61,7 +61,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from sjobo_geo.core.area import Area
-    from sjobo_geo.inputs.reports.readers import RawTable
+    from sjobo_geo.inputs.rawtable import RawTable
 
 __all__ = ["load_report_files", "load_reports", "validate_reports", "snap_to_area"]
 
