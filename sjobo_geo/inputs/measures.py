@@ -542,7 +542,7 @@ def _validate(table: RawTable, area: Area, *, columns, crs, sheet, area_margin
 
     # --- date
     date_raw = col("date")
-    parsed = parse_timestamps(date_raw)
+    parsed = parse_timestamps(date_raw, area.profile.timezone)
     rej.add(date_raw.notna() & parsed.isna(), header("date"), date_raw,
             lambda m: "bad date: " + date_raw[m].fillna("") + "; " + _DATE_HINT)
     date = parsed.dt.normalize().astype("datetime64[ns]")
@@ -676,25 +676,43 @@ def _file_and_wkt_geometry(table, data, col, fields, header, loc, geoms, area, c
         """Project, check type and area, store; reject with reasons."""
         from pyproj import CRS
 
-        geoms_src = np.asarray(values, dtype=object)
-        types = shapely.get_type_id(geoms_src)
-        ok_type = np.isin(types, [0, 1, 2, 3, 4, 5, 6])  # point..multipolygon, no collection
-        bad_type = idx[~ok_type]
-        if len(bad_type):
+        def reject(sel: np.ndarray, reason: Any) -> None:
             mask = np.zeros(n, dtype=bool)
-            mask[bad_type] = True
+            mask[idx[sel]] = True
+            loc.add(mask, column, shown, reason)
+
+        geoms_src = np.asarray(values, dtype=object)
+        try:
+            src_crs = CRS.from_user_input(src)
+        except Exception:  # noqa: BLE001 - pyproj's CRSError: an unknown code such as 99999
+            reject(np.ones(len(idx), dtype=bool),
+                   f"unknown CRS {src} (SRID); give an EPSG code such as 4326 (WGS84) or "
+                   f"{area.crs}")
+            return
+        ok_type = _single_type(geoms_src)
+        if (~ok_type).any():
             kinds = pd.Series("", index=index, dtype=object)
-            kinds.iloc[bad_type] = [g.geom_type for g in geoms_src[~ok_type]]
-            loc.add(mask, column, shown,
-                    lambda m: "geometry is a " + kinds[m] + "; expected a point, line or "
-                    "polygon (or Multi*)")
+            kinds.iloc[idx[~ok_type]] = [_type_name(g) for g in geoms_src[~ok_type]]
+            reject(~ok_type, lambda m: "geometry is a " + kinds[m] + "; expected a point, "
+                   "line or polygon (or Multi*)")
         idx, geoms_src = idx[ok_type], geoms_src[ok_type]
+        finite = _finite(geoms_src)
+        if (~finite).any():
+            reject(~finite, "geometry has a coordinate that is not a finite number (NaN or "
+                   "infinity); give real coordinates")
+        idx, geoms_src = idx[finite], geoms_src[finite]
         invalid = ~shapely.is_valid(geoms_src)
         if invalid.any():
             geoms_src[invalid] = shapely.make_valid(geoms_src[invalid])
             warnings.append(f"rows {rows_text(loc.rows[idx[invalid]])}: invalid geometry "
                             "(e.g. a self-intersecting polygon) repaired with make_valid")
-        if CRS.from_user_input(src) != CRS.from_user_input(area.crs):
+            # a repair can give a mix (a polygon and a stray line): not one kind of geometry
+            mixed = ~_single_type(geoms_src)
+            if mixed.any():
+                reject(mixed, "geometry is invalid and its repair is a mix of points, lines "
+                       "and polygons; draw it again as one polygon or line")
+                idx, geoms_src = idx[~mixed], geoms_src[~mixed]
+        if src_crs != CRS.from_user_input(area.crs):
             import geopandas as gpd
 
             geoms_src = np.asarray(gpd.GeoSeries(geoms_src, crs=src).to_crs(area.crs).values,
@@ -736,7 +754,7 @@ def _file_and_wkt_geometry(table, data, col, fields, header, loc, geoms, area, c
             srid = texts.str.extract(_EWKT, expand=False)
             body = texts.str.replace(_EWKT, "", regex=True)
             codes, uniques = pd.factorize(body)
-            parsed_u = shapely.from_wkt(np.asarray(uniques, dtype=object), on_invalid="ignore")
+            parsed_u = _from_wkt(np.asarray(uniques, dtype=object))
             parsed = parsed_u[codes]
             bad = shapely.is_missing(parsed) | shapely.is_empty(parsed)
             if bad.any():
@@ -767,6 +785,46 @@ def _file_and_wkt_geometry(table, data, col, fields, header, loc, geoms, area, c
                 if sel.any():
                     place_in_area(idx[sel], parsed[sel], src, header("wkt"), raw)
     return has
+
+
+def _from_wkt(texts: np.ndarray) -> np.ndarray:
+    """WKT to geometries, None where a text is not WKT GEOS can read (e.g. CIRCULARSTRING,
+    which shapely refuses for the whole array): then one text at a time."""
+    import shapely
+
+    try:
+        return shapely.from_wkt(texts, on_invalid="ignore")
+    except Exception:  # noqa: BLE001 - NotImplementedError, GEOSException: one at a time
+        out = np.empty(len(texts), dtype=object)
+        for i, text in enumerate(texts):
+            try:
+                out[i] = shapely.from_wkt(text, on_invalid="ignore")
+            except Exception:  # noqa: BLE001 - this text is not usable WKT
+                out[i] = None
+        return out
+
+
+def _single_type(geoms: np.ndarray) -> np.ndarray:
+    """Points, lines, polygons and their Multi* forms (not collections or curves)."""
+    import shapely
+
+    return np.isin(shapely.get_type_id(geoms), [0, 1, 2, 3, 4, 5, 6])
+
+
+def _type_name(geom: Any) -> str:
+    try:
+        return str(geom.geom_type)
+    except Exception:  # noqa: BLE001 - a type shapely cannot name
+        return "geometry of an unsupported type"
+
+
+def _finite(geoms: np.ndarray) -> np.ndarray:
+    """True where every coordinate of the geometry is a finite number."""
+    import shapely
+
+    coords, which = shapely.get_coordinates(geoms, return_index=True)
+    bad = ~np.isfinite(coords).all(axis=1)
+    return np.bincount(which[bad], minlength=len(geoms)) == 0
 
 
 def _read_file_geometries(table: RawTable, sheet: str | int | None) -> np.ndarray | None:

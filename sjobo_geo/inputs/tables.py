@@ -204,20 +204,110 @@ def match_headers(headers: Sequence[str], candidates: Mapping[str, Sequence[str]
     return found
 
 
-def parse_timestamps(s: pd.Series) -> pd.Series:
-    """Dates and times as written in exports: ISO 8601 first, then day-first Swedish
-    forms; unparseable -> NaT; time zones dropped after conversion to UTC-naive."""
-    out = pd.to_datetime(s, format="ISO8601", errors="coerce")
-    left = s.notna() & out.isna()
-    for fmt in ("%Y-%m-%d %H.%M", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d.%m.%Y %H:%M", "%d.%m.%Y",
-                "%Y%m%d %H:%M", "%Y%m%d", "%d-%m-%Y %H:%M", "%d-%m-%Y"):
-        if not left.any():
-            break
-        parsed = pd.to_datetime(s[left], format=fmt, errors="coerce")
-        out[left] = parsed
-        left = s.notna() & out.isna()
-    if getattr(out.dtype, "tz", None) is not None:
-        out = out.dt.tz_convert(None)
+#: Formats tried after ISO 8601, in order (day first, as Swedish exports write dates).
+DATE_FORMATS = ("%Y-%m-%d %H.%M", "%d/%m/%Y %H:%M", "%d/%m/%Y", "%d.%m.%Y %H:%M", "%d.%m.%Y",
+                "%Y%m%d %H:%M", "%Y%m%d", "%d-%m-%Y %H:%M", "%d-%m-%Y")
+#: A time of day followed by a UTC offset or ``Z``: the cell names its own time zone.
+_OFFSET_RE = r"\d{1,2}:\d{2}(?::\d{2}(?:[.,]\d+)?)?\s*(?:[zZ]|(?:UTC|GMT)?[+-]\d{1,2}(?::?\d{2})?)$"
+#: The range a timestamp can hold (nanoseconds since 1970 in 64 bits): years 1678-2261.
+_FIRST, _LAST = pd.Timestamp("1678-01-01"), pd.Timestamp("2261-12-31")
+
+
+def _to_datetime(text: pd.Series, **kwargs: Any) -> pd.Series:
+    """``pd.to_datetime`` with bad cells as NaT, even where pandas refuses the whole column
+    (an overflow, mixed offsets): then cell by cell, which only a broken column pays for."""
+    try:
+        return pd.to_datetime(text, errors="coerce", **kwargs)
+    except (ValueError, TypeError, OverflowError):
+        out = []
+        for v in text:
+            try:
+                out.append(pd.to_datetime(v, errors="coerce", **kwargs))
+            except (ValueError, TypeError, OverflowError):
+                out.append(pd.NaT)
+        return pd.Series(out, index=text.index, dtype="object")
+
+
+def _naive_ns(parsed: pd.Series, tz: str | None) -> pd.Series:
+    """Parsed values as naive local times in nanoseconds; out of range -> NaT."""
+    values = []
+    for v in parsed:
+        if v is pd.NaT or v is None or (isinstance(v, float) and np.isnan(v)):
+            values.append(pd.NaT)
+            continue
+        v = pd.Timestamp(v)
+        if v.tzinfo is not None:
+            v = v.tz_convert(tz or "UTC").tz_localize(None)
+        values.append(v if _FIRST <= v <= _LAST else pd.NaT)
+    return pd.Series(values, index=parsed.index, dtype="datetime64[ns]")
+
+
+def _as_ns(parsed: pd.Series, tz: str | None) -> pd.Series:
+    """Vectorised :func:`_naive_ns` for the common case of one dtype."""
+    if parsed.dtype == object:
+        return _naive_ns(parsed, tz)
+    if getattr(parsed.dtype, "tz", None) is not None:
+        parsed = parsed.dt.tz_convert(tz or "UTC").dt.tz_localize(None)
+    ok = parsed.notna() & (parsed >= _FIRST) & (parsed <= _LAST)
+    return parsed.where(ok).astype("datetime64[ns]")
+
+
+def parse_timestamps(s: pd.Series, tz: str | None = None) -> pd.Series:
+    """Dates and times as written in exports, as naive local times of the area.
+
+    Parameters
+    ----------
+    s : pandas.Series
+        Text cells (missing cells stay missing).
+    tz : str, optional
+        The area's time zone (IANA name, e.g. ``"Europe/Stockholm"``).
+
+    Returns
+    -------
+    pandas.Series
+        ``datetime64[ns]``, naive, in the area's local time. A cell that cannot be read, or
+        whose year lies outside 1678-2261, is NaT (the validator rejects it).
+
+    Notes
+    -----
+    The rule for time zones:
+
+    * a timestamp with a UTC offset or ``Z`` (``2024-06-01T23:30:00+03:00``,
+      ``2024-06-01T20:30Z``) names its instant: it is converted to the area's time zone
+      (``tz``), so 23:30+03:00 in Helsinki stays 23:30 and in Sjöbo becomes 22:30;
+    * a timestamp without one (``2024-06-01 23:30``, ``1/6/2024 23:30``) is read as the
+      area's local time, as a person in the area would write it.
+
+    ISO 8601 is tried first, then the day-first forms of :data:`DATE_FORMATS`. Offsets may
+    differ from row to row, and offset and local cells may be mixed in one column.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> parse_timestamps(pd.Series(["2024-06-01T23:30:00+03:00", "1/6/2024 23:30",
+    ...                             "1600-01-01", "soon"]), tz="Europe/Stockholm").tolist()
+    [Timestamp('2024-06-01 22:30:00'), Timestamp('2024-06-01 23:30:00'), NaT, NaT]
+    """
+    out = pd.Series(pd.NaT, index=s.index, dtype="datetime64[ns]")
+    text = s.astype("object").where(s.notna())
+    present = text.notna()
+    if not present.any():
+        return out
+    text = text[present].astype(str).str.strip()
+    offset = text.str.contains(_OFFSET_RE, regex=True)
+    if offset.any():
+        sub = text[offset].str.replace(r"(UTC|GMT)(?=[+-])", "", regex=True)
+        out[sub.index] = _as_ns(_to_datetime(sub, format="ISO8601", utc=True), tz)
+    local = text[~offset]
+    if len(local):
+        parsed = _as_ns(_to_datetime(local, format="ISO8601"), tz)
+        left = parsed.isna()
+        for fmt in DATE_FORMATS:
+            if not left.any():
+                break
+            parsed[left] = _as_ns(_to_datetime(local[left], format=fmt), tz)
+            left = parsed.isna()
+        out[local.index] = parsed
     return out
 
 

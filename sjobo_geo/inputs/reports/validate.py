@@ -324,10 +324,11 @@ def validate_reports(
         if ts_col == "date" and "time" in fields:
             t_raw = col("time")
             ts_raw = (ts_raw + " " + t_raw).where(t_raw.notna(), ts_raw)
-        parsed = parse_timestamps(ts_raw)
+        parsed = parse_timestamps(ts_raw, area.profile.timezone)
         rej.add(ts_raw.notna() & parsed.isna(), header(ts_col), ts_raw,
                 lambda m: "bad date or time: " + ts_raw[m].fillna("")
-                + "; expected e.g. 2025-03-14 21:30 or 14/3/2025 21:30")
+                + "; expected a date from 1990 to today, e.g. 2025-03-14 21:30, "
+                "14/3/2025 21:30 or 2025-03-14T21:30:00+01:00")
         lo, hi = pd.Timestamp("1990-01-01"), pd.Timestamp.now() + pd.Timedelta(days=1)
         rej.add(parsed.notna() & ((parsed < lo) | (parsed > hi)), header(ts_col), ts_raw,
                 lambda m: "implausible date (before 1990 or in the future): "
@@ -593,6 +594,8 @@ def _nearest_on_paths(lines: np.ndarray, x: np.ndarray, y: np.ndarray, tolerance
 def _labels(gdf: gpd.GeoDataFrame) -> np.ndarray:
     """A readable label per feature: its name, else its courtyard or OSM id."""
     out = pd.Series([""] * len(gdf), index=gdf.index, dtype="object")
+    if not len(gdf):  # an area without courtyards or playgrounds: nothing to label
+        return out.to_numpy()
     for column in ("name", "courtyard_id", "osm_id"):
         if column in gdf:
             text = gdf[column].map(lambda v: "" if pd.isna(v) else str(v))

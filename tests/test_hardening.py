@@ -1,0 +1,125 @@
+"""Hostile and broken input: one bad cell is one reject, never a crash or a silent shift."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+HEADER = "Åtgärd-ID;Löfte;Ansvarig;Plats;Typ;Datum;Status;Latitud;Longitud;Geometri;Kommentar"
+
+
+def _measures(tmp_path: Path, rows: list[str]) -> Path:
+    path = tmp_path / "measures.csv"
+    path.write_text("\n".join([HEADER, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+def _reports(tmp_path: Path, rows: list[str], header: str = "id,category,timestamp,lat,lon"
+             ) -> Path:
+    path = tmp_path / "reports.csv"
+    path.write_text("\n".join([header, *rows]) + "\n", encoding="utf-8")
+    return path
+
+
+# ---- dates and time zones ------------------------------------------------------------------
+
+def test_offsets_are_converted_to_the_area_time_zone():
+    from sjobo_geo.inputs.tables import parse_timestamps
+
+    got = parse_timestamps(pd.Series(["2024-06-01T23:30:00+03:00", "2024-06-01T20:30:00Z",
+                                      "2024-06-01T22:30:00+02:00", "2024-06-01 23:30"]),
+                           "Europe/Helsinki")
+    # all four are 23:30 in Helsinki (EEST, UTC+3); the naive one is read as local time
+    assert got.tolist() == [pd.Timestamp("2024-06-01 23:30")] * 4
+    assert str(got.dtype) == "datetime64[ns]"
+    sweden = parse_timestamps(pd.Series(["2024-06-01T23:30:00+03:00"]), "Europe/Stockholm")
+    assert sweden.iloc[0] == pd.Timestamp("2024-06-01 22:30")
+
+
+@pytest.mark.parametrize("values", [
+    ["2024-01-01 10:00", "1600-01-01"],
+    ["2024-01-01 10:00", "9999-12-31"],
+    ["2024-06-01T23:30:00+03:00", "2024-06-01T23:30:00+02:00", "x"],
+    ["2024-06-01T23:30:00+03:00", "14/3/2025 21:30"],
+    ["CIRCULARSTRING", "", None, "2024-13-45"],
+])
+def test_bad_dates_never_fail_the_column(values):
+    from sjobo_geo.inputs.tables import parse_timestamps
+
+    got = parse_timestamps(pd.Series(values, dtype=object), "Europe/Stockholm")
+    assert len(got) == len(values) and str(got.dtype) == "datetime64[ns]"
+
+
+def test_report_with_an_offset_is_evening_after_dark_in_local_time(sample_area, tmp_path):
+    from sjobo_geo.inputs.reports.validate import load_reports
+
+    # 23:30 in Helsinki on 1 June is after sunset; read as UTC it would be 20:30, "evening"
+    path = _reports(tmp_path, ["1,belysning,2024-06-01T23:30:00+03:00,60.1699,24.9384",
+                               "2,belysning,1600-01-01 10:00,60.1699,24.9384",
+                               "3,belysning,9999-12-31 10:00,60.1699,24.9384",
+                               "4,belysning,2024-06-01T23:30:00+02:00,60.1699,24.9384",
+                               "5,belysning,14/3/2024 21:30,60.1699,24.9384"])
+    rs = load_reports(path, sample_area)
+    assert rs.accepted + rs.rejected == rs.total == 5
+    r = rs.reports.set_index("row")
+    assert r.loc[2, "timestamp"] == pd.Timestamp("2024-06-01 23:30")
+    assert r.loc[2, "time_band"] == "night" and bool(r.loc[2, "after_dark"])
+    assert r.loc[5, "timestamp"] == pd.Timestamp("2024-06-02 00:30")
+    assert sorted(rs.rejects["row"]) == [3, 4]
+
+
+def test_measures_with_bad_dates_are_rejects(sample_area, tmp_path):
+    from sjobo_geo.inputs.measures import load_measures
+
+    path = _measures(tmp_path, [
+        "A1;6;Polisen;Senaatintori;mer polis;1600-01-01;klar;;;;",
+        "A2;6;Polisen;Senaatintori;mer polis;9999-12-31;klar;;;;",
+        "A3;6;Polisen;Senaatintori;mer polis;2025-03-14T10:00:00+02:00;klar;;;;",
+        "A4;6;Polisen;Senaatintori;mer polis;14.3.2025;klar;;;;",
+    ])
+    ms = load_measures(path, sample_area)
+    assert ms.accepted + ms.rejected == ms.total == 4
+    assert sorted(ms.rejects["row"]) == [2, 3]
+
+
+# ---- an area without some place layers -------------------------------------------------------
+
+def test_validation_works_without_courtyards_or_playgrounds(sample_area, tmp_path):
+    import copy
+
+    from sjobo_geo.inputs.reports.validate import load_reports
+
+    bare = copy.copy(sample_area)
+    bare.layers = dict(sample_area.layers)
+    for kind in ("courtyards", "playgrounds"):
+        bare.layers[kind] = sample_area.layers[kind].iloc[0:0]
+    path = _reports(tmp_path, ["1,belysning,2024-06-01 22:00,60.1699,24.9384"])
+    rs = load_reports(path, bare)
+    assert rs.accepted == 1
+
+
+# ---- measures geometry -----------------------------------------------------------------------
+
+@pytest.mark.parametrize("wkt, reason", [
+    ("SRID=99999;POINT (24.95 60.17)", "unknown CRS"),
+    ("POINT (nan nan)", "not a finite number"),
+    ("LINESTRING (24.95 60.17, inf inf)", "not a finite number"),
+    ("CIRCULARSTRING (24.95 60.17, 24.951 60.171, 24.952 60.17)", "not valid WKT"),
+    ("GEOMETRYCOLLECTION (POINT (24.95 60.17))", "GeometryCollection"),
+    # a polygon whose repair is a polygon and a stray line
+    ("POLYGON ((24.950 60.169, 24.951 60.169, 24.951 60.170, 24.950 60.170, 24.950 60.169, "
+     "24.952 60.169, 24.950 60.169))", "repair is a mix"),
+])
+def test_hostile_measure_geometry_is_a_reject(sample_area, tmp_path, wkt, reason):
+    from sjobo_geo.inputs.measures import load_measures
+
+    path = _measures(tmp_path, [f"A1;6;Polisen;;mer polis;2025-03-14;klar;;;\"{wkt}\";",
+                                "A2;6;Polisen;Senaatintori;mer polis;2025-03-14;klar;;;;"])
+    ms = load_measures(path, sample_area)
+    assert ms.accepted == 1 and ms.rejected == 1
+    assert reason in " ".join(ms.rejects["reason"])
+    import shapely
+
+    assert shapely.is_valid(ms.measures.geometry.values).all()
