@@ -123,3 +123,70 @@ def test_hostile_measure_geometry_is_a_reject(sample_area, tmp_path, wkt, reason
     import shapely
 
     assert shapely.is_valid(ms.measures.geometry.values).all()
+
+
+# ---- OSM files -------------------------------------------------------------------------------
+
+def test_a_control_character_in_an_osm_tag_is_dropped(tmp_path, write_profile):
+    import osmium
+
+    from sjobo_geo.core.osm import fetch_osm
+    from sjobo_geo.core.profiles import load_profile
+
+    pbf = tmp_path / "tiny.osm.pbf"
+    with osmium.SimpleWriter(str(pbf)) as w:
+        nodes = [(1, 57.7490, 12.9400), (2, 57.7491, 12.9410), (3, 57.7492, 12.9420)]
+        for i, lat, lon in nodes:
+            w.add_node(osmium.osm.mutable.Node(id=i, location=(lon, lat), version=1,
+                                               tags={}))
+        w.add_way(osmium.osm.mutable.Way(id=10, nodes=[1, 2, 3], version=1,
+                                         tags={"highway": "footway", "name": "Gång\x07väg"}))
+    profile = load_profile(write_profile(
+        'name = "Tiny"\ncrs = "EPSG:3006"\n[boundary]\n'
+        "bbox = { south = 57.747, west = 12.939, north = 57.751, east = 12.946 }\n"
+        '[osm]\nsource = "file"\nfile = "tiny.osm.pbf"\n'))
+    data = fetch_osm(profile)
+    names = {str(d.get("name")) for _, _, d in data.graph.edges(data=True)}
+    assert "Gångväg" in names
+
+
+# ---- CRS and mapping files -------------------------------------------------------------------
+
+def test_an_unknown_crs_is_a_clear_error(sample_area, tmp_path):
+    from sjobo_geo._errors import CRSError
+    from sjobo_geo.inputs.measures import load_measures
+    from sjobo_geo.inputs.reports.validate import load_reports
+
+    path = _reports(tmp_path, ["1,belysning,2024-06-01 22:00,60.1699,24.9384"])
+    with pytest.raises(CRSError, match="EPSG:99999"):
+        load_reports(path, sample_area, crs="EPSG:99999")
+    mpath = _measures(tmp_path, ["A1;6;Polisen;Senaatintori;mer polis;2025-03-14;klar;;;;"])
+    with pytest.raises(CRSError, match="unknown CRS"):
+        load_measures(mpath, sample_area, crs="nonsense")
+
+
+@pytest.mark.parametrize("toml, error, words", [
+    ('crs = "EPSG:99999"\n', "CRSError", "EPSG:99999"),
+    ("crs = 7.5\n", "CRSError", "must be text"),
+    ("[columns]\nx = 7\n", "ReportsError", "header as text"),
+    ("[columns]\ncategory = []\n", "ReportsError", "header as text"),
+])
+def test_a_bad_mapping_file_is_a_clear_error(tmp_path, toml, error, words):
+    from sjobo_geo import _errors
+    from sjobo_geo.inputs.reports.schema import ColumnMapping
+
+    path = tmp_path / "mapping.toml"
+    path.write_text(toml, encoding="utf-8")
+    with pytest.raises(getattr(_errors, error), match=words):
+        ColumnMapping.from_toml(path)
+
+
+def test_absurd_weights_are_rejects(sample_area, tmp_path):
+    from sjobo_geo.inputs.reports.validate import load_reports
+
+    path = _reports(tmp_path, ["1,belysning,60.1699,24.9384,1e308",
+                               "2,belysning,60.1699,24.9384,2"],
+                    header="id,category,lat,lon,weight")
+    rs = load_reports(path, sample_area)
+    assert rs.accepted == 1 and rs.rejects["row"].tolist() == [2]
+    assert "weight above" in rs.rejects["reason"].iloc[0]

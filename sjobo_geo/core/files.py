@@ -1,4 +1,4 @@
-"""File outputs: GeoPackage (and later CSV, GPX, PNG), written atomically.
+"""File outputs: GeoPackage and people-facing CSV, written atomically.
 
 Every file is first written next to its destination under a temporary name and then moved
 into place, so a failed run never leaves half a file where a good one was.
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from sjobo_geo.core.area import Area
 
-__all__ = ["atomic_path", "write_area_gpkg", "write_gpkg_layers"]
+__all__ = ["atomic_path", "safe_csv_frame", "write_area_gpkg", "write_csv", "write_gpkg_layers"]
 
 _GEOM_TYPES = {
     frozenset({"Point"}): "Point",
@@ -48,6 +48,82 @@ def atomic_path(path: str | Path, suffix: str | None = None) -> Iterator[Path]:
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
+
+
+def safe_csv_frame(frame: Any) -> Any:
+    """A copy of ``frame`` whose text cells cannot run as spreadsheet formulas.
+
+    Every text cell goes through :func:`sjobo_geo.core.text.excel_cell` (OWASP's rule: a
+    leading ``'`` for a cell starting with ``= + - @``, tab or carriage return, except a
+    plain number). Column names are treated the same way. Numbers, dates and missing values
+    are unchanged.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> safe_csv_frame(pd.DataFrame({"place": ["=cmd|' /C calc'!A0", "Torget"], "n": [1, 2]}))
+                     place  n
+    0  '=cmd|' /C calc'!A0  1
+    1               Torget  2
+    """
+    import pandas as pd
+
+    from sjobo_geo.core.text import FORMULA_START, excel_cell
+
+    out = pd.DataFrame(frame).copy()
+    for col in out.columns:
+        s = out[col]
+        if s.dtype == object or pd.api.types.is_string_dtype(s.dtype):
+            text = s.astype(object)
+            risky = text.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_START))
+            if risky.any():
+                out[col] = text.where(~risky, text[risky].map(excel_cell))
+    out.columns = [excel_cell(str(c)) for c in out.columns]
+    return out
+
+
+def write_csv(frame: Any, path: str | Path, *, header_lines: list[str] | None = None,
+              sep: str = ",") -> Path:
+    r"""Write a people-facing CSV atomically: UTF-8 with BOM (Excel reads å, ä, ö), formula
+    cells neutralised (:func:`safe_csv_frame`), ``\n`` line ends.
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The table (a GeoDataFrame's geometry column is written as WKT).
+    path : str or pathlib.Path
+        Destination; it is replaced only when the whole file is written.
+    header_lines : list of str, optional
+        Lines written first, each prefixed with ``#`` (an "about" header: coverage,
+        synthetic data, the area). Text is neutralised too.
+    sep : str, default ","
+        Field separator.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Examples
+    --------
+    >>> import pandas as pd, tempfile, pathlib
+    >>> p = write_csv(pd.DataFrame({"a": ["+46 70"]}), pathlib.Path(tempfile.mkdtemp()) / "x.csv")
+    >>> p.read_text(encoding="utf-8-sig")
+    "a\n'+46 70\n"
+    """
+    import pandas as pd
+
+    frame = pd.DataFrame(frame)
+    geom = [c for c in frame.columns if str(frame[c].dtype) == "geometry"]
+    if geom:
+        frame = frame.copy()
+        for c in geom:
+            frame[c] = frame[c].to_wkt()
+    safe = safe_csv_frame(frame)
+    with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
+        for line in header_lines or ():
+            fh.write("# " + str(line).replace("\n", " ") + "\n")
+        safe.to_csv(fh, index=False, sep=sep, lineterminator="\n")
+    return Path(path)
 
 
 def _tidy(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:

@@ -41,6 +41,7 @@ from sjobo_geo._errors import (
     OverpassUnreachableError,
     SampleDataMissingError,
 )
+from sjobo_geo.core.text import xml_text
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -489,7 +490,9 @@ def _write_xml(raw: _RawOSM, path: Path, way_filter: _Filter | None) -> int:
 
 
 def _tags_xml(tags: dict[str, str]) -> str:
-    return "".join(f"<tag k={quoteattr(k)} v={quoteattr(v)}/>" for k, v in tags.items())
+    # a control character in a tag (seen in the wild) is not allowed in XML: dropped
+    return "".join(f"<tag k={quoteattr(xml_text(k))} v={quoteattr(xml_text(v))}/>"
+                   for k, v in tags.items())
 
 
 def _from_file(path: Path, profile: AreaProfile, *, source: str) -> OSMData:

@@ -408,6 +408,9 @@ def load_measures(
         raise MeasuresFileNotFoundError(
             f"{p}: no such file; give a measures register: CSV, XLSX, GeoJSON or GeoPackage "
             f"with the columns {_accepted_columns()} (template: data/templates/measures.csv)")
+    from sjobo_geo.inputs.tables import check_user_crs
+
+    crs = check_user_crs(crs, "crs")
     try:
         table = read_table(p, sheet=sheet)
     except ReportsFileNotFoundError as exc:  # pragma: no cover - checked above

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 
 __all__ = ["MISSING_WORDS", "Accounted", "Columns", "Rejects", "bad_rows", "clean_text",
            "fast_float", "is_missing", "locate_rows", "lookup", "match_headers",
-           "parse_timestamps", "rows_text", "to_number"]
+           "parse_timestamps", "rows_text", "to_number", "check_user_crs"]
 
 @dataclass(kw_only=True)
 class Accounted:
@@ -375,11 +375,56 @@ def bad_rows(table: RawTable) -> pd.DataFrame:
     return bad[["row", "column", "value", "reason"]]
 
 
+def check_user_crs(crs: Any, where: str) -> str | None:
+    """A CRS given by a person (``--crs``, a mapping file, ``SRID=``) as text, or an error.
+
+    Parameters
+    ----------
+    crs : str, int or None
+        ``"EPSG:3006"``, ``3006`` or anything pyproj reads; None passes through.
+    where : str
+        Where it was given, for the message ("--crs", "mapping.toml").
+
+    Returns
+    -------
+    str or None
+
+    Raises
+    ------
+    CRSError
+        Not a CRS pyproj knows (``EPSG:99999``), or not text or a number.
+
+    Examples
+    --------
+    >>> check_user_crs(3006, "--crs")
+    'EPSG:3006'
+    """
+    if crs is None:
+        return None
+    from pyproj import CRS
+
+    from sjobo_geo._errors import CRSError
+
+    hint = "give an EPSG code such as EPSG:3006 (SWEREF 99 TM) or EPSG:4326 (WGS84)"
+    if isinstance(crs, bool) or not isinstance(crs, str | int):
+        raise CRSError(f"{where}: the CRS must be text such as \"EPSG:3006\", got {crs!r}; "
+                       + hint)
+    text = f"EPSG:{crs}" if isinstance(crs, int) else crs.strip()
+    try:
+        CRS.from_user_input(text)
+    except Exception:  # noqa: BLE001 - pyproj.exceptions.CRSError and friends
+        raise CRSError(f"{where}: unknown CRS {text!r}; {hint}") from None
+    return text
+
+
 def locate_rows(col, col_number, fields, header, rej, table, area, mapping, crs, area_margin,
             warnings, spatial) -> tuple[pd.Series, pd.Series, pd.Series, str | None]:
     """Coordinates or place text -> x, y in the area's CRS (NaN where rejected)."""
     import shapely
     from pyproj import CRS, Transformer
+
+    crs = check_user_crs(crs, "crs")
+    check_user_crs(mapping.crs, "the column mapping's crs")
 
     index = rej.index
     rows = rej.rows

@@ -197,9 +197,18 @@ class ColumnMapping:
                 raise ReportsError(
                     f"{path}: unknown field {name!r} in [columns]; fields are {', '.join(FIELDS)}"
                 )
-            values = (value,) if isinstance(value, str) else tuple(value)
+            if isinstance(value, str):
+                values: tuple[str, ...] = (value,)
+            elif isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+                values = tuple(value)
+            else:
+                raise ReportsError(
+                    f"{path}: [columns] {name} = {value!r}; give the column's header as text, "
+                    f'e.g. {name} = "Header" or {name} = ["Header", "Other header"]')
             columns[name] = values + columns.get(name, ())
-        return cls(columns=columns, crs=raw.get("crs"))
+        from sjobo_geo.inputs.tables import check_user_crs
+
+        return cls(columns=columns, crs=check_user_crs(raw.get("crs"), f"{path}: crs"))
 
     def resolve(self, headers: list[str]) -> dict[str, str]:
         """Field -> the header of ``headers`` that carries it (fields absent are left out)."""

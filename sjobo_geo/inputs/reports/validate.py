@@ -179,6 +179,11 @@ def load_report_files(paths: str | Path | Sequence[str | Path], area: Area, **kw
                      meta=meta)
 
 
+#: The largest weight a report may carry: a report counting more than a thousand others is a
+#: typo, and sums of such weights overflow the hot spot statistics.
+MAX_WEIGHT = 1000.0
+
+
 def _category_table() -> dict[str, str]:
     table: dict[str, str] = {}
     for code, cat in CATEGORIES.items():
@@ -314,6 +319,9 @@ def validate_reports(
                 lambda m: "weight missing (written as " + w_raw[m].fillna("")
                 + "); leave empty for 1")
         rej.add(w.notna() & (w <= 0), header("weight"), w_raw, "weight must be above 0")
+        rej.add(w.notna() & (w > MAX_WEIGHT), header("weight"), w_raw,
+                f"weight above {MAX_WEIGHT:g}; a weight says how much one report counts "
+                "against another (1 = an ordinary report)")
         weight = w.fillna(1.0)
 
     # --- time
