@@ -190,3 +190,44 @@ def test_absurd_weights_are_rejects(sample_area, tmp_path):
     rs = load_reports(path, sample_area)
     assert rs.accepted == 1 and rs.rejects["row"].tolist() == [2]
     assert "weight above" in rs.rejects["reason"].iloc[0]
+
+
+# ---- input limits ----------------------------------------------------------------------------
+
+def test_a_header_of_too_many_columns_is_refused_before_reading(sample_area, tmp_path):
+    import tracemalloc
+
+    from sjobo_geo.inputs.rawtable import MAX_COLUMNS
+    from sjobo_geo.inputs.reports.schema import ReportsError
+    from sjobo_geo.inputs.reports.validate import load_reports
+
+    path = tmp_path / "wide.csv"
+    path.write_text(",".join(["c"] * 200_000) + "\n1,2\n", encoding="utf-8")
+    tracemalloc.start()
+    with pytest.raises(ReportsError, match=f"more than {MAX_COLUMNS} columns"):
+        load_reports(path, sample_area)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert peak < 200e6  # was 2.3 GB
+
+
+def test_a_line_too_long_is_refused(sample_area, tmp_path):
+    from sjobo_geo.inputs.reports.schema import ReportsError
+    from sjobo_geo.inputs.reports.validate import load_reports
+
+    path = tmp_path / "long.csv"
+    path.write_bytes(b"category,lat,lon\nbelysning,60.17,24.94\n" + b"x" * (2 << 20) + b"\n")
+    with pytest.raises(ReportsError, match="line 3 is 2,097,152 bytes long"):
+        load_reports(path, sample_area)
+
+
+def test_a_cell_too_long_is_a_reject(sample_area, tmp_path):
+    from sjobo_geo.inputs.reports.validate import load_reports
+
+    path = tmp_path / "cell.csv"
+    path.write_text("category,lat,lon,description\n"
+                    f"belysning,60.1699,24.9384,{'x' * 40_000}\n"
+                    "belysning,60.1699,24.9384,ok\n", encoding="utf-8")
+    rs = load_reports(path, sample_area)
+    assert rs.accepted == 1 and rs.rejected == 1 and rs.total == 2
+    assert "longer than 32,767" in rs.rejects["reason"].iloc[0]

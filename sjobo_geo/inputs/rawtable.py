@@ -108,9 +108,66 @@ def format_rows(rows: Sequence[int] | np.ndarray, limit: int = 12) -> str:
     return "rows " + ", ".join(parts) + (f" and {more} more" if more else "")
 
 
+#: Input limits (README, "Security and privacy"): a table wider than this is not an export of
+#: reports, lamps or measures, and reading it would take memory for nothing.
+MAX_COLUMNS = 500
+#: The longest physical line of a CSV file, in bytes (1 MiB).
+MAX_LINE_BYTES = 1 << 20
+#: The longest cell, in characters: Excel's own limit, so every accepted cell can be opened
+#: in a spreadsheet again.
+MAX_CELL_CHARS = 32_767
+
+
+def check_columns(n: int, path: Any, where: str = "the header") -> None:
+    """Refuse a table with more than :data:`MAX_COLUMNS` columns, before it is read.
+
+    Examples
+    --------
+    >>> check_columns(12, "reports.csv")
+    """
+    if n > MAX_COLUMNS:
+        raise ReportsError(
+            f"{path}: {where} has more than {MAX_COLUMNS} columns ({n:,} counted); at most "
+            f"{MAX_COLUMNS} are read. Is this the right file, and is the delimiter right?")
+
+
+def check_line_lengths(raw: bytes, path: Any) -> np.ndarray:
+    """Lengths of the physical lines of a text file, refusing one over :data:`MAX_LINE_BYTES`.
+
+    Vectorised over the bytes (about 0.1 s for 100 MB). Returns the line lengths in bytes.
+
+    Examples
+    --------
+    >>> check_line_lengths(b"a,b\n1,2\n", "x.csv").tolist()
+    [3, 3, 0]
+    """
+    buf = np.frombuffer(raw, dtype=np.uint8)
+    ends = np.flatnonzero(buf == 10)
+    starts = np.concatenate([[0], ends + 1])
+    stops = np.concatenate([ends, [len(buf)]])
+    lengths = stops - starts
+    if len(lengths) and lengths.max() > MAX_LINE_BYTES:
+        line = int(np.argmax(lengths > MAX_LINE_BYTES)) + 1
+        raise ReportsError(
+            f"{path}: line {line} is {lengths[line - 1]:,} bytes long; lines are limited to "
+            f"{MAX_LINE_BYTES:,} bytes (1 MiB). Is this a CSV export of a table?")
+    return lengths
+
+
+def long_cells(cols: Sequence[np.ndarray]) -> np.ndarray:
+    """Row positions with a cell longer than :data:`MAX_CELL_CHARS` characters."""
+    hit = np.zeros(len(cols[0]) if cols else 0, dtype=bool)
+    for a in cols:
+        s = pd.Series(a, dtype=object)
+        hit |= (s.map(lambda v: isinstance(v, str) and len(v) > MAX_CELL_CHARS)
+                .to_numpy(dtype=bool))
+    return hit
+
+
 def make_headers(cells: Sequence[Any], notes: list[str],
                   reserved: Sequence[str] = ()) -> list[str]:
     """Header names: stripped, empty -> ``column_N``, repeated -> ``name.2``, ``name.3``."""
+    check_columns(len(cells), "the file")
     base: list[str] = []
     empty: list[int] = []
     for j, cell in enumerate(cells, start=1):
@@ -189,6 +246,7 @@ def assemble_table(
     notes: list[str],
     raw_value: Callable[[int], str],
     trailing: str,
+    check_cells: bool = True,
 ) -> tuple[pd.DataFrame, np.ndarray, pd.DataFrame]:
     """Turn cell arrays into ``data``/``rows``/``bad_rows``.
 
@@ -197,9 +255,22 @@ def assemble_table(
     whitespace), ``"scan"`` (whitespace-only cells in every column) or ``"none"`` (cells
     are str or None, None being empty). Rows whose cells are all empty go to
     ``bad_rows`` ("empty row") unless they come after the last row with content and
-    ``trailing`` is ``"drop"`` or ``"warn"`` (``"warn"`` adds a note).
+    ``trailing`` is ``"drop"`` or ``"warn"`` (``"warn"`` adds a note). With
+    ``check_cells``, rows with a cell longer than :data:`MAX_CELL_CHARS` go to ``bad_rows``
+    too (a reader that knows no cell can be that long passes False and saves the scan).
     """
     m = len(rows)
+    if check_cells and cols:
+        too_long = long_cells(cols)
+        if too_long.any():
+            for i in np.flatnonzero(too_long):
+                bad.append((int(rows[i]), "", raw_value(int(i))[:200],
+                            f"a cell is longer than {MAX_CELL_CHARS:,} characters (Excel's "
+                            "limit); shorten it"))
+            keep_rows = np.flatnonzero(~too_long)
+            cols = [a[keep_rows] for a in cols]
+            rows = rows[keep_rows]
+            m = len(rows)
     masks = []
     empty_row = np.ones(m, dtype=bool)
     for a in cols:

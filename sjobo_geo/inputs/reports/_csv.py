@@ -26,6 +26,7 @@ import pandas as pd
 from sjobo_geo.inputs.rawtable import (
     RawTable,
     assemble_table,
+    check_columns,
     format_rows,
     make_headers,
     one_line,
@@ -256,7 +257,7 @@ def _tail_cut(data: bytes) -> int:
 
 
 def read_csv_table(path: Path, raw: bytes, *, encoding: str | None, delimiter: str | None,
-              notes: list[str]) -> RawTable:
+                   notes: list[str], long_lines: bool = True) -> RawTable:
     st = _decode(raw, encoding, path)
     while True:
         try:
@@ -273,10 +274,12 @@ def read_csv_table(path: Path, raw: bytes, *, encoding: str | None, delimiter: s
             recs = list(islice(csv.reader(head[skip_ws:], delimiter=d, strict=False),
                                _SNIFF_RECORDS))
         skip = _skip_count(head, d)
+        check_columns(max((len(r) for r in recs), default=0), path)
         if skip >= len(head) or _skip_count(head, "".join(_DELIMITERS)) >= len(head):
             raise ReportsError(f"{path}: the file is empty: its first lines hold nothing but "
                                f"delimiters; expected a header row and one row per report")
-        if st.lines is None and skip == 0 and st.label in ("utf-8", "utf-8-sig"):
+        if (st.lines is None and skip == 0 and st.label in ("utf-8", "utf-8-sig")
+                and not long_lines):
             assert st.data is not None
             arrow = _csv_arrow(st.data, d, notes)
             if arrow is not None:
@@ -303,6 +306,7 @@ def read_csv_table(path: Path, raw: bytes, *, encoding: str | None, delimiter: s
                     continue
             st.lines = io.StringIO(st.text, newline="").readlines()
         headers, cols, rows, bad, check_ws = _csv_exact(path, st, d, skip, notes)
+        long_lines = True  # a quoted cell may span lines
         break
 
     if len(headers) == 1 and delimiter is None:
@@ -314,7 +318,7 @@ def read_csv_table(path: Path, raw: bytes, *, encoding: str | None, delimiter: s
 
     data, rows, bad_rows = assemble_table(
         headers, cols, rows, blank=check_ws, bad=bad, notes=notes,
-        raw_value=raw_value, trailing="warn")
+        raw_value=raw_value, trailing="warn", check_cells=long_lines)
     decimal = _decimal(recs)
     return RawTable(data=data, rows=rows, bad_rows=bad_rows, path=path, format="csv",
                     encoding=st.label, delimiter=d, decimal=decimal, crs=None, warnings=notes)

@@ -42,7 +42,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from sjobo_geo._errors import SjoboGeoError
-from sjobo_geo.inputs.rawtable import BAD_ROW_COLUMNS, RawTable, is_blank, one_line
+from sjobo_geo.inputs.rawtable import (
+    BAD_ROW_COLUMNS,
+    MAX_CELL_CHARS,
+    RawTable,
+    check_line_lengths,
+    is_blank,
+    one_line,
+)
 from sjobo_geo.inputs.reports.schema import ReportsError
 
 __all__ = [
@@ -152,7 +159,9 @@ def read_table(
     if fmt == "csv":
         if sheet is not None:
             notes.append(f"sheet={sheet!r} ignored: CSV files have a single table")
-        return read_csv_table(path, raw, encoding=encoding, delimiter=delimiter, notes=notes)
+        lengths = check_line_lengths(raw, path)
+        return read_csv_table(path, raw, encoding=encoding, delimiter=delimiter, notes=notes,
+                              long_lines=bool(len(lengths)) and lengths.max() > MAX_CELL_CHARS)
     if encoding is not None or delimiter is not None:
         notes.append("encoding and delimiter apply to CSV files only; ignored")
     if fmt == "xlsx":

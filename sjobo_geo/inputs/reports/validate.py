@@ -335,8 +335,8 @@ def validate_reports(
         parsed = parse_timestamps(ts_raw, area.profile.timezone)
         rej.add(ts_raw.notna() & parsed.isna(), header(ts_col), ts_raw,
                 lambda m: "bad date or time: " + ts_raw[m].fillna("")
-                + "; expected a date from 1990 to today, e.g. 2025-03-14 21:30, "
-                "14/3/2025 21:30 or 2025-03-14T21:30:00+01:00")
+                + "; expected e.g. 2025-03-14 21:30, 14/3/2025 21:30 or "
+                "2025-03-14T21:30:00+01:00 (a date from 1990 to today)")
         lo, hi = pd.Timestamp("1990-01-01"), pd.Timestamp.now() + pd.Timedelta(days=1)
         rej.add(parsed.notna() & ((parsed < lo) | (parsed > hi)), header(ts_col), ts_raw,
                 lambda m: "implausible date (before 1990 or in the future): "
