@@ -344,7 +344,8 @@ def to_number(s: pd.Series) -> tuple[pd.Series, pd.Series, pd.Series]:
         values[retry] = pd.to_numeric(text, errors="coerce").astype("float64")
         words[retry] = sub.str.lower().isin(MISSING_WORDS).fillna(False).to_numpy()
     bad = s.notna() & (values.isna() | ~np.isfinite(values.fillna(0.0)))
-    return values.where(~words), bad & ~words, words
+    # a bad cell (text, NaN, infinity) carries no value: it must not reach any geometry
+    return values.where(~words & ~bad), bad & ~words, words
 
 
 def fast_float(s: pd.Series) -> pd.Series | None:
