@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from sjobo_geo.inputs.rawtable import RawTable
 
 __all__ = [
+    "load_lamps",
     "DEFAULTS", "INVENTORY_FIELDS", "LAMP_COLUMNS", "LAMP_TYPES", "LIT_STATUSES", "STATUSES",
     "LampInventory", "LampsError", "lamps_from_osm", "merge_lamps", "read_lamp_inventory",
     "resolve_inventory_columns",
@@ -479,6 +480,22 @@ def read_lamp_inventory(
     table = read_table(path, sheet=sheet)
     return _validate_inventory(table, area, columns=columns, crs=crs, area_margin=area_margin,
                                defaults=defaults)
+
+
+def load_lamps(path: str | Path, area: Area, **kwargs: Any) -> LampInventory:
+    """Read an owner's lamp inventory for an area: the loader under the name the other
+    inputs use (:func:`sjobo_geo.load_reports`, :func:`sjobo_geo.load_measures`).
+
+    Same as :func:`read_lamp_inventory`; merge the result with the OSM lamps with
+    :func:`merge_lamps` (or pass the file to the lighting analysis, which does).
+
+    Examples
+    --------
+    >>> import sjobo_geo as sg
+    >>> area = sg.load_area("sample")
+    >>> inventory = sg.load_lamps("data/templates/lamp_inventory.csv", area)  # doctest: +SKIP
+    """
+    return read_lamp_inventory(path, area, **kwargs)
 
 
 def _validate_inventory(table: RawTable, area: Area, *, columns, crs, area_margin,
