@@ -37,6 +37,16 @@ def _esda_zs(values: np.ndarray, points: np.ndarray, distance: float) -> np.ndar
         return G_Local(values, w, transform="B", star=True, permutations=0).Zs
 
 
+def _esda_cardinalities(points: np.ndarray, distance: float) -> np.ndarray:
+    """Number of neighbours (self not counted) of each point in libpysal's DistanceBand."""
+    from libpysal.weights import DistanceBand
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        w = DistanceBand(points, distance, binary=True)
+    return np.array([w.cardinalities[i] for i in w.id_order])
+
+
 # ---- kernel density ------------------------------------------------------------------------
 
 BOUNDS = (0.0, 0.0, 2000.0, 1500.0)
@@ -224,6 +234,66 @@ def test_gi_star_partial_grid_and_gi_star_grid():
     np.testing.assert_allclose(stats.gi_star(y[keep], pts[keep], 95.0), ref, atol=1e-6)
 
 
+def test_gi_star_lattice_and_tree_agree_at_exact_band_ties():
+    # 12.3 m cells, band 24.6 m: pairs two cells apart are exactly at the band, and 2 x 12.3
+    # rounds a hair above 24.6 on some pairs and not on others. Both paths include them all.
+    rng = np.random.default_rng(12)
+    nrows, ncols, cell, band = 40, 30, 12.3, 24.6
+    pts = _grid_points(nrows, ncols, cell=cell)
+    y = rng.poisson(2, pts.shape[0]).astype(float)
+    z_grid = stats.gi_star(y, pts, band, method="grid")
+    z_tree = stats.gi_star(y, pts, band, method="tree")
+    np.testing.assert_allclose(z_grid, z_tree, rtol=0, atol=1e-9)
+    np.testing.assert_allclose(stats.gi_star_grid(y.reshape(nrows, ncols), cell, band).ravel(),
+                               z_tree, rtol=0, atol=1e-9)
+    # the neighbourhood is the full disk of radius 2 cells: 13 cells in the interior
+    inner = _esda_cardinalities(pts, band * (1 + stats.BAND_RTOL))
+    assert inner.reshape(nrows, ncols)[2:-2, 2:-2].min() == 12  # 13 with the cell itself
+    # libpysal compares without tolerance and keeps an arbitrary share of the ties; with the
+    # band widened by BAND_RTOL (no pair lies in between) it has exactly our neighbours
+    assert (_esda_cardinalities(pts, band) < inner).any()
+    ref = _esda_zs(y, pts, band * (1 + stats.BAND_RTOL))
+    np.testing.assert_allclose(z_tree, ref, rtol=0, atol=1e-6)
+    np.testing.assert_allclose(z_grid, ref, rtol=0, atol=1e-6)
+
+
+def test_gi_star_grid_stencil_is_clipped_to_the_grid():
+    import tracemalloc
+
+    rng = np.random.default_rng(13)
+    nrows, ncols, cell = 15, 20, 10.0
+    counts = rng.poisson(2, (nrows, ncols)).astype(float)
+    pts = _grid_points(nrows, ncols, cell=cell)
+    # the stencil never has more offsets than can occur on the grid
+    for band in (25.0, 150.0, 2e4, 5e4):
+        stencil = stats.neighbour_stencil(cell, band, grid_shape=(nrows, ncols))
+        assert stencil.shape[0] <= 2 * nrows - 1 and stencil.shape[1] <= 2 * ncols - 1
+        assert stencil[stencil.shape[0] // 2, stencil.shape[1] // 2]
+    assert stats.neighbour_stencil(cell, 5e4, grid_shape=(nrows, ncols)).all()
+    # a band of 150 m is taller than the grid (140 m) but narrower than it (190 m)
+    assert stats.neighbour_stencil(cell, 150.0, grid_shape=(nrows, ncols)).shape == (29, 31)
+    assert stats.neighbour_stencil(cell, 150.0).shape == (31, 31)
+    # memory does not grow with the band (unclipped, 2e4 m took 638 MB)
+    tracemalloc.start()
+    try:
+        stats.gi_star_grid(counts, cell, 2e4)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 5_000_000
+    for band in (150.0, 5e4):
+        z_tree = stats.gi_star(counts.ravel(), pts, band, method="tree")
+        np.testing.assert_allclose(stats.gi_star_grid(counts, cell, band).ravel(), z_tree,
+                                   rtol=0, atol=1e-9)
+        np.testing.assert_allclose(stats.gi_star(counts.ravel(), pts, band, method="grid"),
+                                   z_tree, rtol=0, atol=1e-9)
+    # everyone is everyone's neighbour: no variance, NaN on both paths
+    assert np.isnan(stats.gi_star_grid(counts, cell, 5e4)).all()
+    # at 150 m the corners (and only cells near them) still miss the opposite corners
+    z150 = stats.gi_star_grid(counts, cell, 150.0)
+    assert np.isfinite(z150[[0, 0, -1, -1], [0, -1, 0, -1]]).all() and np.isnan(z150[7, 10])
+
+
 def test_gi_star_grid_island_and_coincident_option():
     # an isolated cell in a sparse lattice is an island: W_i = 1
     grid = np.full((20, 20), np.nan)
@@ -409,6 +479,35 @@ def test_fdr_matches_scipy():
         for alpha in (0.01, 0.05, 0.1):
             np.testing.assert_array_equal(stats.fdr(p, alpha), ref <= alpha)
     assert stats.fdr(p, 0.05).sum() >= 95
+
+
+def test_fdr_and_fdr_adjust_agree_at_exact_ties():
+    # p_(70) = 0.035 = 0.05 * 70 / 100: alpha k / m and p m / k round to opposite sides
+    p = np.array([0.035] * 70 + [0.9] * 30)
+    ref = scipy.stats.false_discovery_control(p)
+    np.testing.assert_array_equal(stats.fdr_adjust(p), ref)
+    assert stats.fdr(p, 0.05).sum() == 70
+    np.testing.assert_array_equal(stats.fdr(p, 0.05), stats.fdr_adjust(p) <= 0.05)
+    np.testing.assert_array_equal(stats.fdr(p, 0.05), ref <= 0.05)
+    # random p-values with many ties, some exactly at the step-up boundary alpha k / m
+    rng = np.random.default_rng(14)
+    for trial in range(200):
+        m = int(rng.integers(2, 300))
+        levels = np.round(rng.uniform(0, 0.2, int(rng.integers(1, 8))), 3)
+        p = rng.choice(np.r_[levels, rng.uniform(size=3)], m)
+        if trial % 2:  # force a tie at the boundary: k copies of alpha k / m
+            k = int(rng.integers(1, m + 1))
+            p[:k] = 0.05 * k / m
+            rng.shuffle(p)
+        ref = scipy.stats.false_discovery_control(p)
+        q = stats.fdr_adjust(p)
+        np.testing.assert_array_equal(q, ref)
+        for alpha in (0.01, 0.05, 0.1):
+            np.testing.assert_array_equal(stats.fdr(p, alpha), q <= alpha)
+            np.testing.assert_array_equal(stats.fdr(p, alpha), ref <= alpha)
+        # ties share one q and one decision
+        for v in np.unique(p):
+            assert np.unique(q[p == v]).size == 1
 
 
 def test_hotspot_classes():

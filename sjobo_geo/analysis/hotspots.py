@@ -70,6 +70,7 @@ from sjobo_geo.analysis.scoring import (
     walkway_shares,
     weighted_score,
 )
+from sjobo_geo.core.crs import to_area_crs
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -555,9 +556,11 @@ def analyse_hotspots(
     Parameters
     ----------
     reports : geopandas.GeoDataFrame
-        Validated reports (``ReportSet.reports``) in the area's CRS: point geometry and the
+        Validated reports (``ReportSet.reports``): point geometry and the
         columns ``category``, ``weight``, ``after_dark``, ``time_band``, ``hour``,
         ``weekday``, ``timestamp``, ``synthetic`` (missing columns: weight 1, time unknown).
+        In any CRS: reprojected to ``area.crs`` (:func:`sjobo_geo.core.crs.to_area_crs`);
+        a frame without a CRS is refused.
     area : Area
     cell_size : float, optional
         Grid cell side in metres (5-1000); :func:`cell_size_rule` when None.
@@ -573,7 +576,11 @@ def analyse_hotspots(
     ------
     HotspotsError
         Fewer than 3 located reports, all at one place, or a bad cell size.
+    CRSError
+        Reports or gaps without a CRS (others are reprojected to ``area.crs``).
     """
+    reports = to_area_crs(reports, area.crs, "the reports")
+    gaps = None if gaps is None else to_area_crs(gaps, area.crs, "the lighting gaps")
     if not isinstance(config, ScoringConfig):
         config = load_scoring_weights(config)
     messages: list[str] = []
@@ -687,8 +694,11 @@ def public_view(analysis: HotspotAnalysis, reports: gpd.GeoDataFrame | None = No
     regions holding fewer than k reports are dropped. Profiles become counts per unit and
     time band (night, morning, day, evening), bins below k left out, and the per-unit
     hour/weekday strings are replaced by the same band counts ("<k" when fewer). Needs the
-    reports for the band profiles; without them, profiles are left empty.
+    reports for the band profiles (reprojected to the analysis' CRS when in another);
+    without them, profiles are left empty.
     """
+    if reports is not None:  # the units' CRS is the area's
+        reports = to_area_crs(reports, analysis.grid.crs, "the reports")
     if k < 1:
         raise HotspotsError(f"k must be at least 1; got {k}")
     grid = analysis.grid[analysis.grid["n_reports"] >= k].copy()
@@ -781,6 +791,8 @@ def before_after(
     and the p-value of the conditional test (given ``n = before + after`` reports, ``after``
     is binomial with ``p = T_after / (T_before + T_after)`` when the rate did not change).
     With fewer than ``min_reports`` reports the verdict is "too few reports to say".
+    Reports in another CRS than the area's are reprojected to it; without a CRS they are
+    refused (:class:`~sjobo_geo._errors.CRSError`).
 
     Returns
     -------
@@ -792,6 +804,7 @@ def before_after(
     import shapely
     from scipy.stats import binomtest
 
+    reports = to_area_crs(reports, area.crs, "the reports")
     columns = ["place", "kind", "before", "after", "weeks_before", "weeks_after",
                "rate_before", "rate_after", "rate_ratio", "p_value", "verdict"]
     dated = reports[reports["timestamp"].notna()] if "timestamp" in reports else reports[:0]

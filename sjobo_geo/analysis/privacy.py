@@ -21,6 +21,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from sjobo_geo.core.crs import to_area_crs
+
 if TYPE_CHECKING:
     import geopandas as gpd
 
@@ -43,7 +45,9 @@ def public_aggregate(
     Parameters
     ----------
     reports : ReportSet or geopandas.GeoDataFrame
-        Validated reports (metric CRS; columns ``category``, ``time_band``, ``weight``).
+        Validated reports (columns ``category``, ``time_band``, ``weight``) in a metric CRS,
+        the area's: there is no area here to reproject them to, so reports without a CRS
+        or in degrees are refused (:class:`~sjobo_geo._errors.CRSError`).
     k : int, default 5
         Smallest count that may be shown.
     cell_size : float, default 100
@@ -75,6 +79,8 @@ def public_aggregate(
     from sjobo_geo.inputs.reports.schema import ReportSet
 
     gdf: gpd.GeoDataFrame = reports.reports if isinstance(reports, ReportSet) else reports
+    # cells of cell_size metres: degrees (or no CRS) would give silently wrong cells
+    gdf = to_area_crs(gdf, None, "the reports")
     empty = gpd.GeoDataFrame(
         {"cell_id": pd.Series(dtype="object"), "category": pd.Series(dtype="object"),
          "time_band": pd.Series(dtype="object"), "n": pd.Series(dtype="int64"),

@@ -50,6 +50,7 @@ import numpy as np
 import pandas as pd
 
 from sjobo_geo._errors import SjoboGeoError
+from sjobo_geo.core.crs import to_area_crs
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -201,8 +202,21 @@ def weighted_score(factors: pd.DataFrame, weights: dict[str, float], prefix: str
 
 
 def distance_to(geoms: Any, targets: gpd.GeoDataFrame | gpd.GeoSeries | None) -> np.ndarray:
-    """Distance in metres from each geometry to the nearest target (inf without targets)."""
+    """Distance in metres from each geometry to the nearest target (inf without targets).
+
+    ``targets`` with a CRS must be in a metric one (the area's; :func:`~sjobo_geo.core.crs.
+    to_area_crs` refuses others): ``geoms`` carry no CRS, so nothing can be reprojected here.
+
+    Examples
+    --------
+    >>> import shapely
+    >>> distance_to(shapely.points([(0, 0), (30, 40)]), [shapely.Point(0, 0)]).tolist()
+    [0.0, 50.0]
+    """
     import shapely
+
+    if getattr(targets, "crs", None) is not None:  # degrees would pass as metres silently
+        to_area_crs(targets, None, "the targets")
 
     g = np.asarray(geoms)
     if targets is None or len(targets) == 0:

@@ -10,7 +10,8 @@ Contents
 Kernel density
     :func:`kde`, :func:`grid_shape`, :func:`grid_centres`, :func:`bandwidth_rule`.
 Local hot spots
-    :func:`gi_star`, :func:`gi_star_grid`, :func:`gi_star_permutation`, :func:`p_from_z`.
+    :func:`gi_star`, :func:`gi_star_grid`, :func:`gi_star_permutation`, :func:`p_from_z`,
+    :func:`neighbour_stencil`, :data:`BAND_RTOL`.
 Multiple testing and classes
     :func:`fdr`, :func:`fdr_adjust`, :func:`hotspot_classes`.
 Trends
@@ -51,6 +52,7 @@ from scipy import ndimage, signal, special
 from sjobo_geo._errors import SjoboGeoError
 
 __all__ = [
+    "BAND_RTOL",
     "StatsError",
     "MannKendallResult",
     "bandwidth_rule",
@@ -66,6 +68,7 @@ __all__ = [
     "kde",
     "mann_kendall",
     "mann_kendall_s",
+    "neighbour_stencil",
     "p_from_z",
 ]
 
@@ -507,15 +510,75 @@ def _check_gi_values(y: NDArray) -> None:
         raise StatsError(f"values are all equal ({y[0]}); Gi* is undefined without variation")
 
 
-def _disk_template(cell: float, distance: float) -> NDArray[np.bool_]:
-    """Offsets (di, dj) on a lattice of spacing ``cell`` with (di c)^2 + (dj c)^2 <= d^2.
+#: Relative tolerance of the distance band: a pair at distance ``d`` is a neighbour when
+#: ``d <= distance * (1 + BAND_RTOL)``. Both Gi* paths (lattice and k-d tree) use it, so
+#: a pair at exactly the band distance (two cells of 12.3 m against a band of 24.6 m) is
+#: inside on both, whichever way the coordinates and the product 2 x 12.3 happen to round.
+#: 1e-9 of the band is far above that rounding (1e-9 m near 7e6 m for bands of a metre
+#: or more) and far below any real difference of distances between map units.
+BAND_RTOL = 1e-9
 
-    The comparison is done on squared distances, as scipy's cKDTree (and so libpysal's
-    DistanceBand) does, so exact ties (distance = k * cell) are inside.
+
+def _band_reach(distance: float) -> float:
+    """The inclusive neighbourhood radius: ``distance`` plus the tolerance :data:`BAND_RTOL`."""
+    return distance * (1.0 + BAND_RTOL)
+
+
+def neighbour_stencil(
+    cell_size: float,
+    distance: float,
+    *,
+    grid_shape: tuple[int, int] | None = None,
+) -> NDArray[np.bool_]:
+    """The disk of lattice offsets that are neighbours on a grid (the Gi* lattice stencil).
+
+    Cell offset ``(di, dj)`` is in the stencil when ``(di**2 + dj**2) * cell_size**2 <=
+    (distance * (1 + BAND_RTOL))**2`` (:data:`BAND_RTOL`: the same inclusive tolerance as
+    the k-d tree path of :func:`gi_star`, so exact ties are inside on both paths). The
+    stencil is centred: offset (0, 0) is the middle cell.
+
+    Parameters
+    ----------
+    cell_size : float
+        Lattice spacing in metres.
+    distance : float
+        Neighbourhood radius in metres.
+    grid_shape : (nrows, ncols), optional
+        Shape of the grid the stencil will be used on. Offsets that cannot occur on it
+        (``|di| >= nrows`` or ``|dj| >= ncols``) are dropped, so the stencil has at most
+        ``(2 nrows - 1) x (2 ncols - 1)`` cells whatever the band: a band wider than the
+        grid makes every cell a neighbour of every other, nothing more. Without it the
+        stencil grows with ``(distance / cell_size)**2``.
+
+    Returns
+    -------
+    ndarray of bool, shape (2 a + 1, 2 b + 1)
+        True for the neighbour offsets; rows are the first grid axis.
+
+    Examples
+    --------
+    >>> neighbour_stencil(10.0, 10.0).astype(int)
+    array([[0, 1, 0],
+           [1, 1, 1],
+           [0, 1, 0]])
+    >>> neighbour_stencil(10.0, 5e4, grid_shape=(2, 3)).shape
+    (3, 5)
     """
-    m = int(distance // cell) + 1
-    off = np.arange(-m, m + 1) * cell
-    t = off[:, None] ** 2 + off[None, :] ** 2 <= distance * distance
+    cs = _positive(cell_size, "cell_size")
+    d = _positive(distance, "distance")
+    reach = _band_reach(d)
+    m = int(reach // cs) + 1
+    mr = mc = m
+    if grid_shape is not None:
+        nrows, ncols = (int(v) for v in grid_shape)
+        if nrows < 1 or ncols < 1:
+            raise StatsError(f"grid_shape must be two positive integers; got {grid_shape!r}")
+        mr, mc = min(m, nrows - 1), min(m, ncols - 1)
+    # squared offsets in whole cells, compared with the squared band in cells: exact
+    # integers on the left, so the decision does not depend on how k * cell_size rounds
+    di = np.arange(-mr, mr + 1, dtype=np.float64)
+    dj = np.arange(-mc, mc + 1, dtype=np.float64)
+    t = di[:, None] ** 2 + dj[None, :] ** 2 <= (reach / cs) ** 2
     keep_r = t.any(axis=1)
     keep_c = t.any(axis=0)
     return t[keep_r][:, keep_c]
@@ -540,10 +603,12 @@ def gi_star_grid(values_2d: ArrayLike, cell_size: float, distance: float) -> NDA
     """Getis-Ord Gi* z-scores for the cells of a regular grid (fast path of :func:`gi_star`).
 
     Same statistic and neighbourhood rule as :func:`gi_star` for points at the cell centres:
-    two cells are neighbours when the distance between their centres is ``<= distance``
-    and every cell is its own neighbour. Sums over the disk-shaped neighbourhood are
-    computed by direct correlation (:func:`scipy.ndimage.correlate`, neighbourhoods of up
-    to 64 cells) or FFT convolution; cost O(cells) or O(cells log cells).
+    two cells are neighbours when the distance between their centres is ``<= distance *
+    (1 + BAND_RTOL)`` (:data:`BAND_RTOL`; exact ties are inside) and every cell is its own
+    neighbour. Sums over the disk-shaped neighbourhood (:func:`neighbour_stencil`, clipped
+    to the grid, so at most (2 nrows - 1) x (2 ncols - 1) offsets however wide the band)
+    are computed by direct correlation (:func:`scipy.ndimage.correlate`, neighbourhoods of
+    up to 64 cells) or FFT convolution; cost O(cells) or O(cells log cells).
 
     Parameters
     ----------
@@ -576,7 +641,7 @@ def gi_star_grid(values_2d: ArrayLike, cell_size: float, distance: float) -> NDA
     y = v[present]
     _check_gi_values(y)
     v[~present] = 0.0
-    sums, card = _grid_sums(v, present, _disk_template(cs, d))
+    sums, card = _grid_sums(v, present, neighbour_stencil(cs, d, grid_shape=v.shape))
     out = np.full(v.shape, np.nan)
     out[present] = _gi_z(y, sums[present], card[present])
     return out
@@ -627,13 +692,14 @@ def _tree_sums(y: NDArray, pts: NDArray, distance: float,
     n = y.size
     tree = cKDTree(pts)
     sample = pts[:: max(1, n // 256)]
-    k_est = float(np.mean(tree.query_ball_point(sample, distance, return_length=True)))
+    reach = _band_reach(distance)  # the lattice path's inclusive tolerance (BAND_RTOL)
+    k_est = float(np.mean(tree.query_ball_point(sample, reach, return_length=True)))
     chunk = int(max(256, min(n, 4_000_000 / max(k_est, 1.0))))
     sums = y.copy()
     card = np.ones(n)
     for s in range(0, n, chunk):
         sub = cKDTree(pts[s:s + chunk])
-        res = sub.sparse_distance_matrix(tree, distance, output_type="ndarray")
+        res = sub.sparse_distance_matrix(tree, reach, output_type="ndarray")
         i = res["i"].astype(np.int64) + s
         j = res["j"].astype(np.int64)
         # libpysal's DistanceBand keeps only pairs at distance > 0: coincident points are
@@ -659,7 +725,8 @@ def _neighbour_sums(y: NDArray, pts: NDArray, distance: float, method: str,
     present = np.zeros(lat.shape, dtype=bool)
     v[lat.rows, lat.cols] = y
     present[lat.rows, lat.cols] = True
-    sums, card = _grid_sums(v, present, _disk_template(lat.cell, distance))
+    sums, card = _grid_sums(v, present,
+                             neighbour_stencil(lat.cell, distance, grid_shape=lat.shape))
     return sums[lat.rows, lat.cols], card[lat.rows, lat.cols]
 
 
@@ -696,8 +763,12 @@ def gi_star(
     :func:`hotspot_classes`.
 
     Neighbour rule (as libpysal 4.14's ``DistanceBand``): pairs with Euclidean distance
-    ``<= distance``, decided on squared distances like :class:`scipy.spatial.cKDTree` (so
-    a tie at exactly ``distance`` is inside). libpysal drops pairs at distance 0, so two
+    ``<= distance * (1 + BAND_RTOL)``, :data:`BAND_RTOL` = 1e-9, so a pair at exactly
+    ``distance`` is inside whatever the rounding of its coordinates (two cells of 12.3 m
+    against a band of 24.6 m). libpysal compares without a tolerance and so splits such
+    ties by rounding (on a 12.3 m lattice it keeps about half of the pairs at 24.6 m); the
+    two agree whenever no pair lies within 1e-9 of the band, and always with a
+    ``DistanceBand`` of ``distance * (1 + BAND_RTOL)``. libpysal drops pairs at distance 0, so two
     units at the **same location are not neighbours** of each other by default;
     ``coincident_neighbours=True`` counts them (advisable when several units share a
     point). A unit with no other unit within ``distance`` (an "island") has :math:`W_i = 1`.
@@ -706,9 +777,9 @@ def gi_star(
     lattice not more than 4 times larger than the point count) the neighbourhood sums are
     disk convolutions on the lattice (:func:`gi_star_grid`; about 20 ms for 100,000
     cells); otherwise a k-d tree (:meth:`scipy.spatial.cKDTree.sparse_distance_matrix`,
-    chunked) and ``numpy.bincount``. On a lattice the neighbour rule uses the detected
-    spacing, so a tie at exactly ``distance`` can only differ from libpysal if the
-    coordinates are not exact multiples of the spacing in floating point.
+    chunked) and ``numpy.bincount``. Both use the same inclusive tolerance, so they give
+    the same neighbours (the lattice path decides on whole cells, :func:`neighbour_stencil`
+    clipped to the lattice, so its cost does not grow with the band).
 
     Parameters
     ----------
@@ -907,11 +978,17 @@ def fdr(p_values: ArrayLike, alpha: float = 0.05) -> NDArray[np.bool_]:
 
     Sort the :math:`m` p-values, :math:`p_{(1)} \le \dots \le p_{(m)}`, find the largest
     :math:`k` with :math:`p_{(k)} \le \alpha k / m` and reject the tests with
-    :math:`p \le p_{(k)}` (none if there is no such k). This keeps the expected share of
-    false discoveries among the rejections at most :math:`\alpha` for independent or
-    positively dependent tests (the setting of Gi* on overlapping neighbourhoods, as in
-    ArcGIS's "Apply False Discovery Rate (FDR) Correction"). Equivalent to
-    ``scipy.stats.false_discovery_control(p) <= alpha``.
+    :math:`p \le p_{(k)}` (none if there is no such k; the step-up procedure). This keeps
+    the expected share of false discoveries among the rejections at most :math:`\alpha` for
+    independent or positively dependent tests (the setting of Gi* on overlapping
+    neighbourhoods, as in ArcGIS's "Apply False Discovery Rate (FDR) Correction").
+
+    The comparison is made on the adjusted p-values of :func:`fdr_adjust`, i.e. as
+    :math:`p_{(k)} \cdot (m / k) \le \alpha` in floating point, so that ``fdr(p, a) ==
+    (fdr_adjust(p) <= a)`` and ``== (scipy.stats.false_discovery_control(p) <= a)`` hold
+    exactly, also at ties such as seventy p-values of 0.035 out of 100 at
+    :math:`\alpha` = 0.05 (all rejected; :math:`\alpha k / m` and :math:`p\,m/k` round
+    differently, so comparing the one but reporting the other could disagree there).
 
     Parameters
     ----------
@@ -922,25 +999,41 @@ def fdr(p_values: ArrayLike, alpha: float = 0.05) -> NDArray[np.bool_]:
     Returns
     -------
     ndarray of bool, same shape as ``p_values``
+
+    Examples
+    --------
+    >>> fdr([0.001, 0.02, 0.04, 0.5], alpha=0.05)
+    array([ True,  True, False, False])
+    >>> int(fdr([0.035] * 70 + [0.9] * 30, alpha=0.05).sum())
+    70
     """
     a = _alpha(alpha)
-    p = _p_array(p_values)
-    flat = p.ravel()
-    valid = ~np.isnan(flat)
-    out = np.zeros(flat.shape, dtype=bool)
-    m = int(valid.sum())
-    if m:
-        ps = np.sort(flat[valid])
-        below = np.flatnonzero(ps <= a * np.arange(1, m + 1) / m)
-        if below.size:
-            out = valid & (np.where(valid, flat, 2.0) <= ps[below[-1]])
-    return out.reshape(p.shape)
+    q = fdr_adjust(p_values)
+    return ~np.isnan(q) & (np.where(np.isnan(q), 2.0, q) <= a)
 
 
 def fdr_adjust(p_values: ArrayLike) -> NDArray[np.float64]:
-    r"""Benjamini-Hochberg adjusted p-values (q-values): :math:`q_{(k)} = \min_{j \ge k}
-    \min(1, m\,p_{(j)}/j)`, so that ``fdr(p, a) == (fdr_adjust(p) <= a)``. NaN stays NaN
-    and is not counted in :math:`m`. Same as ``scipy.stats.false_discovery_control``."""
+    r"""Benjamini-Hochberg adjusted p-values (q-values).
+
+    :math:`q_{(k)} = \min_{j \ge k} \min(1, p_{(j)} \cdot (m / j))`, computed in that
+    order (``m / j`` first), as ``scipy.stats.false_discovery_control`` does, so the values
+    equal scipy's bit for bit and ``fdr(p, a) == (fdr_adjust(p) <= a)`` (:func:`fdr` is
+    defined through them). Tied p-values get the same q. NaN stays NaN and is not counted in
+    :math:`m`.
+
+    Parameters
+    ----------
+    p_values : array_like, any shape
+
+    Returns
+    -------
+    ndarray of float, same shape as ``p_values``
+
+    Examples
+    --------
+    >>> fdr_adjust([0.01, 0.04, 0.03, 0.5]).round(4)
+    array([0.04  , 0.0533, 0.0533, 0.5   ])
+    """
     p = _p_array(p_values)
     flat = p.ravel()
     valid = ~np.isnan(flat)
@@ -950,7 +1043,8 @@ def fdr_adjust(p_values: ArrayLike) -> NDArray[np.float64]:
         idx = np.flatnonzero(valid)
         order = np.argsort(flat[idx], kind="stable")
         ps = flat[idx][order]
-        q = np.minimum.accumulate((ps * m / np.arange(1, m + 1))[::-1])[::-1]
+        # m / j first, then the product: the rounding of scipy's false_discovery_control
+        q = np.minimum.accumulate((ps * (m / np.arange(1, m + 1)))[::-1])[::-1]
         out[idx[order]] = np.minimum(q, 1.0)
     return out.reshape(p.shape)
 

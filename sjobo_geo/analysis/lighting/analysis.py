@@ -41,6 +41,7 @@ from sjobo_geo.analysis.lighting.surfaces import (
     substrings,
     walkable_surfaces,
 )
+from sjobo_geo.core.crs import to_area_crs
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -117,6 +118,35 @@ def _lamp_groups(lamps: gpd.GeoDataFrame) -> list[tuple[str, np.ndarray, np.ndar
 
 
 def check_lamp_table(lamps: gpd.GeoDataFrame, crs: str) -> gpd.GeoDataFrame:
+    """The lamp points as the analyses use them, in ``crs`` (the area's).
+
+    Parameters
+    ----------
+    lamps : geopandas.GeoDataFrame
+        A standard lamp table (:mod:`sjobo_geo.inputs.lamps`), in any CRS.
+    crs : str or pyproj.CRS
+        The area's metric CRS.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        The point rows, reprojected to ``crs`` when in another, index reset.
+
+    Raises
+    ------
+    LightingError
+        No ``mount_height_m`` or ``intensity_cd`` column.
+    CRSError
+        The table has no CRS (:func:`sjobo_geo.core.crs.to_area_crs`).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> lamps = gpd.GeoDataFrame({"mount_height_m": [5.0], "intensity_cd": [250.0]},
+    ...                          geometry=gpd.points_from_xy([24.94], [60.17]), crs=4326)
+    >>> check_lamp_table(lamps, "EPSG:3067").crs.to_epsg()
+    3067
+    """
     missing = [c for c in ("mount_height_m", "intensity_cd") if c not in lamps]
     if missing:
         raise LightingError(
@@ -124,9 +154,9 @@ def check_lamp_table(lamps: gpd.GeoDataFrame, crs: str) -> gpd.GeoDataFrame:
             "merge_lamps (sjobo_geo.inputs.lamps), which give every lamp a height and an "
             "intensity"
         )
+    # no CRS is no place: a lamp table without one is refused, not assumed in the area's
+    lamps = to_area_crs(lamps, crs, "the lamps")
     lamps = lamps[lamps.geom_type == "Point"] if len(lamps) else lamps
-    if lamps.crs is not None and lamps.crs != crs:
-        lamps = lamps.to_crs(crs)
     return lamps.reset_index(drop=True)
 
 
@@ -361,7 +391,8 @@ def analyse_lighting(
         default. Lamps outside the area count: they light its edges.
     reports : ReportSet or geopandas.GeoDataFrame, optional
         Validated reports (:func:`sjobo_geo.inputs.reports.validate.load_reports`); darkness
-        categories made after dark raise the ranking of gaps near them.
+        categories made after dark raise the ranking of gaps near them. Lamps and reports
+        in another CRS are reprojected to ``area.crs``; without a CRS they are refused.
     classes : LightingClasses or path to TOML, optional
         Class mapping (:func:`load_lighting_classes`).
     maintenance_factor : float, default 0.8
@@ -393,6 +424,8 @@ def analyse_lighting(
     ------
     LightingError
         Bad settings or a lamp table without heights and intensities.
+    CRSError
+        Lamps or reports without a CRS.
     """
     import geopandas as gpd
     import shapely
@@ -400,6 +433,8 @@ def analyse_lighting(
     from sjobo_geo.analysis.lighting.photometry import illuminance_grid
 
     t0 = time.perf_counter()
+    if reports is not None:  # a ReportSet stays one (its synthetic flag counts)
+        reports = to_area_crs(reports, area.crs, "the reports")
     for name, value in (("cell_size", cell_size), ("piece_length", piece_length),
                         ("sample_spacing", sample_spacing)):
         if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):

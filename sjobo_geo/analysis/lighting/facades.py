@@ -142,7 +142,8 @@ def facade_lighting(
     area : Area
     lamps : geopandas.GeoDataFrame, optional
         Standard lamp table (default ``lamps_from_osm(area)``); broken and planned lamps
-        are left out.
+        are left out. In another CRS it is reprojected to ``area.crs``; without a CRS it is
+        refused (:class:`~sjobo_geo._errors.CRSError`).
     square : str, shapely geometry or Place, optional
         The square; the profile's ``main_square`` role by default (Sjöbo torg; Senaatintori
         in the sample), else the largest named square.

@@ -27,7 +27,8 @@ def patrol_areas(candidates: gpd.GeoDataFrame, graph: Any, units: gpd.GeoDataFra
     priority), ``n_units``, ``priority`` (sum), ``max_walk_m`` (largest walking distance
     inside), ``peak_hours`` and ``weekdays`` (summed report profiles) and a polygon: the
     convex hull of its units (``units`` geometry by ``unit_id``, else the candidate
-    points), buffered by ``buffer_m``.
+    points), buffered by ``buffer_m``. Candidates and units in another CRS than the
+    graph's are reprojected to it (:meth:`RouteGraph.to_graph_crs`).
     """
     import geopandas as gpd
     import shapely
@@ -36,6 +37,8 @@ def patrol_areas(candidates: gpd.GeoDataFrame, graph: Any, units: gpd.GeoDataFra
     from scipy.spatial.distance import squareform
 
     rg = graph if isinstance(graph, RouteGraph) else RouteGraph.from_graph(graph)
+    candidates = rg.to_graph_crs(candidates, "the candidates")
+    units = None if units is None else rg.to_graph_crs(units, "the units")
     cand = candidates[candidates["reachable"]].reset_index(drop=True)
     cols = ["area_id", "n_units", "priority", "max_walk_m", "unit_ids", "peak_hours",
             "weekdays"]

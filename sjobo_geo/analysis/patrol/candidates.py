@@ -65,7 +65,8 @@ def candidate_stops(analysis: HotspotAnalysis | gpd.GeoDataFrame, graph: Any, *,
     analysis : HotspotAnalysis or GeoDataFrame
         Hot spot analysis (its ``grid`` or ``segments``) or units with a ``police_score``.
     graph : networkx graph or RouteGraph
-        Walk network in the units' CRS (node ``x``/``y``, edge ``length``).
+        Walk network (node ``x``/``y``, edge ``length``). Units in another CRS than the
+        graph's are reprojected to it (:meth:`RouteGraph.to_graph_crs`).
     units : {"grid", "segments"}
     n : int, default 30
         Largest number of candidates (reachable and unreachable together).
@@ -93,6 +94,7 @@ def candidate_stops(analysis: HotspotAnalysis | gpd.GeoDataFrame, graph: Any, *,
         table = getattr(analysis, units)
     else:
         raise PatrolError(f"units must be 'grid' or 'segments'; got {units!r}")
+    table = rg.to_graph_crs(table, "the units")
     if "police_score" not in table:
         raise PatrolError("the units have no police_score column")
     table = table[table["police_score"].to_numpy(dtype=float) > 0]

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sjobo_geo.analysis.patrol._errors import PatrolError
+from sjobo_geo.core.crs import to_area_crs
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -68,6 +69,43 @@ class RouteGraph:
         _, labels = connected_components(matrix, directed=False)
         main = np.bincount(labels).argmax()
         return cls(graph, nodes, index, xy, matrix, labels == main)
+
+    @property
+    def crs(self) -> Any:
+        """The CRS of the node coordinates (osmnx keeps it in ``graph.graph["crs"]``), or None.
+
+        Examples
+        --------
+        >>> import networkx as nx
+        >>> g = nx.MultiDiGraph(crs="EPSG:3067")
+        >>> _ = g.add_edge(1, 2, length=10.0)
+        >>> RouteGraph.from_graph(g).crs
+        'EPSG:3067'
+        """
+        return getattr(self.graph, "graph", {}).get("crs")
+
+    def to_graph_crs(self, frame: Any, what: str) -> Any:
+        """``frame`` in the graph's CRS: as it is, reprojected, or refused.
+
+        The graph's CRS stands for the area's (the walk graph is the area's, projected).
+        Reprojected when both CRSs are known and differ; refused
+        (:class:`~sjobo_geo._errors.CRSError`, naming both) when only the graph has one,
+        or when only the frame has one and it is not metric. A hand-built graph without a
+        CRS and a frame without one are taken to share one metric plane.
+
+        Examples
+        --------
+        >>> import geopandas as gpd
+        >>> import networkx as nx
+        >>> g = nx.MultiDiGraph(crs="EPSG:3067")
+        >>> _ = g.add_edge(1, 2, length=10.0)
+        >>> pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy([24.94], [60.17]), crs=4326)
+        >>> RouteGraph.from_graph(g).to_graph_crs(pts, "the units").crs.to_epsg()
+        3067
+        """
+        if self.crs is None and getattr(frame, "crs", None) is None:
+            return frame
+        return to_area_crs(frame, self.crs, what, target="the walk graph")
 
     def edge_geometry(self, u: Any, v: Any) -> np.ndarray:
         """Coordinates (k × 2) of the shortest edge from node ``u`` to ``v`` (either way)."""

@@ -15,6 +15,7 @@ import pandas as pd
 from sjobo_geo.analysis.patrol._errors import PatrolError
 from sjobo_geo.analysis.patrol.graph import RouteGraph
 from sjobo_geo.analysis.patrol.routes import plan_route
+from sjobo_geo.core.crs import to_area_crs
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -177,10 +178,7 @@ def _week_pools(candidates: gpd.GeoDataFrame, rg: RouteGraph, area: Area,
                                     f"{dmin[k]:.0f} m from {sname}"})
                 traffic_xy.append(rg.xy[cidx[k]])
     if reports is not None and len(reports) and "category" in reports:
-        rep = reports[reports["category"].astype(str) == "trafik"]
-        crs = getattr(area, "crs", None)
-        if len(rep) and crs is not None and rep.crs is not None and rep.crs != crs:
-            rep = rep.to_crs(crs)
+        rep = reports[reports["category"].astype(str) == "trafik"]  # in area.crs already
         rep = rep[~rep.geometry.is_empty & rep.geometry.notna()] if len(rep) else rep
         if len(rep):
             pts = shapely.point_on_surface(rep.geometry.to_numpy())
@@ -239,6 +237,9 @@ def week_schedule(candidates: gpd.GeoDataFrame, graph: Any, area: Area, *,
         ``max_in_row`` evenings rests this evening when enough other stops remain. The best
         (damped) school/leisure place and traffic spot are forced into the tour when they fit
         the budget (tried in order of damped priority, a few each).
+    CRS
+        ``candidates`` and ``reports`` in another CRS than ``area.crs`` are reprojected to
+        it; without a CRS they are refused (:class:`~sjobo_geo._errors.CRSError`).
 
     Returns
     -------
@@ -249,6 +250,8 @@ def week_schedule(candidates: gpd.GeoDataFrame, graph: Any, area: Area, *,
     """
     from scipy.sparse.csgraph import dijkstra
 
+    candidates = to_area_crs(candidates, area.crs, "the candidates")
+    reports = None if reports is None else to_area_crs(reports, area.crs, "the reports")
     rg = graph if isinstance(graph, RouteGraph) else RouteGraph.from_graph(graph)
     if start_node not in rg.index:
         raise PatrolError(f"start node {start_node!r} is not in the graph")

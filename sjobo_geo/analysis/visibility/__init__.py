@@ -57,7 +57,7 @@ One module per concern, data flowing one way: :mod:`.settings` (:class:`TrimSett
 
 from __future__ import annotations
 
-from sjobo_geo.analysis.visibility._errors import VisibilityError
+from sjobo_geo.analysis.visibility._errors import VisibilityCRSError, VisibilityError
 from sjobo_geo.analysis.visibility.grid import GridInfo, VisibilityResult, visibility_grid
 from sjobo_geo.analysis.visibility.hidden import hidden_places
 from sjobo_geo.analysis.visibility.observers import observer_points
@@ -76,6 +76,7 @@ __all__ = [
     "GridInfo",
     "TrimSettings",
     "VegetationActions",
+    "VisibilityCRSError",
     "VisibilityError",
     "VisibilityResult",
     "blockers_from_area",

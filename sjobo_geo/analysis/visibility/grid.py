@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sjobo_geo.analysis.visibility._errors import VisibilityError
+from sjobo_geo.analysis.visibility._errors import VisibilityCRSError, VisibilityError
+from sjobo_geo.core.crs import crs_name, is_metric, to_area_crs
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -91,16 +92,47 @@ def _crs_of(obj: Any) -> Any:
 
 
 def check_metric_crs(crs: Any, what: str) -> None:
+    """Refuse a CRS that is not in metres (:class:`VisibilityCRSError`); None passes.
+
+    Examples
+    --------
+    >>> check_metric_crs("EPSG:3006", "the place")
+    >>> check_metric_crs("EPSG:4326", "the place")
+    Traceback (most recent call last):
+    ...
+    sjobo_geo.analysis.visibility._errors.VisibilityCRSError: the place is in EPSG:4326, \
+not a metric CRS; project it first (e.g. to_crs('EPSG:3006'), SWEREF 99 TM)
+    """
     if crs is None:
         return
-    from pyproj import CRS
-
-    c = CRS.from_user_input(crs)
-    if c.is_geographic or not c.axis_info or c.axis_info[0].unit_name not in ("metre", "meter"):
-        raise VisibilityError(
-            f"{what} is in {c.to_string()}, not a metric CRS; project it first "
+    if not is_metric(crs):
+        raise VisibilityCRSError(
+            f"{what} is in {crs_name(crs)}, not a metric CRS; project it first "
             "(e.g. to_crs('EPSG:3006'), SWEREF 99 TM)"
         )
+
+
+def to_reference_crs(frame: Any, crs: Any, what: str, *, target: str = "the place") -> Any:
+    """A visibility input in the reference CRS (the area's, or the place's when no area).
+
+    GeoDataFrames and GeoSeries in another CRS are reprojected to ``crs``; one without a CRS
+    is refused when ``crs`` is known (:class:`VisibilityCRSError`, naming both), as is one in
+    a CRS not in metres when ``crs`` is None. Shapely geometries, arrays and lists carry no
+    CRS and are taken to be in ``crs``; so is a frame without a CRS when ``crs`` is None too
+    (nothing says where either is).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> pts = gpd.GeoDataFrame(geometry=gpd.points_from_xy([13.2], [55.6]), crs=4326)
+    >>> to_reference_crs(pts, "EPSG:3006", "the observers").crs.to_epsg()
+    3006
+    """
+    if not hasattr(frame, "crs"):
+        return frame
+    if crs is None and frame.crs is None:
+        return frame
+    return to_area_crs(frame, crs, what, error=VisibilityCRSError, target=target)
 
 
 def as_place(place: Any) -> tuple[Any, Any]:
@@ -415,7 +447,10 @@ def visibility_grid(
     Parameters
     ----------
     place_polygon : shapely (Multi)Polygon, GeoSeries or GeoDataFrame
-        The place, in a metric CRS.
+        The place, in a metric CRS. Its CRS (else the observers', else the blockers') is
+        the reference: the other frames are reprojected to it, and refused without a CRS
+        of their own (:class:`VisibilityCRSError`). Arrays and shapely geometries are
+        taken to be in it.
     observers_xy : array_like of shape (n, 2) or GeoDataFrame of points
         Observer positions (e.g. from :func:`observer_points`).
     blockers : GeoDataFrame, GeoSeries or sequence of shapely geometries, optional
@@ -439,7 +474,8 @@ def visibility_grid(
     Raises
     ------
     VisibilityError
-        Empty or non-polygonal place, geographic CRS, bad cell size or distance.
+        Empty or non-polygonal place, geographic CRS, bad cell size or distance
+        (:class:`VisibilityCRSError`, also a ``CRSError``, for the CRS).
 
     Notes
     -----
@@ -451,6 +487,15 @@ def visibility_grid(
     import geopandas as gpd
     import shapely
 
+    # one reference CRS: the place's, else the observers', else the blockers'; the other
+    # frames are reprojected to it or, without a CRS of their own, refused
+    ref, ref_name = next(((c, n) for c, n in ((_crs_of(place_polygon), "the place"),
+                                               (_crs_of(observers_xy), "the observers"),
+                                               (_crs_of(blockers), "the blockers"))
+                          if c is not None), (None, "the place"))
+    place_polygon = to_reference_crs(place_polygon, ref, "the place", target=ref_name)
+    observers_xy = to_reference_crs(observers_xy, ref, "the observers", target=ref_name)
+    blockers = to_reference_crs(blockers, ref, "the blockers", target=ref_name)
     place, crs = as_place(place_polygon)
     if not (cell_size > 0 and max_distance > 0):
         raise VisibilityError(

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sjobo_geo.analysis.visibility._errors import VisibilityError
-from sjobo_geo.analysis.visibility.grid import as_place, check_metric_crs
+from sjobo_geo.analysis.visibility.grid import as_place, check_metric_crs, to_reference_crs
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -54,7 +54,8 @@ def observer_points(
     Parameters
     ----------
     place_polygon : shapely (Multi)Polygon, GeoSeries or GeoDataFrame
-        The place, in the area's CRS.
+        The place; a frame in another CRS is reprojected to the area's, one without a CRS
+        refused (:class:`VisibilityCRSError`); a bare geometry is taken to be in it.
     area : sjobo_geo.core.area.Area
         Uses the ``paths`` and ``buildings`` layers (any object with those attributes).
     path_spacing : float, default 10.0
@@ -76,6 +77,8 @@ def observer_points(
     import geopandas as gpd
     import shapely
 
+    place_polygon = to_reference_crs(place_polygon, getattr(area, "crs", None), "the place",
+                                     target="the area")
     place, crs = as_place(place_polygon)
     check_metric_crs(getattr(area, "crs", None), "the area")
     if not (path_spacing > 0 and facade_spacing > 0 and radius >= 0):

@@ -24,6 +24,7 @@ from sjobo_geo.analysis.visibility.grid import (
     depth_buffer,
     filter_observers,
     target_bins,
+    to_reference_crs,
     visible_counts,
 )
 from sjobo_geo.analysis.visibility.observers import observer_points
@@ -97,6 +98,8 @@ def blockers_from_area(place_polygon: Any, area: Any, *, radius: float = 130.0,
     import pandas as pd
     import shapely
 
+    place_polygon = to_reference_crs(place_polygon, getattr(area, "crs", None), "the place",
+                                     target="the area")
     place, crs = as_place(place_polygon)
     crs = crs if crs is not None else getattr(area, "crs", None)
     reach = shapely.buffer(place, radius)
@@ -169,7 +172,9 @@ def vegetation_actions(
     Parameters
     ----------
     place_polygon : shapely (Multi)Polygon, GeoSeries or GeoDataFrame
-        The place (e.g. a schoolyard), in the area's CRS.
+        The place (e.g. a schoolyard). Frames (place, observers) in another CRS are
+        reprojected to the area's, without a CRS refused (:class:`VisibilityCRSError`);
+        bare geometries and arrays are taken to be in it.
     area : sjobo_geo.core.area.Area
         Uses ``buildings``, ``vegetation`` and ``paths``.
     observers : GeoDataFrame or array_like of shape (n, 2), optional
@@ -206,6 +211,10 @@ def vegetation_actions(
                 f"unknown settings {settings!r}; expected one of {sorted(CPTED_SETTINGS)}"
             )
         settings = CPTED_SETTINGS[settings]
+    area_crs = getattr(area, "crs", None)  # CRS at the door: reprojected or refused
+    place_polygon = to_reference_crs(place_polygon, area_crs, "the place", target="the area")
+    if observers is not None:
+        observers = to_reference_crs(observers, area_crs, "the observers", target="the area")
     place, crs = as_place(place_polygon)
     check_metric_crs(getattr(area, "crs", None), "the area")
     crs = crs if crs is not None else getattr(area, "crs", None)
