@@ -367,3 +367,104 @@ def test_measures_on_the_map_and_listed(est_file, sample_area, tmp_path):
     listed = page.split('id="duplicates"')[1]
     assert "M-week" in listed and "M-planned" in listed and "M-old" not in listed
     assert "Fasadbelysning" in listed and "secret note" not in page
+
+
+# ---- the analysis object and the template page -----------------------------------------------
+
+
+def test_analyse_est_week_returns_the_tables_and_writes_nothing(actor_files, sample_area,
+                                                                 tmp_path, monkeypatch):
+    """The analysis alone, on the three actors' files: every table of the picture, and not a
+    single file written (the job writes)."""
+    import numpy as np
+
+    from sjobo_geo.analysis.est import N_PREVIOUS, EstWeek, analyse_est_week
+    from sjobo_geo.inputs.reports.validate import load_report_files
+
+    paths, _ = actor_files
+    rs = load_report_files(paths, sample_area)
+    monkeypatch.chdir(tmp_path)
+    week = analyse_est_week(sample_area, rs, week="2024-W36")
+    assert list(tmp_path.iterdir()) == []
+    assert isinstance(week, EstWeek)
+    assert week.label == "2024-W36" and week.period == "week"
+    assert week.start == pd.Timestamp("2024-09-02") and week.end == pd.Timestamp("2024-09-09")
+    labels = week.period_labels
+    assert len(labels) == N_PREVIOUS + 1 and labels[-1] == "2024-W36"
+    n = len(week.incidents)
+    assert n > 20
+    # the period's incidents, and nothing outside the period
+    assert week.incidents["timestamp"].between(week.start, week.end, inclusive="left").all()
+    # counts by category and by actor against the previous periods, with their mean
+    for table in (week.by_category, week.by_actor):
+        assert list(table.columns) == [*labels, "prev_mean"]
+        assert table[labels[-1]].sum() == n
+        assert table[labels[-1]].is_monotonic_decreasing
+        assert np.allclose(table["prev_mean"], table[labels[:-1]].mean(axis=1))
+    assert set(week.by_actor.index) == {"Polisen", "coop", "Bostäder Borås"}
+    assert week.totals[labels[-1]] == n and week.covered.all()
+    # the shared fire of two actors: flagged in the incidents and listed as a duplicate
+    assert week.incidents.set_index("report_id").loc["coop:9999", "probable_duplicate_of"] \
+        == "polisen:9999"
+    assert "coop:9999" in set(week.duplicates["report_id"])
+    # cells: the period's counts on the grid; rising: a subset of them, rule or class set
+    assert week.cells["count"].sum() == (week.incidents["cell"] != "").sum()
+    assert set(week.rising["unit_id"]) <= set(week.cells["unit_id"])
+    assert ((week.rising["status"] != "") | (week.rising["pattern"] != "")).all()
+    assert list(week.named.columns) == ["place", "count"]
+    assert week.named["count"].is_monotonic_decreasing
+    assert week.named["count"].sum() == (week.incidents["place"] != "").sum()
+    # accounting, plain-text summary, parameters, no register
+    assert (week.accepted, week.rejected) == (rs.accepted, 1) and week.synthetic
+    assert week.source_files == ["polisen.csv", "coop.csv", "bostader.csv"]
+    assert any("3 files combined" in m for m in week.messages)
+    assert week.summary.startswith(f"Under vecka 2024-W36 rapporterades {n} händelser")
+    assert week.params["cell_size_m"] == 100.0 and week.params["alpha"] == 0.05
+    assert week.params["n_previous"] == N_PREVIOUS and week.params["emerging_periods"] >= 6
+    assert week.measures is None and week.register is None
+
+
+def test_analyse_est_week_finds_the_burst_in_another_crs(est_file, est_week, sample_area):
+    """Reports handed over in WGS84 are reprojected to the area's CRS: the planted burst is
+    in the rising table, the steady place is not, and the table is the job's."""
+    from sjobo_geo.analysis.est import analyse_est_week
+    from sjobo_geo.inputs.reports.validate import load_report_files
+
+    reports = load_report_files(est_file[0], sample_area).reports.to_crs("EPSG:4326")
+    week = analyse_est_week(sample_area, reports, week=WEEK)
+    assert week.incidents.crs == sample_area.crs
+    rising = week.rising.set_index("unit_id")
+    burst = _cell_of(None, BURST_XY, sample_area)
+    assert burst in rising.index and rising.loc[burst, "count"] >= 12
+    assert rising.loc[burst, "status"] in {"new", "rising"}
+    assert _cell_of(None, STEADY_XY, sample_area) not in rising.index
+    job, _ = est_week
+    assert week.rising["unit_id"].tolist() == job.rising["unit_id"].tolist()
+    assert week.rejected == 0 and week.accepted == len(reports)
+
+
+def test_template_page_escapes_actor_and_place(actor_files, sample_area):
+    """A <script> in an actor's name and in a place text reaches the rendered page as text:
+    escaped once (the reader sees it as typed), never as markup."""
+    from lxml import html
+
+    from sjobo_geo.analysis.est import analyse_est_week
+    from sjobo_geo.inputs.reports.validate import load_report_files
+    from sjobo_geo.maps.est import est_page
+
+    paths, _ = actor_files
+    reports = load_report_files(paths, sample_area).reports.copy()
+    actor, place = "<script>alert('actor')</script>", "<script>alert('place')</script>"
+    in_week = reports["timestamp"].between("2024-09-02", "2024-09-09", inclusive="left")
+    first = reports.index[in_week][:6]
+    reports.loc[first, "actor"] = actor
+    reports.loc[first, "place_text"] = place
+    week = analyse_est_week(sample_area, reports, week="2024-W36")
+    page = est_page(week, sample_area)
+    assert "<script>alert(" not in page
+    assert "&lt;script&gt;alert(&#39;actor&#39;)&lt;/script&gt;" in page.split('id="counts"')[1]
+    assert "&lt;script&gt;alert(&#39;place&#39;)&lt;/script&gt;" in page.split('id="rising"')[1]
+    doc = html.document_fromstring(page)
+    cells = [td.text_content() for td in doc.iter("td")]
+    assert actor in cells and place in cells  # escaped once, not twice
+    assert not doc.xpath("//script")  # no script element outside the map's iframe

@@ -118,7 +118,7 @@ def test_no_false_claims_at_places_with_nothing_planted(scenario, sample_area):
             "place": [""], "owner": [""], "status": ["done"],
             "date": [pd.Timestamp("2024-01-01")], "note": [""]},
             geometry=[spot], crs=sample_area.crs)
-        verdicts.append(follow_up(reports, measure, sample_area)["verdict"].iloc[0])
+        verdicts.append(follow_up(sample_area, reports, measure)["verdict"].iloc[0])
     assert sum(v in {"fewer", "more", "like_elsewhere", "no_clear_change"}
                for v in verdicts) >= 8
     assert sum(v in {"fewer", "more"} for v in verdicts) <= 1, verdicts
@@ -153,6 +153,37 @@ def test_page(result):
     assert SCRIPT not in page and "secret note" not in page
     assert "@page{size:A4;margin:12mm}" in page
     assert "https://" not in page.split("<iframe")[0]
+
+
+def test_page_template_escapes_the_register_texts(result, sample_area):
+    """A <script> in a measure's place and promise and in a file name reaches the rendered
+    template page as text: escaped once, never as markup."""
+    import geopandas as gpd
+    from lxml import html
+
+    from sjobo_geo.inputs.measures import MeasureSet
+    from sjobo_geo.inputs.reports.schema import ReportSet
+    from sjobo_geo.maps.follow_up import follow_up_page
+
+    res, _ = result
+    table = res.table.copy()
+    table.loc[0, ["place", "promise"]] = SCRIPT
+    zones = gpd.GeoDataFrame(table[["measure_id"]], crs=sample_area.crs, geometry=[
+        sample_area.find(FALL[0]).geometry.buffer(100)] * len(table))
+    empty = pd.DataFrame({"row": [], "column": [], "value": [], "reason": []})
+    ms = MeasureSet(measures=zones.iloc[:0], rejects=empty, total=0, source_file=SCRIPT)
+    rs = ReportSet(reports=gpd.GeoDataFrame(geometry=[], crs=sample_area.crs), rejects=empty,
+                   total=0, source_file="reports.csv")
+    page = follow_up_page(table, ms, sample_area, rs, zones, radius=100, public=False, k=5,
+                          offline=False, lang="en")
+    assert SCRIPT not in page
+    assert page.count("&lt;script&gt;alert(&#39;fu&#39;)&lt;/script&gt;") >= 3
+    doc = html.document_fromstring(page)
+    first = doc.xpath("//table[@class='fu']/tbody/tr[1]/td")
+    assert first[0].text_content().endswith("promise " + SCRIPT)  # escaped once, not twice
+    assert first[1].text_content().endswith(SCRIPT)
+    assert not doc.xpath("//script")
+    assert "Follow-up of the citizen promise measures" in page and "fu-method" in page
 
 
 def test_page_in_the_browser_and_on_a4(result):
@@ -270,11 +301,17 @@ def test_survey_answers_only_and_measures_without_a_place(scenario, sample_area)
         "measure_id": ["S1"], "promise": [""], "kind": ["bushes_cut"], "place": [place.name],
         "owner": [""], "status": ["done"], "date": [pd.Timestamp(FALL[1])], "note": [""]},
         geometry=[place.geometry], crs=sample_area.crs)
-    row = follow_up(surveys, measure, sample_area).iloc[0]
+    row = follow_up(sample_area, surveys, measure).iloc[0]
     assert row["verdict"] == "too_few"
     assert row["survey_verdict"] == "fewer" and row["survey_total_before"] > 0
+    # reports and measures in WGS84 are reprojected to the area's CRS first: the same counts
+    wgs = follow_up(sample_area, surveys.to_crs("EPSG:4326"), measure.to_crs("EPSG:4326"))
+    counts = ["survey_before", "survey_total_before", "survey_after", "survey_total_after"]
+    assert wgs.iloc[0][counts].tolist() == row[counts].tolist()
     with pytest.raises(FollowUpError, match="S1"):
-        follow_up(surveys, measure.set_geometry([None], crs=sample_area.crs), sample_area)
+        follow_up(sample_area, surveys, measure.set_geometry([None], crs=sample_area.crs))
+    with pytest.raises(TypeError, match="area first"):  # the order before 0.2
+        follow_up(surveys, measure, sample_area)
 
 
 def test_against_comparable_places_keeps_its_level_and_has_power():

@@ -28,14 +28,14 @@ def test_every_label_in_both_languages_with_the_same_placeholders():
 
 
 def test_every_literal_key_in_the_code_exists():
-    """label("key") and the page helpers' L("key") calls name existing keys (typos would
-    show the bare key on a map)."""
+    """label("key") and the page helpers' and page templates' L("key") calls name existing
+    keys (typos would show the bare key on a map)."""
     from sjobo_geo.core.i18n import _labels
 
     labels = _labels()
     call = re.compile(r"""\b(?:label|L)\(\s*["']([A-Za-z0-9_]+)["']\s*[,)]""")
     used = {}
-    for path in (ROOT / "sjobo_geo").rglob("*.py"):
+    for path in [*(ROOT / "sjobo_geo").rglob("*.py"), *(ROOT / "sjobo_geo").rglob("*.j2")]:
         for key in call.findall(path.read_text(encoding="utf-8")):
             used.setdefault(key, path.name)
     assert len(used) > 100

@@ -3,8 +3,9 @@
 For every measure of a register (:mod:`sjobo_geo.inputs.measures`) that is done or in progress and
 has a date, :func:`follow_up` compares the reports **in and around** its place (its geometry
 grown by ``radius`` metres) before and after the date, and compares that change with the
-change at **comparable places without a measure** over the same days. :func:`run_follow_up`
-writes ``follow_up.html`` (a printable page with a map), ``follow_up.csv`` and
+change at **comparable places without a measure** over the same days. It writes nothing; the
+job :func:`sjobo_geo.jobs.follow_up.run_follow_up` writes ``follow_up.html`` (a printable
+page with a map, :func:`sjobo_geo.maps.follow_up.follow_up_page`), ``follow_up.csv`` and
 ``follow_up.gpkg``.
 
 The method, step by step
@@ -47,7 +48,6 @@ too, and people may report more where something was done.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -111,7 +111,7 @@ class FollowUpError(ValueError, SjoboGeoError):
 
 @dataclass
 class FollowUpResult:
-    """What :func:`run_follow_up` produced."""
+    """What :func:`sjobo_geo.jobs.follow_up.run_follow_up` produced."""
 
     files: dict[str, Path] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
@@ -178,9 +178,9 @@ def _comparable(cb: np.ndarray, ca: np.ndarray, a: int, b: int, zone_area: float
 
 
 def follow_up(
+    area: Area,
     reports: gpd.GeoDataFrame,
     measures: gpd.GeoDataFrame,
-    area: Area,
     *,
     radius: float = RADIUS_M,
     min_reports: int = MIN_REPORTS,
@@ -189,13 +189,14 @@ def follow_up(
 
     Parameters
     ----------
-    reports : geopandas.GeoDataFrame
-        Validated reports (``ReportSet.reports``) in the area's CRS, with ``timestamp``,
-        ``source`` and ``category``.
-    measures : geopandas.GeoDataFrame
-        ``MeasureSet.measures`` (:data:`sjobo_geo.inputs.measures.MEASURE_COLUMNS`), same CRS.
     area : Area
         The area (its boundary makes the comparable cells).
+    reports : geopandas.GeoDataFrame
+        Validated reports (``ReportSet.reports``) with ``timestamp``, ``source`` and
+        ``category``; a frame in another CRS is reprojected to the area's.
+    measures : geopandas.GeoDataFrame
+        ``MeasureSet.measures`` (:data:`sjobo_geo.inputs.measures.MEASURE_COLUMNS`); a frame
+        in another CRS is reprojected to the area's.
     radius : float, default 100
         Metres around a measure's geometry that count as its place.
     min_reports : int, default 10
@@ -205,18 +206,44 @@ def follow_up(
     -------
     pandas.DataFrame
         One row per measure, columns :data:`COLUMNS`; ``attrs`` holds the parameters.
+
+    Raises
+    ------
+    TypeError
+        ``area`` is not an Area (the arguments in the order before 0.2).
+    FollowUpError
+        A radius or ``min_reports`` out of range, or a measure without a geometry.
+    CRSError
+        A frame without a CRS.
+
+    Examples
+    --------
+    >>> from sjobo_geo import load_area
+    >>> from sjobo_geo.inputs.measures import load_measures
+    >>> from sjobo_geo.inputs.reports.validate import load_report_files
+    >>> area = load_area("sample")
+    >>> reports = load_report_files(["est.csv", "survey.csv"], area).reports  # doctest: +SKIP
+    >>> measures = load_measures("measures.csv", area).measures  # doctest: +SKIP
+    >>> table = follow_up(area, reports, measures)  # doctest: +SKIP
+    >>> table[["measure_id", "before", "after", "relative_change", "verdict"]]  # doctest: +SKIP
     """
     import shapely
     from scipy.stats import binomtest, fisher_exact
 
     from sjobo_geo.analysis.hotspots import assign_to_grid, grid_units
     from sjobo_geo.analysis.stats import fdr_adjust
+    from sjobo_geo.core.crs import to_area_crs
     from sjobo_geo.inputs.measures import MEASURE_KINDS
 
+    if not hasattr(area, "layers"):  # the order was (reports, measures, area) before 0.2
+        raise TypeError(f"follow_up takes the area first: follow_up(area, reports, measures); "
+                        f"got {type(area).__name__} as the area")
     if not radius > 0:
         raise FollowUpError(f"radius must be above 0 metres; got {radius}")
     if int(min_reports) < 1:
         raise FollowUpError(f"min_reports must be at least 1; got {min_reports}")
+    reports = to_area_crs(reports, area.crs, "the reports")
+    measures = to_area_crs(measures, area.crs, "the measures")
     dated = reports[reports["timestamp"].notna()]
     ts = pd.to_datetime(dated["timestamp"]).to_numpy()
     xy = np.column_stack([dated.geometry.x.to_numpy(), dated.geometry.y.to_numpy()])
@@ -333,18 +360,3 @@ def follow_up(
                        data_from=str(t0.date()) if t0 is not None else "",
                        data_to=str(t1.date()) if t1 is not None else "")
     return table
-
-
-# ---- the run ---------------------------------------------------------------------------------
-
-
-def verdict_label(code: str, lang: str) -> str:
-    """The reader's words for a verdict code."""
-    from sjobo_geo.core.i18n import label
-
-    return label(f"fu_v_{code}", lang) if code else ""
-
-
-def today() -> dt.date:
-    """The date printed on the page (a function so that tests can fix it)."""
-    return dt.date.today()

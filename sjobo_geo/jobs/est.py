@@ -1,47 +1,42 @@
-"""TODO docstring."""
+"""The ``est-week`` job: report files in, the EST weekly picture out.
+
+Reads the area and the report files (one per EST actor, say), runs
+:func:`sjobo_geo.analysis.est.analyse_est_week`, writes ``est_week.gpkg``, ``est_week.csv``
+(and ``est_rejects.csv`` when rows were rejected) and the page ``est_week.html``
+(:func:`sjobo_geo.maps.est.est_page`).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from sjobo_geo.maps.est import est_page
-
-if TYPE_CHECKING:
-    import geopandas as gpd
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
-import pandas as pd
-
-from sjobo_geo.analysis.est import (  # MOVED
-    CELL_SIZE_M,
+from sjobo_geo.analysis.est import (
     DUP_DISTANCE_M,
     DUP_HOURS,
-    EMERGING_BAND_CELLS,
-    EMERGING_MIN_STEPS,
-    EMERGING_STEPS,
-    EST_SOURCES,
-    N_PREVIOUS,
-    PERIODS,
-    RISING_CLASSES,
     EstError,
     EstResult,
-    flag_duplicates,
-    last_full_week,
-    parse_week,
-    period_bounds,
-    period_index,
-    period_label,
-    place_names,
-    rising_cells,
+    analyse_est_week,
+    check_est_options,
 )
 from sjobo_geo.core.progress import noop
 
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from sjobo_geo.analysis.est import EstWeek
+
+__all__ = ["EST_STEPS", "run_est_week"]
+
 #: Steps reported to ``progress``.
 EST_STEPS = ("area", "reports", "analysis", "outputs", "page")
+
+#: Columns of the period's incidents in the internal ``est_week.csv`` and GeoPackage.
+INCIDENT_COLUMNS = ("report_id", "source_file", "source", "actor", "category", "timestamp",
+                    "time_band", "after_dark", "weight", "place", "text", "x", "y",
+                    "snapped_to", "probable_duplicate_of", "synthetic", "geometry")
 
 
 def run_est_week(
@@ -94,163 +89,54 @@ def run_est_week(
         ``files`` (html, gpkg, csv, and rejects when rows were rejected), ``messages``,
         ``period`` label, ``counts`` (by category and period), ``rising`` (cells: Poisson
         ``status`` and emerging hot spot ``pattern``), ``duplicates`` (flagged reports of the
-        period).
+        period) and ``week``, the whole :class:`~sjobo_geo.analysis.est.EstWeek`.
+
+    Examples
+    --------
+    >>> result = run_est_week(["polisen.csv", "coop.csv"], "sample", out="out/est",
+    ...                       week="2024-W40", offline_html=True)  # doctest: +SKIP
+    >>> sorted(result.files)  # doctest: +SKIP
+    ['csv', 'gpkg', 'html']
     """
-    from sjobo_geo.analysis.hotspots import assign_to_grid, emerging_classes, grid_units
-    from sjobo_geo.core.files import atomic_path, write_gpkg_layers
+    from sjobo_geo.core.files import atomic_path
     from sjobo_geo.core.i18n import check_lang
+    from sjobo_geo.inputs.measures import as_measure_set
     from sjobo_geo.jobs.common import area_and_reports
+    from sjobo_geo.maps.est import est_page
 
     t0 = time.perf_counter()
     lang = check_lang(lang)
-    if period not in PERIODS:
-        raise EstError(f"unknown period {period!r}; choose one of {', '.join(PERIODS)}")
-    if int(k) < 1:
-        raise EstError(f"k must be at least 1; got {k}")
+    check_est_options(period, k)  # before the (slow) loading
     step = progress or noop
     out = Path(out)
     model, rs, paths = area_and_reports(reports_file, area, error=EstError, step=step,
                                          steps=(EST_STEPS[0], EST_STEPS[1]))
-    from sjobo_geo.inputs.measures import as_measure_set
-
     ms = as_measure_set(measures, model)
-    reports = rs.reports
-    timed = reports["timestamp"].notna()
-    if not timed.any():
-        raise EstError(f"{rs.source_file}: no accepted report has a date ({rs.rejected} of "
-                       f"{rs.total} rows rejected); nothing to show")
     step(EST_STEPS[2])
-    reports = reports.copy()
-    est_like = reports["source"].isin(EST_SOURCES).to_numpy()
-    left_out = int((~est_like).sum())
-    if est_like.any() and left_out:  # a mixed file: the EST picture shows EST incidents
-        reports = reports[est_like]
-        timed = timed[est_like]
-    reports["probable_duplicate_of"] = flag_duplicates(reports)
-    ts = reports["timestamp"]
-    anchor = parse_week(week) if week else last_full_week(ts.max())
-    current = int(period_index([anchor], period)[0])
-    pidx = np.full(len(reports), np.iinfo(np.int64).min, dtype=np.int64)
-    pidx[timed.to_numpy()] = period_index(ts[timed], period)
-    first = int(pidx[timed.to_numpy()].min())
-    if current < first or current > int(pidx.max()):
-        raise EstError(f"{period_label(current, period)} is outside the data "
-                       f"({ts.min():%Y-%m-%d} to {ts.max():%Y-%m-%d})")
-    periods = list(range(current - N_PREVIOUS, current + 1))
-    have = np.array([p >= first for p in periods])
-    plabels = [period_label(p, period) for p in periods]
-    in_current = pidx == current
-    now = reports[in_current].copy()
-    now["place"] = place_names(now, model, lang)
-    result = EstResult(period=plabels[-1], accepted=rs.accepted, synthetic=bool(rs.synthetic))
+    est = analyse_est_week(model, rs, week=week, period=period, measures=ms, public=public,
+                           k=k, lang=lang)
+    result = EstResult(period=est.label, accepted=est.accepted, synthetic=est.synthetic,
+                       counts=est.by_category[est.period_labels],
+                       rising=est.rising, duplicates=est.duplicates, week=est)
 
-    # counts by category and by actor over the 9 periods
-    window = (pidx >= periods[0]) & (pidx <= current)
-    win = reports[window]
-    pos = pidx[window] - periods[0]
-
-    def counts_by(col: str) -> pd.DataFrame:
-        keys = win[col].astype(str).to_numpy()
-        frame = pd.crosstab(keys, pos).reindex(columns=range(len(periods)), fill_value=0)
-        frame.columns = plabels
-        frame.index.name = col
-        frame = frame.astype(float)
-        frame.loc[:, ~have] = np.nan
-        return frame.sort_values(plabels[-1], ascending=False, kind="stable")
-
-    by_cat = counts_by("category")
-    by_actor = counts_by("actor")
-    totals = [float((pos == n).sum()) if have[n] else None for n in range(len(periods))]
-    result.counts = by_cat
-
-    # rising cells: the Poisson rule over the compared periods, emerging classes over more
-    grid = grid_units(model, CELL_SIZE_M)
-    span = max(N_PREVIOUS, EMERGING_STEPS - 1)
-    lo = current - span
-    longwin = (pidx >= lo) & (pidx <= current)
-    lw = reports[longwin]
-    cell = assign_to_grid(np.column_stack([lw.geometry.x.to_numpy(), lw.geometry.y.to_numpy()]),
-                          grid)
-    okc = cell >= 0
-    series_all = np.zeros((len(grid), span + 1))
-    np.add.at(series_all, (cell[okc], pidx[longwin][okc] - lo), 1.0)
-    series = series_all[:, -len(periods):]
-    rise = rising_cells(series, have[:-1])
-    rise.insert(0, "unit_id", grid["unit_id"].to_numpy())
-    e_cols = (np.arange(lo, current + 1) >= first)[-EMERGING_STEPS:]
-    n_steps = int(e_cols.sum())
-    rise["pattern"] = (emerging_classes(series_all[:, -EMERGING_STEPS:][:, e_cols], grid,
-                                        EMERGING_BAND_CELLS)
-                       if n_steps >= EMERGING_MIN_STEPS else "")
-    now_cell = cell[pidx[longwin] == current]  # the period's reports are in the long window
-    now["cell"] = np.where(now_cell >= 0, grid["unit_id"].to_numpy()[now_cell], "")
-    pairs = now.loc[now["place"] != "", ["cell", "place"]]
-    top_place = (pairs.value_counts().reset_index().drop_duplicates("cell")
-                 .set_index("cell")["place"])
-    rise["place"] = rise["unit_id"].map(top_place).fillna("")
-    listed = (rise["status"] != "") | rise["pattern"].isin(RISING_CLASSES)
-    rising = rise[listed]
-    order = np.lexsort((-rising["count"].to_numpy(),
-                        rising["p"].where(rising["status"] != "", 2.0).to_numpy()))
-    rising = rising.iloc[order]
-    result.rising = rising.reset_index(drop=True)
-    dups = now[now["probable_duplicate_of"] != ""]
-    result.duplicates = dups
-    named = now.loc[now["place"] != "", "place"].value_counts()
-
-    # outputs
     step(EST_STEPS[3])
     out.mkdir(parents=True, exist_ok=True)
-    about = {"generator": "sjobo-geo est-week", "area": model.name, "period": plabels[-1],
-             "period_kind": period, "public": public, "synthetic": result.synthetic,
-             "reports": len(now), "accepted": rs.accepted, "rejected": rs.rejected,
-             "cell_size_m": CELL_SIZE_M, "duplicate_rule_m_h": f"{DUP_DISTANCE_M}/{DUP_HOURS}",
-             "emerging_periods": n_steps, "files": ", ".join(p.name for p in paths),
-             **({"k": k} if public else {})}
-    cells_now = grid[["unit_id", "geometry"]].copy()
-    cells_now["count"] = series[:, -1].astype(int)
-    cells_now["status"] = rise["status"].to_numpy()
-    cells_now["pattern"] = rise["pattern"].to_numpy()
-    if public:
-        cells_now = cells_now[cells_now["count"] >= k].reset_index(drop=True)
-        cells_now["synthetic"] = result.synthetic
-        layers: dict[str, gpd.GeoDataFrame] = {"cells": cells_now}
-        table = cells_now.drop(columns="geometry")
-    else:
-        cols = ["report_id", "source_file", "source", "actor", "category", "timestamp", "time_band",
-                "after_dark", "weight", "place", "text", "x", "y", "snapped_to",
-                "probable_duplicate_of", "synthetic", "geometry"]
-        incidents = now[[c for c in cols if c in now.columns]].reset_index(drop=True)
-        layers = {"incidents": incidents, "cells": cells_now[cells_now["count"] > 0]}
-        table = incidents.drop(columns="geometry")
-    result.files["gpkg"] = write_gpkg_layers(layers, out / "est_week.gpkg", about=about)
-    with atomic_path(out / "est_week.csv") as tmp:
-        table.to_csv(tmp, index=False, encoding="utf-8")
-    result.files["csv"] = out / "est_week.csv"
+    result.files.update(_write_tables(est, model.name, out, [p.name for p in paths]))
     if rs.rejected and not public:  # rejected values may be personal data: internal only
         result.files["rejects"] = rs.write_rejects(out / "est_rejects.csv")
 
     step(EST_STEPS[4])
-    page = est_page(model, now, cells_now, rising, dups, named, by_cat, by_actor, totals, plabels,
-                 have, period=period, public=public, k=k, offline=offline_html, lang=lang,
-                 synthetic=result.synthetic, files=[p.name for p in paths],
-                 rejected=rs.rejected, n_steps=n_steps, measures=ms,
-                 bounds=period_bounds(current, period))
+    page = est_page(est, model, lang=lang, offline=offline_html)
     with atomic_path(out / "est_week.html") as tmp:
         tmp.write_text(page, encoding="utf-8")
     result.files["html"] = out / "est_week.html"
+
     result.messages.append(
-        f"{plabels[-1]}: {len(now)} incidents{' (SYNTHETIC)' if result.synthetic else ''}, "
-        f"{len(rising)} rising or new cells, {len(dups)} probable duplicates flagged "
-        f"(none removed); {rs.accepted} of {rs.total} rows accepted; "
-        f"{time.perf_counter() - t0:.1f} s")
-    if est_like.any() and left_out:
-        result.messages.append(f"{left_out} reports of other sources (surveys, dialogues, "
-                               "door knocking) are not EST incidents and were left out")
-    if len(paths) > 1:
-        per_actor = now["actor"].astype(str).value_counts()
-        result.messages.append(f"{len(paths)} files combined; this period by actor: "
-                               + ", ".join(f"{a} {n}" for a, n in per_actor.items()))
+        f"{est.label}: {len(est.incidents)} incidents"
+        f"{' (SYNTHETIC)' if est.synthetic else ''}, {len(est.rising)} rising or new cells, "
+        f"{len(est.duplicates)} probable duplicates flagged (none removed); "
+        f"{rs.accepted} of {rs.total} rows accepted; {time.perf_counter() - t0:.1f} s")
+    result.messages += est.messages
     if rs.rejected:
         first_reasons = "; ".join(
             f"{r.get('file', '') + ' ' if 'file' in rs.rejects else ''}row {r['row']}: "
@@ -261,10 +147,36 @@ def run_est_week(
     result.messages += rs.warnings[:5]
     if ms is not None:
         result.messages += ms.messages()
-    if n_steps < EMERGING_MIN_STEPS:
-        result.messages.append(f"emerging hot spot classes need {EMERGING_MIN_STEPS} periods "
-                               f"of data; only {n_steps} available")
-    if not have[:-1].all():
-        result.messages.append(f"only {int(have[:-1].sum())} of {N_PREVIOUS} earlier periods "
-                               "are covered by the data")
     return result
+
+
+def _write_tables(est: EstWeek, area_name: str, out: Path, files: list[str]
+                  ) -> dict[str, Path]:
+    """``est_week.gpkg`` and ``est_week.csv``: public, the cells with at least k incidents;
+    internal, the period's incidents and the cells with any."""
+    from sjobo_geo.core.files import atomic_path, write_gpkg_layers
+
+    about = {"generator": "sjobo-geo est-week", "area": area_name, "period": est.label,
+             "period_kind": est.period, "public": est.public, "synthetic": est.synthetic,
+             "reports": len(est.incidents), "accepted": est.accepted,
+             "rejected": est.rejected, "cell_size_m": est.params["cell_size_m"],
+             "duplicate_rule_m_h": f"{DUP_DISTANCE_M}/{DUP_HOURS}",
+             "emerging_periods": est.params["emerging_periods"], "files": ", ".join(files),
+             **({"k": est.k} if est.public else {})}
+    cells = est.cells
+    if est.public:
+        cells = cells[cells["count"] >= est.k].reset_index(drop=True)
+        cells["synthetic"] = est.synthetic
+        layers: dict[str, gpd.GeoDataFrame] = {"cells": cells}
+        table = cells.drop(columns="geometry")
+    else:
+        now = est.incidents
+        incidents = now[[c for c in INCIDENT_COLUMNS if c in now.columns]].reset_index(
+            drop=True)
+        layers = {"incidents": incidents, "cells": cells[cells["count"] > 0]}
+        table = incidents.drop(columns="geometry")
+    files_written = {"gpkg": write_gpkg_layers(layers, out / "est_week.gpkg", about=about)}
+    with atomic_path(out / "est_week.csv") as tmp:
+        table.to_csv(tmp, index=False, encoding="utf-8")
+    files_written["csv"] = out / "est_week.csv"
+    return files_written

@@ -1,4 +1,10 @@
-"""TODO docstring."""
+"""The ``follow-up`` job: reports and a measures register in, the follow-up out.
+
+Reads the area, the report files and the register, runs
+:func:`sjobo_geo.analysis.follow_up.follow_up`, writes ``follow_up.csv``, ``follow_up.gpkg``
+(each measure's zone) and the page ``follow_up.html``
+(:func:`sjobo_geo.maps.follow_up.follow_up_page`).
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from sjobo_geo.analysis.follow_up import (  # MOVED
+from sjobo_geo.analysis.follow_up import (
     MIN_REPORTS,
     RADIUS_M,
     VERDICTS,
@@ -18,6 +24,8 @@ from sjobo_geo.analysis.follow_up import (  # MOVED
     follow_up,
 )
 from sjobo_geo.core.progress import noop
+
+__all__ = ["FOLLOW_UP_STEPS", "run_follow_up"]
 
 #: Steps reported to ``progress``.
 FOLLOW_UP_STEPS = ("area", "reports", "measures", "analysis", "outputs", "page")
@@ -64,6 +72,14 @@ def run_follow_up(
     Returns
     -------
     FollowUpResult
+        ``files`` (html, csv, gpkg), ``messages``, ``table`` (one row per measure, see
+        :data:`sjobo_geo.analysis.follow_up.COLUMNS`) and ``synthetic``.
+
+    Examples
+    --------
+    >>> result = run_follow_up(["est.csv", "survey.csv"], "measures.csv", "sample",
+    ...                        out="out/follow_up", offline_html=True)  # doctest: +SKIP
+    >>> result.table[["measure_id", "verdict"]]  # doctest: +SKIP
     """
     from sjobo_geo.core.files import atomic_path, write_gpkg_layers
     from sjobo_geo.core.i18n import check_lang
@@ -87,7 +103,7 @@ def run_follow_up(
                             f"accepted ({getattr(ms, 'rejected', 0)} rows rejected); "
                             "nothing to follow up")
     step(FOLLOW_UP_STEPS[3])
-    table = follow_up(rs.reports, ms.measures, model, radius=radius, min_reports=min_reports)
+    table = follow_up(model, rs.reports, ms.measures, radius=radius, min_reports=min_reports)
     result = FollowUpResult(table=table, synthetic=bool(rs.synthetic))
 
     step(FOLLOW_UP_STEPS[4])

@@ -1,21 +1,37 @@
-"""TODO docstring."""
+"""The EST weekly page: an :class:`~sjobo_geo.analysis.est.EstWeek` as one printable HTML file.
+
+:func:`est_page` draws the map and fills the template ``maps/templates/est_week.html.j2``
+(A4 print CSS, one section per printed page, inline SVG bars, the map in an iframe). The
+markup and its wording are in the template and in ``core/labels.toml``; this module only
+turns the analysis' tables into rows of reader's text (numbers formatted, categories named,
+public counts under ``k`` shown as ``<k``).
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
-from sjobo_geo.analysis.est import EMERGING_STEPS, LIST_MAX, N_PREVIOUS, summary_text  # MOVED
+from sjobo_geo.analysis.est import EMERGING_STEPS, LIST_MAX
+
+if TYPE_CHECKING:
+    from sjobo_geo.analysis.est import EstWeek
+    from sjobo_geo.core.area import Area
+
+__all__ = ["est_page"]
+
+#: At most this many places in the page's list of places named most often.
+NAMED_MAX = 15
 
 _COLOURS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2",
             "#17becf", "#bcbd22", "#7f7f7f", "#393b79", "#ad494a", "#637939", "#843c39")
 
 
-def _map_html(model: Any, now: pd.DataFrame, cells: pd.DataFrame, rising: pd.DataFrame, *,
-              public: bool, offline: bool, lang: str, measures: Any = None) -> str:
+def _map_html(week: EstWeek, area: Area, *, offline: bool, lang: str) -> str:
+    """The period's incidents (public: the cells with at least k) and the rising cells."""
     import folium
 
     from sjobo_geo.core.i18n import label
@@ -23,7 +39,10 @@ def _map_html(model: Any, now: pd.DataFrame, cells: pd.DataFrame, rising: pd.Dat
     from sjobo_geo.maps.base import add_geodataframe, add_legend, new_map
     from sjobo_geo.maps.offline import render_map
 
-    m = new_map(model, tiles=not offline, lang=lang)
+    public, now, rising = week.public, week.incidents, week.rising
+    # public: only cells with at least k incidents are drawn (and marked when rising)
+    cells = week.cells[week.cells["count"] >= week.k] if public else week.cells
+    m = new_map(area, tiles=not offline, lang=lang)
     legend: list[tuple[str, dict[str, Any]]] = []
     if public:
         style = {"color": "#d62728", "fillColor": "#fb9a99", "weight": 1, "fillOpacity": 0.5,
@@ -52,172 +71,134 @@ def _map_html(model: Any, now: pd.DataFrame, cells: pd.DataFrame, rising: pd.Dat
     style = {"color": "#d62728", "weight": 3, "fill": False, "fields": ["unit_id", "count"]}
     add_geodataframe(m, marked, name=label("est_rising", lang), style=style, lang=lang)
     legend.append((label("est_rising", lang), {"color": "#d62728", "fillColor": "#ffffff"}))
-    if measures is not None:
+    if week.register is not None:
         from sjobo_geo.maps.measures import add_measures
 
-        add_measures(m, measures, lang=lang, legend=legend)
+        add_measures(m, week.register, lang=lang, legend=legend)
     add_legend(m, legend, title=label("legend", lang))
     folium.LayerControl(collapsed=True).add_to(m)
     return render_map(m, offline=offline)
 
 
-def _measures_section(ms: Any, bounds: tuple[pd.Timestamp, pd.Timestamp] | None,
-                      lang: str) -> str:
-    """Measures done in the period, and those planned or in progress (never the note)."""
-    from sjobo_geo.core.i18n import label
-    from sjobo_geo.inputs.measures import MEASURE_KINDS, MEASURE_STATUSES
-    from sjobo_geo.maps.base import escape_text as esc
-    from sjobo_geo.maps.page import html_table
+def est_page(week: EstWeek, area: Area, *, lang: str | None = None,
+             offline: bool = False) -> str:
+    """The whole ``est_week.html``: self-contained, prints on A4 (``est_week.html.j2``).
 
-    m = ms.measures
-    date = pd.to_datetime(m["date"])
-    in_period = ((date >= bounds[0]) & (date < bounds[1]) if bounds
-                 else pd.Series(False, index=m.index))
-    open_ = m["status"].isin(["planned", "in_progress"])
-    rows = []
-    for r in m[in_period | open_].sort_values("date").itertuples(index=False):
-        kind, status = MEASURE_KINDS.get(r.kind), MEASURE_STATUSES.get(r.status)
-        rows.append([esc(r.measure_id), esc(r.promise),
-                     esc((kind.sv if lang == "sv" else kind.en) if kind else r.kind),
-                     esc(r.place), esc(r.owner),
-                     "" if pd.isna(r.date) else f"{pd.Timestamp(r.date):%Y-%m-%d}",
-                     esc((status.sv if lang == "sv" else status.en) if status else r.status)])
-    body = (html_table([esc(label(k, lang)) for k in ("measure_id", "measure_promise",
-                                                         "measure_kind", "measure_place",
-                                                         "measure_owner", "measure_date",
-                                                         "measure_status")], rows)
-            if rows else f"<p>{esc(label('est_no_measures', lang))}</p>")
-    return f'<h2>{esc(label("est_measures", lang))}</h2>{body}'
+    Parameters
+    ----------
+    week : EstWeek
+        What :func:`sjobo_geo.analysis.est.analyse_est_week` found. With ``week.public``
+        the page shows no report, no free text and no count under ``week.k`` (``<k``).
+    area : Area
+        The area of the map.
+    lang : {"sv", "en"}, optional
+        Language of the page; ``week.lang`` by default (the summary and generated place
+        names are in ``week.lang``).
+    offline : bool
+        Inline the map's scripts and use no web tiles (no network needed to view it).
 
+    Returns
+    -------
+    str
+        The HTML page; every text from the data is escaped.
 
-def est_page(model: Any, now: pd.DataFrame, cells: pd.DataFrame, rising: pd.DataFrame,
-          dups: pd.DataFrame, named: pd.Series, by_cat: pd.DataFrame, by_actor: pd.DataFrame,
-          totals: list[float | None], plabels: list[str], have: np.ndarray, *, period: str,
-          public: bool, k: int, offline: bool, lang: str, synthetic: bool,
-          files: list[str], rejected: int, n_steps: int, measures: Any = None,
-          bounds: tuple[pd.Timestamp, pd.Timestamp] | None = None) -> str:
-    from sjobo_geo.core.i18n import label
+    Examples
+    --------
+    >>> from sjobo_geo.analysis.est import analyse_est_week
+    >>> week = analyse_est_week(area, reports, week="2024-W40")  # doctest: +SKIP
+    >>> html = est_page(week, area, offline=True)  # doctest: +SKIP
+    >>> "est-summary" in html  # doctest: +SKIP
+    True
+    """
+    from sjobo_geo.core.i18n import check_lang
     from sjobo_geo.inputs.reports.schema import CATEGORIES
-    from sjobo_geo.maps.base import escape_text as esc
-    from sjobo_geo.maps.page import PRINT_CSS, bars_svg, html_table, map_iframe
+    from sjobo_geo.maps.page import labeller, render_page
 
-    L = lambda key: esc(label(key, lang))  # noqa: E731
+    lang = check_lang(lang or week.lang)
+    public, k = week.public, week.k
 
     def small(v: float) -> str:
+        """A count for the reader: "–" without data, "<k" when public and under k."""
         if np.isnan(v):
             return "–"
-        return f"&lt;{k}" if public and 0 < v < k else f"{v:g}"
+        return f"<{k}" if public and 0 < v < k else f"{v:g}"
 
-    def count_rows(frame: pd.DataFrame, names: dict[str, str] | None) -> list[list[str]]:
+    def count_rows(frame: pd.DataFrame, names: dict[str, str] | None) -> list[dict[str, Any]]:
         rows = []
-        for key, row in frame.iterrows():
+        for key, row in frame[week.period_labels].iterrows():
             vals = row.to_numpy(dtype=float)
-            prev = vals[:-1][~np.isnan(vals[:-1])]
-            mean = f"{prev.mean():.1f}" if len(prev) else "–"
-            bars = bars_svg([None if np.isnan(v) or (public and 0 < v < k) else float(v)
-                              for v in vals], plabels, width=120, height=24, title=str(key))
-            rows.append([esc(names.get(key, key) if names else key),
-                         *[small(v) for v in vals], mean, bars])
+            mean = float(frame.at[key, "prev_mean"])
+            rows.append({
+                "name": names.get(key, key) if names else key,
+                "counts": [small(v) for v in vals],
+                "mean": "–" if np.isnan(mean) else f"{mean:.1f}",
+                "bars": [None if np.isnan(v) or (public and 0 < v < k) else float(v)
+                         for v in vals],
+                "title": str(key)})
         return rows
 
     cat_names = {c: (CATEGORIES[c].sv if lang == "sv" else CATEGORIES[c].en)
-                 for c in by_cat.index if c in CATEGORIES}
-    header = [L("category"), *[esc(p) for p in plabels], L("est_prev_mean"), ""]
-    mark = (f'<p class="synthetic">{L("est_synthetic")}</p>' if synthetic else "")
-    summary = esc(summary_text(now, totals, rising, dups, by_cat, plabels[-1], period, lang,
-                                       public, k))
-    map_page = _map_html(model, now, cells, rising, public=public, offline=offline, lang=lang,
-                         measures=measures)
-    total_svg = bars_svg(totals, plabels, width=520, height=90, title=label("est_total", lang))
-    coverage = "" if have.all() else (
-        '<p class="muted">'
-        + esc(label("est_coverage", lang).format(n=int(have[:-1].sum()), m=N_PREVIOUS))
-        + "</p>")
+                 for c in week.by_category.index if c in CATEGORIES}
+    rising = [{"status": r.status, "pattern": r.pattern, "place": r.place, "cell": r.unit_id,
+               "count": small(float(r.count)), "prev_mean": f"{r.prev_mean:.1f}",
+               "p": "" if np.isnan(r.p) else f"{r.p:.2g}"}
+              for r in week.rising.head(LIST_MAX).itertuples(index=False)]
+    named = week.named[week.named["count"] >= k] if public else week.named
+    dups = week.duplicates
+    context = {
+        "L": labeller(lang), "lang": lang, "period": week.period, "period_label": week.label,
+        "area_name": area.name, "generated": f"{dt.date.today():%Y-%m-%d}",
+        "synthetic": week.synthetic, "public": public, "k": k, "files": week.source_files,
+        "rejected": week.rejected, "summary": week.summary,
+        "map_html": _map_html(week, area, offline=offline, lang=lang),
+        "labels": week.period_labels,
+        "totals": [None if np.isnan(v) else float(v) for v in week.totals],
+        "previous_covered": week.params["previous_covered"],
+        "n_previous": week.params["n_previous"],
+        "by_category": count_rows(week.by_category, cat_names),
+        "by_actor": count_rows(week.by_actor, None),
+        "rising": rising, "emerging_steps": EMERGING_STEPS,
+        "emerging_periods": week.params["emerging_periods"],
+        "named": [{"place": p, "count": str(int(n))}
+                  for p, n in named.head(NAMED_MAX).itertuples(index=False)],
+        "duplicates": [] if public else _duplicate_rows(week, cat_names),
+        "n_duplicates": len(dups),
+        "more_duplicates": max(len(dups) - LIST_MAX, 0),
+        "measures": None if week.measures is None else _measure_rows(week.measures, lang),
+    }
+    return render_page("est_week.html.j2", **context)
 
-    # rising
-    def status_text(status: str) -> str:
-        return "" if not status else label("est_new" if status == "new" else "est_up", lang)
 
-    def pattern_text(pattern: str) -> str:
-        return label("em_" + pattern.replace(" ", "_"), lang) if pattern else ""
+def _duplicate_rows(week: EstWeek, cat_names: dict[str, str]) -> list[dict[str, Any]]:
+    """The first LIST_MAX probable duplicates, each with the report it probably repeats."""
+    now = week.incidents
+    first = now.drop_duplicates("report_id")
+    by_id = dict(zip(first["report_id"].astype(str), first.itertuples(index=False),
+                     strict=True))
+    rows = []
+    for r in week.duplicates.head(LIST_MAX).itertuples(index=False):
+        o = by_id.get(r.probable_duplicate_of)
+        rows.append({
+            "id": r.report_id, "actor": r.actor, "category": cat_names.get(r.category,
+                                                                           r.category),
+            "time": f"{r.timestamp:%Y-%m-%d %H:%M}", "place": r.place, "text": r.text or "",
+            "duplicate_of": r.probable_duplicate_of,
+            "original": None if o is None else {"actor": o.actor,
+                                                 "time": f"{o.timestamp:%H:%M}"}})
+    return rows
 
-    if len(rising):
-        rrows = [[esc(status_text(r.status)), esc(pattern_text(r.pattern)),
-                  esc(r.place) if not public else "", esc(r.unit_id), small(float(r["count"])),
-                  f"{r.prev_mean:.1f}", "" if np.isnan(r.p) else f"{r.p:.2g}"]
-                 for _, r in rising.head(LIST_MAX).iterrows()]
-        rising_html = html_table([L("est_status"), L("est_pattern"), L("est_place"), L("est_cell"),
-                              esc(plabels[-1]), L("est_prev_mean"), "p"], rrows)
-    else:
-        rising_html = f"<p>{L('est_none_rising')}</p>"
-    rule = (f'<p class="muted">{L("est_rule")} '
-            f'{esc(label("est_rule_emerging", lang).format(n=EMERGING_STEPS))} '
-            f'{esc(label("est_steps", lang).format(n=n_steps))}</p>')
-    source_note = ('<p class="muted">' + L("est_files") + ": " + esc(", ".join(files))
-                   + (" · " + esc(label("est_rejected", lang).format(n=rejected))
-                      if rejected else "") + "</p>")
 
-    # places named most often
-    if public:
-        named = named[named >= k]
-    prow = [[esc(p), str(int(n))] for p, n in named.head(15).items()]
-    places_html = html_table([L("est_place"), L("est_count")], prow) if prow else "<p>–</p>"
+def _measure_rows(measures: pd.DataFrame, lang: str) -> list[dict[str, Any]]:
+    """The period's measures in the reader's words (never the note)."""
+    from sjobo_geo.inputs.measures import MEASURE_KINDS, MEASURE_STATUSES
 
-    # duplicates
-    if public:
-        dup_html = f"<p>{esc(label('est_dups_public', lang).format(n=len(dups)))}</p>"
-    elif len(dups):
-        by_id = now.set_index(now["report_id"].astype(str))
-        drows = []
-        for _, r in dups.head(LIST_MAX).iterrows():
-            o = by_id.loc[r.probable_duplicate_of] if r.probable_duplicate_of in by_id.index \
-                else None
-            drows.append([
-                esc(r.report_id), esc(r.actor), esc(cat_names.get(r.category, r.category)),
-                esc(f"{r.timestamp:%Y-%m-%d %H:%M}"), esc(r.place), esc(r.text or ""),
-                esc(r.probable_duplicate_of) + ("" if o is None else
-                                                f" ({esc(o.actor)}, {o.timestamp:%H:%M})")])
-        more = ('<p class="muted">'
-                + esc(label("est_more_csv", lang).format(n=len(dups) - LIST_MAX)) + "</p>"
-                if len(dups) > LIST_MAX else "")
-        dup_html = html_table([L("est_id"), L("actor"), L("category"), L("time"), L("est_place"),
-                           L("report_text"), L("est_dup_of")], drows) + more
-    else:
-        dup_html = f"<p>{L('est_no_dups')}</p>"
-    dup_rule = f'<p class="muted">{L("est_dup_rule")}</p>'
-    measures_html = _measures_section(measures, bounds, lang) if measures is not None else ""
-
-    title = f"{label('est_title', lang)} · {label(f'est_{period}', lang)} {plabels[-1]}"
-    return f"""<!DOCTYPE html>
-<html lang="{lang}"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{esc(title)}</title><style>{PRINT_CSS}</style></head>
-<body>
-<section id="summary">
-<h1>{esc(title)}</h1>
-{mark}
-<p class="muted">{esc(model.name)} · {L("est_generated")} {dt.date.today():%Y-%m-%d}</p>
-{source_note}
-<p class="summary" id="est-summary">{summary}</p>
-{map_iframe(map_page, label("est_map", lang))}
-</section>
-<section id="counts" class="break">
-<h2>{L("est_counts")}</h2>{mark}{coverage}
-{total_svg}
-{html_table(header, count_rows(by_cat, cat_names), "counts")}
-<h2>{L("actor")}</h2>
-{html_table([L("actor"), *header[1:]], count_rows(by_actor, None), "counts")}
-</section>
-<section id="rising" class="break">
-<h2>{L("est_rising")}</h2>{mark}
-{rising_html}{rule}
-<h2>{L("est_named")}</h2>
-{places_html}
-</section>
-<section id="duplicates" class="break">
-<h2>{L("est_dups")}</h2>{mark}
-{dup_html}{dup_rule}
-{measures_html}
-</section>
-</body></html>
-"""
+    rows = []
+    for r in measures.itertuples(index=False):
+        kind, status = MEASURE_KINDS.get(r.kind), MEASURE_STATUSES.get(r.status)
+        rows.append({
+            "id": r.measure_id, "promise": r.promise,
+            "kind": (kind.sv if lang == "sv" else kind.en) if kind else r.kind,
+            "place": r.place, "owner": r.owner,
+            "date": "" if pd.isna(r.date) else f"{pd.Timestamp(r.date):%Y-%m-%d}",
+            "status": (status.sv if lang == "sv" else status.en) if status else r.status})
+    return rows
