@@ -20,7 +20,7 @@ def setup(tmp_path_factory, sample_area):
     d = tmp_path_factory.mktemp("week")
     src = write_sample_reports(sample_area, d / "reports.csv", n=300, seed=0)
     rs = load_reports(src, sample_area)
-    analysis = analyse_hotspots(rs.reports, sample_area, synthetic=True)
+    analysis = analyse_hotspots(sample_area, rs.reports, synthetic=True)
     rg = RouteGraph.from_graph(sample_area.graph)
     cands = candidate_stops(analysis, rg)
     start = rg.nodes[np.flatnonzero(rg.component)[0]]

@@ -164,7 +164,7 @@ def run_patrol(
     if rs.reports.empty:
         raise PatrolError(f"{path}: no report accepted; nothing to plan")
     step(PATROL_STEPS[2])
-    analysis = analyse_hotspots(rs.reports, model, synthetic=bool(rs.synthetic) or None)
+    analysis = analyse_hotspots(model, rs)
     synthetic = bool(analysis.synthetic)
     messages = list(analysis.messages)
     step(PATROL_STEPS[3])
