@@ -26,7 +26,7 @@ from sjobo_geo.analysis.lighting.classes import (
     load_lighting_classes,
 )
 from sjobo_geo.analysis.lighting.importance import (
-    BETWEENNESS_K,
+    BETWEENNESS_SAMPLES,
     IMPORTANCE_FLOOR,
     path_importance,
 )
@@ -344,7 +344,7 @@ def analyse_lighting(
     piece_length: float = PIECE_LENGTH_M,
     sample_spacing: float = SAMPLE_SPACING_M,
     report_radius: float = REPORT_RADIUS_M,
-    betweenness_k: int | None = BETWEENNESS_K,
+    betweenness_samples: int | None = BETWEENNESS_SAMPLES,
     importance_floor: float = IMPORTANCE_FLOOR,
     cutoff_lux: float = CUTOFF_LUX,
     min_patch_m2: float = MIN_PATCH_M2,
@@ -374,7 +374,7 @@ def analyse_lighting(
         Largest spacing of the centreline samples, metres.
     report_radius : float, default 50
         Reports within this distance count for a gap, metres.
-    betweenness_k : int or None, default 256
+    betweenness_samples : int or None, default 256
         Sampled sources of the edge betweenness (None: exact).
     importance_floor : float, default 0.1
         Importance of paths on no sampled shortest route.
@@ -534,8 +534,8 @@ def analyse_lighting(
 
     # --- importance and reports
     bet_path, imp_path = path_importance(area, ps["path_index"].to_numpy() if len(ps) else
-                                     np.zeros(0, np.int64), k=betweenness_k, seed=seed,
-                                     floor=importance_floor)
+                                     np.zeros(0, np.int64), n_samples=betweenness_samples,
+                                     seed=seed, floor=importance_floor)
     s_bet = np.zeros(len(surfaces))
     s_imp = np.full(len(surfaces), importance_floor)
     s_bet[is_path], s_imp[is_path] = bet_path, imp_path
@@ -604,7 +604,7 @@ def analyse_lighting(
     params = {
         "maintenance_factor": mf, "cell_size_m": float(cell_size),
         "piece_length_m": float(piece_length), "sample_spacing_m": float(sample_spacing),
-        "report_radius_m": float(report_radius), "betweenness_k": betweenness_k,
+        "report_radius_m": float(report_radius), "betweenness_samples": betweenness_samples,
         "min_patch_m2": float(min_patch_m2),
         "importance_floor": float(importance_floor), "cutoff_lux": float(cutoff_lux),
         "seed": int(seed), "classes_source": classes.source,
