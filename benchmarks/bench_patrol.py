@@ -78,8 +78,8 @@ def main(argv: list[str] | None = None) -> None:
           f"main component {rg.component.sum():,} nodes")
 
     cases = {
-        "all": {"budget_minutes": 1e6, "stop_minutes": 12, "jitter": 0.0},
-        "shift": {"budget_minutes": 120, "stop_minutes": 12, "max_stops": 5},
+        "all": {"budget_min": 1e6, "stop_min": 12, "jitter": 0.0},
+        "shift": {"budget_min": 120, "stop_min": 12, "max_stops": 5},
     }
     for name, kw in cases.items():
         times, plan = [], None
@@ -97,7 +97,7 @@ def main(argv: list[str] | None = None) -> None:
               f"tour {plan.length_m / 1000:.2f} km vs nearest neighbour "
               f"{plan.nn_length_m / 1000:.2f} km "
               f"({100 * (plan.length_m / plan.nn_length_m - 1):+.1f} %), "
-              f"{plan.time_min:.0f} of {kw['budget_minutes']:g} min; "
+              f"{plan.time_min:.0f} of {kw['budget_min']:g} min; "
               f"target < 5 s: {'PASS' if med < 5 else 'FAIL'}")
 
 

@@ -30,7 +30,7 @@ def test_planted_change_and_non_change(sample_area):
         "Rautatientori": {2024: 25, 2025: 25},      # no change
         "Kasarmitori": {2024: 2, 2025: 3},          # too few to say
     })
-    table = before_after(reports, sample_area).set_index("place")
+    table = before_after(sample_area, reports).set_index("place")
     assert table.attrs["split"] == "2025-01-01"
     assert table.loc["Senaatintori", "verdict"] == "more reports after"
     assert table.loc["Senaatintori", "p_value"] < 0.001
@@ -41,5 +41,5 @@ def test_planted_change_and_non_change(sample_area):
 
 def test_no_dates_no_table(sample_area):
     reports = _reports(sample_area, {"Senaatintori": {2025: 10}})
-    assert before_after(reports, sample_area).empty  # nothing before the split
-    assert before_after(reports.assign(timestamp=pd.NaT), sample_area).empty
+    assert before_after(sample_area, reports).empty  # nothing before the split
+    assert before_after(sample_area, reports.assign(timestamp=pd.NaT)).empty

@@ -53,7 +53,7 @@ def planted(sample_area):
     rng = np.random.default_rng(5)
     xy = np.vstack([_uniform(sample_area.boundary, 200, 9)]
                    + [np.array(p) + rng.normal(0, 12, (40, 2)) for p in (SQUARE, SCHOOL)])
-    return analyse_hotspots(_reports(sample_area, xy), sample_area)
+    return analyse_hotspots(sample_area, _reports(sample_area, xy))
 
 
 @pytest.fixture(scope="module")
@@ -64,7 +64,7 @@ def planted_net(sample_area):
     rng = np.random.default_rng(5)
     xy = np.vstack([_along_paths(sample_area, 200, 9)]
                    + [np.array(p) + rng.normal(0, 12, (40, 2)) for p in (SQUARE, SCHOOL)])
-    return analyse_hotspots(_reports(sample_area, xy), sample_area)
+    return analyse_hotspots(sample_area, _reports(sample_area, xy))
 
 
 def _dist_to_places(gdf):
@@ -103,12 +103,14 @@ def test_uniform_points_give_no_significant_hotspots(sample_area):
     from sjobo_geo.analysis.hotspots import analyse_hotspots
 
     for seed in (0, 1):
-        grid = analyse_hotspots(_reports(sample_area, _uniform(sample_area.boundary, 400, seed)),
-                                sample_area).grid
+        grid = analyse_hotspots(sample_area,
+                                _reports(sample_area, _uniform(sample_area.boundary, 400, seed))
+                                ).grid
         assert (grid["gi_class"] != "not significant").mean() <= 0.01
         # on the network the null is "evenly along the walkways"
-        seg = analyse_hotspots(_reports(sample_area, _along_paths(sample_area, 400, seed)),
-                               sample_area).segments
+        seg = analyse_hotspots(sample_area,
+                               _reports(sample_area, _along_paths(sample_area, 400, seed))
+                               ).segments
         assert (seg["gi_class"] != "not significant").mean() <= 0.01
 
 
@@ -190,8 +192,8 @@ def test_scores_are_weighted_sums_and_weights_steer_the_ranking(planted, sample_
     xy = np.vstack([_uniform(sample_area.boundary, 60, 3),
                     np.array(SCHOOL) + np.random.default_rng(1).normal(0, 10, (30, 2))])
     reports = _reports(sample_area, xy)
-    base = analyse_hotspots(reports, sample_area, cell_size=100).grid
-    square = analyse_hotspots(reports, sample_area, cell_size=100, config=toml).grid
+    base = analyse_hotspots(sample_area, reports, cell_size=100).grid
+    square = analyse_hotspots(sample_area, reports, cell_size=100, config=toml).grid
     top_base = base.sort_values("police_score").iloc[-1]
     top_square = square.sort_values("police_score").iloc[-1]
     assert top_base.geometry.distance(top_square.geometry) > 100  # the ranking changed
@@ -241,14 +243,14 @@ def test_lighting_factor_uses_gaps_when_given(sample_area):
     from sjobo_geo.analysis.hotspots import analyse_hotspots
 
     reports = _reports(sample_area, _uniform(sample_area.boundary, 50, 4))
-    fallback = analyse_hotspots(reports, sample_area).segments
+    fallback = analyse_hotspots(sample_area, reports).segments
     unlit = fallback["lit_status"] == "unlit"
     assert (fallback.loc[unlit, "physical_lighting_gaps"] == 0.25).all()
     lit = fallback["lit_status"] == "lit"
     assert (fallback.loc[lit, "physical_lighting_gaps"] == 0).all()
     one = fallback[lit].iloc[[0]]
     gaps = gpd.GeoDataFrame(geometry=one.geometry.to_numpy(), crs=sample_area.crs)
-    with_gaps = analyse_hotspots(reports, sample_area, gaps=gaps).segments
+    with_gaps = analyse_hotspots(sample_area, reports, gaps=gaps).segments
     assert with_gaps.loc[one.index[0], "physical_lighting_gaps"] == pytest.approx(0.25)
     assert (with_gaps["physical_lighting_gaps"] > 0).sum() < 20
 
@@ -266,8 +268,9 @@ def test_time_profiles_count_right(sample_area):
     hour = np.concatenate([rng.uniform(0, 24, n_bg), np.r_[[22.5] * 20, [3.25] * 10]])
     weekday = np.concatenate([rng.integers(0, 7, n_bg), np.r_[[4] * 20, [5] * 10]])
     ts = pd.Timestamp("2025-01-06") + pd.to_timedelta(np.arange(n_bg + n_hot) * 2, unit="D")
-    an = analyse_hotspots(_reports(sample_area, xy, hour=hour, weekday=weekday, timestamp=ts),
-                          sample_area, cell_size=100)
+    an = analyse_hotspots(sample_area,
+                          _reports(sample_area, xy, hour=hour, weekday=weekday, timestamp=ts),
+                          cell_size=100)
     import shapely
 
     cell = an.grid[an.grid.contains(shapely.Point(SQUARE))].iloc[0]
@@ -391,10 +394,10 @@ def test_bad_input_gives_clear_errors(tmp_path, sample_area):
     with pytest.raises(SjoboGeoError):
         run_hotspots(empty, sample_area, out=tmp_path / "o")
     with pytest.raises(HotspotsError, match="at least 3"):
-        analyse_hotspots(_reports(sample_area, np.array([SQUARE, SCHOOL])), sample_area)
+        analyse_hotspots(sample_area, _reports(sample_area, np.array([SQUARE, SCHOOL])))
     with pytest.raises(HotspotsError, match="cell_size"):
-        analyse_hotspots(_reports(sample_area, _uniform(sample_area.boundary, 20, 1)),
-                         sample_area, cell_size=2)
+        analyse_hotspots(sample_area, _reports(sample_area, _uniform(sample_area.boundary, 20, 1)),
+                         cell_size=2)
     assert not (tmp_path / "o").exists()
 
 

@@ -347,7 +347,7 @@ def test_ranking_factors_multiply_and_each_is_shown():
         _reports([(150, 5)], weight=5.0, category="klotter"),  # not a darkness category
         _reports([(150, 5)], weight=5.0, after_dark=False),  # in daylight
     ], ignore_index=True)
-    an = analyse_lighting(area, lamp_table([]), reports=reports, betweenness_k=None)
+    an = analyse_lighting(area, lamp_table([]), reports=reports, betweenness_samples=None)
     g = an.gaps
     for col in ("size", "reports_factor", "importance", "betweenness", "exposure",
                 "nearest_street", "nearest_address", "rank", "rank_in_kind"):
@@ -373,7 +373,7 @@ def test_edge_betweenness_matches_networkx():
     g = nx.connected_watts_strogatz_graph(40, 4, 0.3, seed=3)
     for u, v in g.edges:
         g[u][v]["length"] = float(rng.uniform(1, 10))
-    lo, hi, bet = edge_betweenness(g, k=None)
+    lo, hi, bet = edge_betweenness(g, n_samples=None)
     ref = nx.edge_betweenness_centrality(g, weight="length", normalized=False)
     ours = {(min(a, b), max(a, b)): x for a, b, x in zip(lo, hi, bet, strict=True)}
     theirs = np.array([ref.get((a, b), ref.get((b, a))) for a, b in ours])
@@ -382,8 +382,8 @@ def test_edge_betweenness_matches_networkx():
     assert np.allclose(values, scale * theirs)  # the same up to normalisation
     assert (theirs == 0).any() and (values[theirs == 0] == 0).all()
     # sampled sources: seeded and close
-    _, _, b1 = edge_betweenness(g, k=20, seed=1)
-    _, _, b2 = edge_betweenness(g, k=20, seed=1)
+    _, _, b1 = edge_betweenness(g, n_samples=20, seed=1)
+    _, _, b2 = edge_betweenness(g, n_samples=20, seed=1)
     assert np.array_equal(b1, b2)
     assert np.corrcoef(b1, bet)[0, 1] > 0.8
 

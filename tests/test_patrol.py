@@ -71,8 +71,8 @@ def _is_edge(g, u, v) -> bool:
 def test_route_follows_network_and_budget(graph, stops, budget):
     nodes, prio = stops
     start = next(iter(graph.nodes))
-    plan = plan_route(graph, start, nodes, budget_minutes=budget, speed_kmh=SPEED,
-                      stop_minutes=12, priorities=prio, seed=0)
+    plan = plan_route(graph, start, nodes, budget_min=budget, speed_kmh=SPEED,
+                      stop_min=12, priorities=prio, seed=0)
     assert plan.time_min <= budget + 1e-6
     assert plan.node_path[0] == start and plan.node_path[-1] == start
     for u, v in zip(plan.node_path[:-1], plan.node_path[1:], strict=True):
@@ -96,7 +96,7 @@ def test_route_follows_network_and_budget(graph, stops, budget):
 def test_route_length_matches_networkx(graph, stops):
     nodes, prio = stops
     start = next(iter(graph.nodes))
-    plan = plan_route(graph, start, nodes, budget_minutes=90, priorities=prio, jitter=0)
+    plan = plan_route(graph, start, nodes, budget_min=90, priorities=prio, jitter=0)
     ug = nx.Graph()
     for u, v, d in graph.edges(data=True):
         if not ug.has_edge(u, v) or ug[u][v]["length"] > d["length"]:
@@ -110,7 +110,7 @@ def test_route_length_matches_networkx(graph, stops):
 def test_unreachable_stops_are_reported(graph, stops):
     nodes, prio = stops
     start = next(iter(graph.nodes))
-    plan = plan_route(graph, start, [*nodes[:3], "i1"], budget_minutes=500,
+    plan = plan_route(graph, start, [*nodes[:3], "i1"], budget_min=500,
                       priorities=[*prio[:3], 10.0])
     assert plan.unreachable == [3]
     assert 3 not in plan.order and 3 not in plan.skipped
@@ -126,7 +126,7 @@ def test_candidate_unreachable(graph):
         "police_unsafety": [0.5, 0.2, 0.1], "police_incidents": [0.4, 0.3, 0.2],
         "n_reports": [7, 1, 2],
     }, geometry=shapely.points([(5010, 5001), (100, 100), (3000, -3000)]))
-    cands = candidate_stops(units, graph, n=10)
+    cands = candidate_stops(units, graph, n_candidates=10)
     assert list(cands["unit_id"]) == ["a", "b", "c"]
     assert list(cands["reachable"]) == [False, True, False]
     assert "not connected" in cands.loc[0, "unreachable_reason"]
@@ -138,7 +138,7 @@ def test_candidate_unreachable(graph):
 def test_deterministic_for_a_seed(graph, stops):
     nodes, prio = stops
     start = next(iter(graph.nodes))
-    kw = {"budget_minutes": 90, "priorities": prio, "stop_minutes": 10}
+    kw = {"budget_min": 90, "priorities": prio, "stop_min": 10}
     a = plan_route(graph, start, nodes, seed=7, **kw)
     b = plan_route(graph, start, nodes, seed=7, **kw)
     assert a.order == b.order and a.node_path == b.node_path and a.length_m == b.length_m
@@ -149,7 +149,7 @@ def test_deterministic_for_a_seed(graph, stops):
 def test_max_stops(graph, stops):
     nodes, prio = stops
     start = next(iter(graph.nodes))
-    plan = plan_route(graph, start, nodes, budget_minutes=600, priorities=prio, max_stops=3)
+    plan = plan_route(graph, start, nodes, budget_min=600, priorities=prio, max_stops=3)
     assert len(plan.order) == 3
 
 
@@ -157,8 +157,8 @@ def test_two_opt_not_longer_than_nearest_neighbour(graph, stops):
     nodes, prio = stops
     start = next(iter(graph.nodes))
     for seed in range(5):
-        plan = plan_route(graph, start, nodes, budget_minutes=150, priorities=prio,
-                          stop_minutes=5, seed=seed)
+        plan = plan_route(graph, start, nodes, budget_min=150, priorities=prio,
+                          stop_min=5, seed=seed)
         assert plan.length_m <= plan.nn_length_m + 0.1
     rng = np.random.default_rng(0)
     for _ in range(20):
@@ -173,10 +173,10 @@ def test_two_opt_not_longer_than_nearest_neighbour(graph, stops):
 def test_bad_arguments(graph):
     start = next(iter(graph.nodes))
     with pytest.raises(PatrolError):
-        plan_route(graph, start, [], budget_minutes=0)
+        plan_route(graph, start, [], budget_min=0)
     with pytest.raises(PatrolError):
-        plan_route(graph, "nowhere", [], budget_minutes=10)
-    plan = plan_route(graph, start, [], budget_minutes=10)
+        plan_route(graph, "nowhere", [], budget_min=10)
+    plan = plan_route(graph, start, [], budget_min=10)
     assert plan.order == [] and plan.length_m == 0
 
 
@@ -261,16 +261,16 @@ def test_end_to_end_sample(patrol_run, sample_area):
 
 
 def test_popups_escape_names(patrol_run, sample_area, tmp_path):
+    from dataclasses import replace
+
     from sjobo_geo.maps.offline import save_map
     from sjobo_geo.maps.patrol import patrol_map
 
-    result, _, out = patrol_run
-    result.stops = result.stops.assign(why="<script>alert(1)</script> {{ 7*7 }}")
-    import geopandas as gpd
-
-    start = gpd.read_file(out / "patrol.gpkg", layer="start")
-    route = gpd.read_file(out / "patrol.gpkg", layer="route")
-    m = patrol_map(result, sample_area, start, route, lang="sv", tiles=False)
+    result, _, _ = patrol_run
+    patrol = result.analysis
+    hostile = replace(patrol, stops=patrol.stops.assign(
+        why="<script>alert(1)</script> {{ 7*7 }}"))
+    m = patrol_map(hostile, sample_area, lang="sv", tiles=False)
     page = save_map(m, tmp_path / "p.html", offline=False).read_text(encoding="utf-8")
     assert "<script>alert(1)" not in page and "{{ 7*7 }}" not in page
     assert "&lt;script&gt;alert(1)" in page

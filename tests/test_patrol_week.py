@@ -20,7 +20,7 @@ def setup(tmp_path_factory, sample_area):
     d = tmp_path_factory.mktemp("week")
     src = write_sample_reports(sample_area, d / "reports.csv", n=300, seed=0)
     rs = load_reports(src, sample_area)
-    analysis = analyse_hotspots(rs.reports, sample_area, synthetic=True)
+    analysis = analyse_hotspots(sample_area, rs.reports, synthetic=True)
     rg = RouteGraph.from_graph(sample_area.graph)
     cands = candidate_stops(analysis, rg)
     start = rg.nodes[np.flatnonzero(rg.component)[0]]
@@ -30,7 +30,7 @@ def setup(tmp_path_factory, sample_area):
 def _week(setup, area, **kw):
     rg, cands, start, reports = setup
     kw.setdefault("reports", reports)
-    return week_schedule(cands, rg, area, start_node=start, shift_minutes=120, **kw)
+    return week_schedule(cands, rg, area, start_node=start, shift_min=120, **kw)
 
 
 def test_budget_order_and_columns(setup, sample_area):
@@ -93,7 +93,7 @@ def test_weekend_has_no_school(setup, sample_area):
 
 def test_short_shift_keeps_budget(setup, sample_area):
     rg, cands, start, reports = setup
-    week = week_schedule(cands, rg, sample_area, start_node=start, shift_minutes=20,
+    week = week_schedule(cands, rg, sample_area, start_node=start, shift_min=20,
                          reports=reports, seed=0)
     assert (week["tour_min"] <= 20 + 1e-6).all()
 

@@ -43,7 +43,8 @@ Time
 Public
     :func:`public_view` keeps only units with at least k reports (default 5), density
     regions holding at least k reports, profiles by time band with bins of at least k; no
-    report-level data or free text is ever written by :func:`run_hotspots`.
+    report-level data or free text is ever written by
+    :func:`sjobo_geo.jobs.hotspots.run_hotspots`.
 """
 
 from __future__ import annotations
@@ -76,6 +77,7 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from sjobo_geo.core.area import Area
+    from sjobo_geo.inputs.reports.schema import ReportSet
 
 __all__ = [
     "EMERGING_MIN_WEEKS",
@@ -543,8 +545,8 @@ def nearest_street(units: gpd.GeoDataFrame, paths: gpd.GeoDataFrame,
 
 
 def analyse_hotspots(
-    reports: gpd.GeoDataFrame,
     area: Area,
+    reports: ReportSet | gpd.GeoDataFrame,
     *,
     cell_size: float | None = None,
     config: ScoringConfig | str | Path | None = None,
@@ -555,13 +557,13 @@ def analyse_hotspots(
 
     Parameters
     ----------
-    reports : geopandas.GeoDataFrame
-        Validated reports (``ReportSet.reports``): point geometry and the
+    area : Area
+    reports : ReportSet or geopandas.GeoDataFrame
+        Validated reports (a ``ReportSet`` or its ``reports``): point geometry and the
         columns ``category``, ``weight``, ``after_dark``, ``time_band``, ``hour``,
         ``weekday``, ``timestamp``, ``synthetic`` (missing columns: weight 1, time unknown).
         In any CRS: reprojected to ``area.crs`` (:func:`sjobo_geo.core.crs.to_area_crs`);
         a frame without a CRS is refused.
-    area : Area
     cell_size : float, optional
         Grid cell side in metres (5-1000); :func:`cell_size_rule` when None.
     config : ScoringConfig or path to a TOML file, optional
@@ -570,7 +572,14 @@ def analyse_hotspots(
         Lighting gaps (e.g. layer ``gaps`` or ``path_gaps`` of ``lighting.gpkg`` from
         :mod:`sjobo_geo.jobs.lighting`); without them the lit status of the paths is used.
     synthetic : bool, optional
-        Label outputs synthetic; default: any report's ``synthetic`` flag.
+        Label outputs synthetic; default: a synthetic ``ReportSet`` or any report's
+        ``synthetic`` flag.
+
+    Returns
+    -------
+    HotspotAnalysis
+        Objects only: nothing is written (:func:`sjobo_geo.jobs.hotspots.run_hotspots`
+        writes the files and the map).
 
     Raises
     ------
@@ -578,12 +587,25 @@ def analyse_hotspots(
         Fewer than 3 located reports, all at one place, or a bad cell size.
     CRSError
         Reports or gaps without a CRS (others are reprojected to ``area.crs``).
+
+    Examples
+    --------
+    >>> from sjobo_geo import load_area
+    >>> from sjobo_geo.inputs.reports.validate import load_reports
+    >>> area = load_area("sample")
+    >>> reports = load_reports("reports.csv", area)  # doctest: +SKIP
+    >>> analysis = analyse_hotspots(area, reports)  # doctest: +SKIP
+    >>> analysis.grid[["unit_id", "n_reports", "gi_class", "police_score"]]  # doctest: +SKIP
     """
     reports = to_area_crs(reports, area.crs, "the reports")
     gaps = None if gaps is None else to_area_crs(gaps, area.crs, "the lighting gaps")
     if not isinstance(config, ScoringConfig):
         config = load_scoring_weights(config)
     messages: list[str] = []
+    if not hasattr(reports, "geometry"):  # a ReportSet: its meta may say synthetic too
+        if synthetic is None:
+            synthetic = bool(reports.synthetic) or None
+        reports = reports.reports
     data, xy = _report_xy(reports)
     if len(data) < MIN_REPORTS:
         raise HotspotsError(f"hot spots need at least {MIN_REPORTS} located reports; got "
@@ -685,7 +707,8 @@ def _points_in(polys: gpd.GeoDataFrame, xy: np.ndarray) -> np.ndarray:
 # ---- public view ----------------------------------------------------------------------------
 
 
-def public_view(analysis: HotspotAnalysis, reports: gpd.GeoDataFrame | None = None, *,
+def public_view(analysis: HotspotAnalysis,
+                reports: ReportSet | gpd.GeoDataFrame | None = None, *,
                 k: int = 5) -> HotspotAnalysis:
     """The analysis fit for publication: no unit, density region or profile bin with fewer
     than ``k`` reports.
@@ -694,13 +717,21 @@ def public_view(analysis: HotspotAnalysis, reports: gpd.GeoDataFrame | None = No
     regions holding fewer than k reports are dropped. Profiles become counts per unit and
     time band (night, morning, day, evening), bins below k left out, and the per-unit
     hour/weekday strings are replaced by the same band counts ("<k" when fewer). Needs the
-    reports for the band profiles (reprojected to the analysis' CRS when in another);
-    without them, profiles are left empty.
+    reports (a ``ReportSet`` or its frame) for the band profiles; without them, profiles are
+    left empty.
+
+    Examples
+    --------
+    >>> public = public_view(analysis, reports, k=5)  # doctest: +SKIP
+    >>> bool((public.grid["n_reports"] >= 5).all())  # doctest: +SKIP
+    True
     """
     if reports is not None:  # the units' CRS is the area's
         reports = to_area_crs(reports, analysis.grid.crs, "the reports")
     if k < 1:
         raise HotspotsError(f"k must be at least 1; got {k}")
+    if reports is not None and not hasattr(reports, "geometry"):  # a ReportSet
+        reports = reports.reports
     grid = analysis.grid[analysis.grid["n_reports"] >= k].copy()
     segments = analysis.segments[analysis.segments["n_reports"] >= k].copy()
     contours = analysis.contours[analysis.contours["n_reports"] >= k].copy()
@@ -735,7 +766,7 @@ def public_view(analysis: HotspotAnalysis, reports: gpd.GeoDataFrame | None = No
                    profiles=profiles, public=True, k=k)
 
 
-# ---- tables and the job ---------------------------------------------------------------------
+# ---- tables and change over time ------------------------------------------------------------
 
 _CSV_FRONT = ["unit_type", "unit_id", "nearest_street", "x", "y", "n_reports", "weight",
               "per_100m", "gi_z", "gi_class", "emerging", "police_rank", "police_score",
@@ -775,17 +806,17 @@ def priorities_table(analysis: HotspotAnalysis) -> pd.DataFrame:
 
 
 def before_after(
-    reports: gpd.GeoDataFrame,
     area: Area,
+    reports: ReportSet | gpd.GeoDataFrame,
     *,
     split: str | pd.Timestamp | None = None,
-    radius: float = 50.0,
+    radius_m: float = 50.0,
     min_reports: int = 10,
 ) -> pd.DataFrame:
     """Reports per place before and after a date, with rates and a Poisson test.
 
     Places are the area's named squares, schoolyards, playgrounds, leisure places and the
-    profile's key places; a report counts for a place within ``radius`` metres of it. For
+    profile's key places; a report counts for a place within ``radius_m`` metres of it. For
     each place: counts and rates per week before and after ``split`` (default: 1 January of
     the last year in the data, i.e. this year's round against last year's), the rate ratio,
     and the p-value of the conditional test (given ``n = before + after`` reports, ``after``
@@ -794,17 +825,39 @@ def before_after(
     Reports in another CRS than the area's are reprojected to it; without a CRS they are
     refused (:class:`~sjobo_geo._errors.CRSError`).
 
+    Parameters
+    ----------
+    area : Area
+    reports : ReportSet or geopandas.GeoDataFrame
+        Validated reports with ``timestamp``; undated reports are left out.
+    split : str or pandas.Timestamp, optional
+        First moment of "after"; 1 January of the last year in the data by default.
+    radius_m : float, default 50
+        Reports within this many metres of a place count for it.
+    min_reports : int, default 10
+        Fewer reports (before and after together) give no verdict.
+
     Returns
     -------
     pandas.DataFrame
         One row per place: ``place``, ``kind``, ``before``, ``after``, ``weeks_before``,
         ``weeks_after``, ``rate_before``, ``rate_after``, ``rate_ratio``, ``p_value``,
         ``verdict``; empty when the reports have no dates on both sides of the split.
+        ``attrs`` holds ``split``, ``radius_m`` and ``min_reports``.
+
+    Examples
+    --------
+    >>> from sjobo_geo import load_area
+    >>> area = load_area("sample")
+    >>> table = before_after(area, reports, split="2025-01-01")  # doctest: +SKIP
+    >>> table[["place", "before", "after", "verdict"]]  # doctest: +SKIP
     """
     import shapely
     from scipy.stats import binomtest
 
     reports = to_area_crs(reports, area.crs, "the reports")
+    if not hasattr(reports, "geometry"):  # a ReportSet
+        reports = reports.reports
     columns = ["place", "kind", "before", "after", "weeks_before", "weeks_after",
                "rate_before", "rate_after", "rate_ratio", "p_value", "verdict"]
     dated = reports[reports["timestamp"].notna()] if "timestamp" in reports else reports[:0]
@@ -828,7 +881,7 @@ def before_after(
             geoms.append(shapely.union_all(group.geometry.values))
     if not names:
         return pd.DataFrame(columns=columns)
-    zones = shapely.buffer(np.array(geoms, dtype=object), radius)
+    zones = shapely.buffer(np.array(geoms, dtype=object), radius_m)
     tree = shapely.STRtree(zones)
     idx_pt, idx_zone = tree.query(dated.geometry.values, predicate="within")
     after_pt = (ts.to_numpy()[idx_pt] >= np.datetime64(cut)).astype(int)
@@ -850,7 +903,7 @@ def before_after(
         rows.append([names[i], kinds[i], b, a, round(weeks_before, 1), round(weeks_after, 1),
                      round(rb, 3), round(ra, 3), ratio, p, verdict])
     out = pd.DataFrame(rows, columns=columns)
-    out.attrs.update(split=str(cut.date()), radius_m=radius, min_reports=min_reports)
+    out.attrs.update(split=str(cut.date()), radius_m=radius_m, min_reports=min_reports)
     return out.sort_values(["verdict", "p_value"]).reset_index(drop=True)
 
 

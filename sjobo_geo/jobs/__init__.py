@@ -36,6 +36,7 @@ _LAZY = {
     "PatrolResult": "sjobo_geo.jobs.patrol",
     "run_patrol": "sjobo_geo.jobs.patrol",
     "SCHOOLYARD_STEPS": "sjobo_geo.jobs.schoolyard",
+    "SchoolyardJobResult": "sjobo_geo.jobs.schoolyard",
     "run_schoolyard": "sjobo_geo.jobs.schoolyard",
     "run_schoolyard_job": "sjobo_geo.jobs.schoolyard",
     "EST_STEPS": "sjobo_geo.jobs.est",

@@ -1,17 +1,19 @@
-"""TODO docstring."""
+"""The hot spots job: report file -> :func:`~sjobo_geo.analysis.hotspots.analyse_hotspots`
+-> ``hotspots.html``, ``hotspots.gpkg``, ``priorities.csv``, ``time_profiles.csv`` and
+``before_after.csv``.
+
+The analysis returns objects and writes nothing; this job reads the inputs (reports,
+lighting gaps, measures), calls it, and writes the files and the map.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    import geopandas as gpd
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sjobo_geo.analysis.hotspots import (  # MOVED
+from sjobo_geo.analysis.hotspots import (
     ALPHA,
     SEGMENT_BAND_M,
     SEGMENT_SNAP_M,
@@ -22,11 +24,15 @@ from sjobo_geo.analysis.hotspots import (  # MOVED
     priorities_table,
     public_view,
 )
-from sjobo_geo.analysis.scoring import (
-    load_scoring_weights,
-)
+from sjobo_geo.analysis.scoring import load_scoring_weights
 from sjobo_geo.core.progress import noop
 
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+__all__ = ["HOTSPOT_STEPS", "HotspotsResult", "run_hotspots"]
+
+#: Steps reported by :func:`run_hotspots`, in order.
 HOTSPOT_STEPS = ("load area", "read reports", "analyse", "write files", "write map")
 
 
@@ -109,6 +115,12 @@ def run_hotspots(
     ------
     HotspotsError
         Missing report file, no or too few accepted reports.
+
+    Examples
+    --------
+    >>> result = run_hotspots("reports.csv", "sample", out="out/hotspots")  # doctest: +SKIP
+    >>> sorted(result.files)  # doctest: +SKIP
+    ['before_after', 'csv', 'gpkg', 'map', 'profiles']
     """
     from sjobo_geo.core.files import atomic_path, write_gpkg_layers
     from sjobo_geo.core.i18n import check_lang
@@ -135,9 +147,8 @@ def run_hotspots(
         raise HotspotsError(f"{path}: no report accepted ({rs.rejected} of {rs.total} rows "
                             "rejected); nothing to analyse")
     step(HOTSPOT_STEPS[2])
-    analysis = analyse_hotspots(rs.reports, model, cell_size=cell_size, config=config,
-                                gaps=_read_gaps(gaps, model.crs),
-                                synthetic=bool(rs.synthetic) or None)
+    analysis = analyse_hotspots(model, rs, cell_size=cell_size, config=config,
+                                gaps=_read_gaps(gaps, model.crs))
     result = HotspotsResult(analysis, messages=list(analysis.messages))
     if public:
         analysis = public_view(analysis, rs.reports, k=k)
@@ -161,7 +172,7 @@ def run_hotspots(
     with atomic_path(out / "time_profiles.csv") as tmp:
         analysis.profiles.to_csv(tmp, index=False, encoding="utf-8")
     result.files["profiles"] = out / "time_profiles.csv"
-    change = before_after(rs.reports, model)
+    change = before_after(model, rs)
     if len(change):
         if public:  # no count under k: suppressed as "<k", the verdict stays
             for column in ("before", "after"):

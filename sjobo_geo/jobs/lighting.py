@@ -25,7 +25,7 @@ Gaps come from the photometric model (:mod:`.photometry`), never from circles ar
    or square metres (surfaces); ``reports_factor = 1 + Σ weight`` of darkness or unsafety
    reports (``CATEGORIES[code].darkness``) made after dark within ``report_radius`` metres;
    ``importance`` from the walk graph's edge betweenness (:func:`~.importance.edge_betweenness`,
-   ``k`` sampled sources, seeded), scaled to ``floor … 1``. Every factor is a column.
+   ``n_samples`` sampled sources, seeded), scaled to ``floor … 1``. Every factor is a column.
 5. **Proposals** (:func:`~.proposals.recommend_lamps`): where ``n`` new lamps
    (:class:`NewLamp`, default 5 m, 3,000 lm LED, Lambertian) make the most gap exposure
    compliant, chosen greedily with the model re-evaluated after each lamp (the model is
@@ -35,10 +35,13 @@ Gaps come from the photometric model (:mod:`.photometry`), never from circles ar
    illuminance (:func:`~.photometry.vertical_illuminance`, lamps behind other buildings
    blocked) and the stretches below ``threshold_lux``.
 
-This module is the job: :func:`run_lighting_gaps` runs it all and writes
-``lighting_gaps.html``, ``lighting.gpkg`` and ``lighting_gaps.csv``. Each step lives in its
-own module (:mod:`.classes`, :mod:`.surfaces`, :mod:`.analysis`, :mod:`.importance`,
-:mod:`.proposals`, :mod:`.facades`); their public names are importable from here too.
+All of it, as objects and without writing anything, is
+:func:`~sjobo_geo.analysis.lighting.gaps.analyse_lighting_gaps`. This module is the job:
+:func:`run_lighting_gaps` reads the inputs (an inventory file, a report file), calls the
+analysis and writes ``lighting_gaps.html``, ``lighting.gpkg`` and ``lighting_gaps.csv``. Each
+step lives in its own module (:mod:`.classes`, :mod:`.surfaces`, :mod:`.analysis`,
+:mod:`.importance`, :mod:`.proposals`, :mod:`.facades`, :mod:`.gaps`); their public names
+are importable from here too.
 
 Known limits: buildings do not shade the ground (they do shade facades); lamps are
 rotationally symmetric point sources (no I-tables); tunnels are evaluated with the street
@@ -73,6 +76,11 @@ from sjobo_geo.analysis.lighting.facades import (
     FacadeLighting,
     facade_lighting,
 )
+from sjobo_geo.analysis.lighting.gaps import (
+    LIGHTING_GAPS_STEPS,
+    LightingGaps,
+    analyse_lighting_gaps,
+)
 from sjobo_geo.analysis.lighting.importance import edge_betweenness
 from sjobo_geo.analysis.lighting.photometry import LightingError
 from sjobo_geo.analysis.lighting.proposals import LampRecommendation, NewLamp, recommend_lamps
@@ -83,11 +91,13 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from sjobo_geo.core.area import Area
+    from sjobo_geo.inputs.lamps import LampInventory
 
 __all__ = [
     "DEFAULT_CLASSES", "DEFAULT_MAINTENANCE_FACTOR", "FACADE_THRESHOLD_LUX", "GAP_TYPES",
     "LIGHTING_STEPS", "LUX_BREAKS", "FacadeLighting", "LampRecommendation",
-    "LightingAnalysis", "LightingClasses", "LightingJobResult", "NewLamp", "analyse_lighting",
+    "LightingAnalysis", "LightingClasses", "LightingError", "LightingGaps",
+    "LightingJobResult", "NewLamp", "analyse_lighting", "analyse_lighting_gaps",
     "edge_betweenness", "facade_lighting", "illuminance_classes", "load_lighting_classes",
     "recommend_lamps", "run_lighting_gaps", "walkable_surfaces",
 ]
@@ -97,46 +107,60 @@ __all__ = [
 # the job
 
 #: Steps reported by :func:`run_lighting_gaps`, in order.
-LIGHTING_STEPS = ("load area", "lamps", "reports", "illuminance model and gaps",
-                  "lamp proposals", "facades", "write GeoPackage and CSV", "write map")
+LIGHTING_STEPS = ("load area", "lamps", "reports", *LIGHTING_GAPS_STEPS,
+                  "write GeoPackage and CSV", "write map")
 
 
 @dataclass
 class LightingJobResult:
-    """What :func:`run_lighting_gaps` produced.
+    """What :func:`run_lighting_gaps` produced: the analysis (objects) and the files.
 
     Attributes
     ----------
-    analysis : LightingAnalysis
-    recommendation : LampRecommendation
-    facades : FacadeLighting or None
-        None when the area has no square to look at (the reason is in ``messages``).
+    gaps : LightingGaps
+        The analysis (:func:`~sjobo_geo.analysis.lighting.gaps.analyse_lighting_gaps`);
+        its ``analysis``, ``recommendation`` and ``facades`` are attributes of the job's
+        result too.
     files : dict of str to pathlib.Path
-        ``map``, ``gpkg``, ``csv`` (and ``lamp_rejects`` with an inventory).
+        ``map``, ``gpkg``, ``csv`` (and ``lamp_rejects``, ``lamp_merges`` with an
+        inventory).
     messages : list of str
         Summary lines for the user.
     timings : dict of str to float
         Seconds per step.
     """
 
-    analysis: LightingAnalysis
-    recommendation: LampRecommendation
-    facades: FacadeLighting | None
+    gaps: LightingGaps
     files: dict[str, Path] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
 
     @property
+    def analysis(self) -> LightingAnalysis:
+        """The model and its ranked gaps."""
+        return self.gaps.analysis
+
+    @property
+    def recommendation(self) -> LampRecommendation:
+        """The proposed new lamps."""
+        return self.gaps.recommendation
+
+    @property
+    def facades(self) -> FacadeLighting | None:
+        """The facades around the square (None when not evaluated)."""
+        return self.gaps.facades
+
+    @property
     def area(self) -> Area:
         """The area analysed."""
-        return self.analysis.area
+        return self.gaps.area
 
 
 def run_lighting_gaps(
     area: Any = "sample",
     *,
     out: str | Path,
-    lamps: str | Path | gpd.GeoDataFrame | None = None,
+    lamps: str | Path | LampInventory | gpd.GeoDataFrame | None = None,
     reports: Any = None,
     add_lamps: int = 10,
     classes: str | Path | LightingClasses | None = None,
@@ -155,7 +179,9 @@ def run_lighting_gaps(
     Writes ``lighting_gaps.html`` (map), ``lighting.gpkg`` (layers ``surfaces``, ``gaps``,
     ``path_gaps``, ``lamps``, ``proposed_lamps``, ``facades``, ``illuminance`` and the
     attribute table ``about``) and ``lighting_gaps.csv`` (:func:`gaps_table`); with an
-    inventory also ``lamp_inventory_rejects.csv``.
+    inventory also ``lamp_inventory_rejects.csv`` and ``lamp_merges.csv``. Reads the files
+    given (inventory, reports), then computes everything with
+    :func:`~sjobo_geo.analysis.lighting.gaps.analyse_lighting_gaps` (which writes nothing).
 
     Parameters
     ----------
@@ -163,10 +189,11 @@ def run_lighting_gaps(
         Profile name or TOML path (loaded), or an Area.
     out : str or pathlib.Path
         Output folder (created if needed).
-    lamps : str, pathlib.Path or geopandas.GeoDataFrame, optional
-        An owner's lamp inventory file (:func:`~.lamps.read_lamp_inventory`), merged with
-        the OSM lamps (:func:`~.lamps.merge_lamps`); or a standard lamp table used as is.
-        OSM lamps only by default.
+    lamps : str, pathlib.Path, LampInventory or geopandas.GeoDataFrame, optional
+        An owner's lamp inventory file (read here by
+        :func:`~sjobo_geo.inputs.lamps.read_lamp_inventory`) or inventory, merged with the
+        OSM lamps (:func:`~sjobo_geo.inputs.lamps.merge_lamps`); or a standard lamp table
+        used as is. OSM lamps only by default.
     reports : str, pathlib.Path or ReportSet, optional
         A report file (:func:`~sjobo_geo.inputs.reports.validate.load_reports`) or validated
         reports; darkness reports after dark raise the ranking. Synthetic reports label
@@ -194,13 +221,19 @@ def run_lighting_gaps(
     Returns
     -------
     LightingJobResult
+
+    Examples
+    --------
+    >>> result = run_lighting_gaps("sample", out="out/lighting", lamps="inventory.csv",
+    ...                            reports="reports.csv")  # doctest: +SKIP
+    >>> result.gaps.analysis.figures["compliant_share"]  # doctest: +SKIP
     """
-    from sjobo_geo._errors import PlaceNotFoundError
     from sjobo_geo.core.area import Area as AreaType
     from sjobo_geo.core.area import load_area
     from sjobo_geo.core.files import atomic_path, write_gpkg_layers
     from sjobo_geo.core.i18n import check_lang
-    from sjobo_geo.inputs.lamps import lamps_from_osm, merge_lamps, read_lamp_inventory
+    from sjobo_geo.inputs.lamps import read_lamp_inventory
+    from sjobo_geo.inputs.measures import as_measure_set
     from sjobo_geo.maps.lighting import lighting_map
     from sjobo_geo.maps.offline import save_map
 
@@ -208,45 +241,22 @@ def run_lighting_gaps(
     step = progress or noop
     out = Path(out)
     timings: dict[str, float] = {}
-    messages: list[str] = []
     files: dict[str, Path] = {}
     clock = time.perf_counter()
 
     def lap(name: str) -> None:
         nonlocal clock
         now = time.perf_counter()
-        timings[name] = now - clock
+        timings[name] = timings.get(name, 0.0) + now - clock
         clock = now
 
     step(LIGHTING_STEPS[0])
     model = area if isinstance(area, AreaType) else load_area(area, osm_file=osm_file,
                                                               source=source)
-    from sjobo_geo.inputs.measures import as_measure_set
-
     measure_set = as_measure_set(measures, model)
     lap("load area")
     step(LIGHTING_STEPS[1])
-    lamp_meta: dict[str, Any] = {}
-    if lamps is None:
-        lamp_table = lamps_from_osm(model)
-        lamp_meta["lamps"] = f"OSM: {len(lamp_table)} lamps"
-    elif isinstance(lamps, str | Path):
-        inventory = read_lamp_inventory(lamps, model)
-        with atomic_path(out / "lamp_inventory_rejects.csv") as tmp:
-            inventory.rejects.to_csv(tmp, index=False, encoding="utf-8")
-        files["lamp_rejects"] = out / "lamp_inventory_rejects.csv"
-        lamp_table, merges = merge_lamps(lamps_from_osm(model), inventory)
-        with atomic_path(out / "lamp_merges.csv") as tmp:  # what was merged with what
-            merges.to_csv(tmp, index=False, encoding="utf-8")
-        files["lamp_merges"] = out / "lamp_merges.csv"
-        acc = inventory.accounting()
-        lamp_meta["lamps"] = (f"inventory {lamps}: {acc['total']} rows, {acc['accepted']} "
-                              f"accepted, {acc['rejected']} rejected; merged with OSM: "
-                              f"{merges.attrs.get('pairs', 0)} pairs, {len(lamp_table)} lamps")
-        messages.append(lamp_meta["lamps"])
-    else:
-        lamp_table = lamps
-        lamp_meta["lamps"] = f"lamp table given: {len(lamp_table)} lamps"
+    lamp_input = read_lamp_inventory(lamps, model) if isinstance(lamps, str | Path) else lamps
     lap("lamps")
     step(LIGHTING_STEPS[2])
     report_set = reports
@@ -255,32 +265,30 @@ def run_lighting_gaps(
 
         report_set = load_reports(reports, model)
     lap("reports")
-    step(LIGHTING_STEPS[3])
-    analysis = analyse_lighting(model, lamp_table, reports=report_set, classes=classes,
-                                maintenance_factor=maintenance_factor)
-    lap("model")
-    step(LIGHTING_STEPS[4])
-    rec = recommend_lamps(analysis, add_lamps)
-    lap("proposals")
-    step(LIGHTING_STEPS[5])
-    facades: FacadeLighting | None = None
-    try:
-        facades = facade_lighting(model, lamp_table, square=square,
-                                  threshold_lux=facade_threshold_lux,
-                                  maintenance_factor=maintenance_factor)
-    except (LightingError, PlaceNotFoundError) as exc:
-        if square is not None:  # asked for by name: say so, don't skip it quietly
-            raise
-        messages.append(f"facades: not evaluated ({exc})")
-    lap("facades")
+    gaps = analyse_lighting_gaps(model, lamp_input, report_set, add_lamps=add_lamps,
+                                 classes=classes, square=square,
+                                 maintenance_factor=maintenance_factor,
+                                 facade_threshold_lux=facade_threshold_lux, progress=step)
+    for name, seconds in gaps.timings.items():
+        timings[name] = timings.get(name, 0.0) + seconds
+    clock = time.perf_counter()
     step(LIGHTING_STEPS[6])
+    analysis, rec, facades = gaps.analysis, gaps.recommendation, gaps.facades
+    if gaps.inventory is not None:
+        with atomic_path(out / "lamp_inventory_rejects.csv") as tmp:
+            gaps.inventory.rejects.to_csv(tmp, index=False, encoding="utf-8")
+        files["lamp_rejects"] = out / "lamp_inventory_rejects.csv"
+    if gaps.merges is not None:
+        with atomic_path(out / "lamp_merges.csv") as tmp:  # what was merged with what
+            gaps.merges.to_csv(tmp, index=False, encoding="utf-8")
+        files["lamp_merges"] = out / "lamp_merges.csv"
     classes_gdf = illuminance_classes(analysis)
     synthetic = analysis.synthetic
     about = {
         "generator": "sjobo-geo lighting-gaps", "area": model.name, "crs": model.crs,
         "synthetic_reports": synthetic,
         "note": ("ranking uses SYNTHETIC reports (not real)" if synthetic else ""),
-        **lamp_meta, "params": analysis.params, "figures": analysis.figures,
+        "lamps": gaps.lamps, "params": analysis.params, "figures": analysis.figures,
         "classes": analysis.classes.to_dict(),
         "new_lamp": {"height_m": rec.lamp.height_m, "flux_lm": rec.lamp.flux_lm,
                      "distribution": rec.lamp.distribution},
@@ -311,24 +319,12 @@ def run_lighting_gaps(
                      lang=lang, tiles=not offline_html, measures=measure_set)
     files["map"] = save_map(m, out / "lighting_gaps.html", offline=offline_html)
     lap("write map")
+    messages = list(gaps.messages)
     if measure_set is not None:
         messages.extend(measure_set.messages())
-
-    messages.insert(0, analysis.summary())
-    messages.append(
-        f"{len(rec.lamps)} proposed lamps ({rec.lamp.height_m:g} m, {rec.lamp.flux_lm:,.0f} "
-        f"lm): compliant path length {rec.before['compliant_length_m'] / 1000:.2f} -> "
-        f"{rec.after['compliant_length_m'] / 1000:.2f} km, gap exposure covered "
-        f"{rec.after['exposure_covered_share']:.1%}")
-    if facades is not None:
-        dark = facades.dark
-        messages.append(
-            f"facades facing {facades.square}: {facades.facades['length_m'].sum():.0f} m, "
-            f"{len(dark)} dark stretches ({dark['length_m'].sum():.0f} m below "
-            f"{facades.threshold_lux:g} lx)")
     messages.append(f"time: {sum(timings.values()):.1f} s (" + ", ".join(
         f"{k} {v:.1f}" for k, v in timings.items()) + ")")
-    return LightingJobResult(analysis, rec, facades, files, messages, timings)
+    return LightingJobResult(gaps, files, messages, timings)
 
 
 def _empty_facades(crs: str) -> gpd.GeoDataFrame:

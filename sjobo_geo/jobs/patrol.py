@@ -1,7 +1,8 @@
-"""The patrol job: reports → hot spots → candidate stops → route, areas, week → files and map.
+"""The patrol job: report file → :func:`~sjobo_geo.analysis.patrol.plan.plan_patrol` → files.
 
-:func:`run_patrol` runs it all and writes ``patrol.html``, ``patrol.gpx``, ``patrol.gpkg``,
-``patrol_plan.csv``, ``patrol.png`` and ``patrol_week.csv``.
+:func:`run_patrol` reads the reports, plans with :func:`plan_patrol` (hot spots, candidate
+stops, route, areas, week: objects only) and writes ``patrol.html``, ``patrol.gpx``,
+``patrol.gpkg``, ``patrol_plan.csv``, ``patrol.png`` and ``patrol_week.csv``.
 """
 
 from __future__ import annotations
@@ -14,70 +15,59 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from sjobo_geo._errors import SjoboGeoError
 from sjobo_geo.analysis.patrol._errors import PatrolError
-from sjobo_geo.analysis.patrol.areas import patrol_areas
-from sjobo_geo.analysis.patrol.candidates import candidate_stops
-from sjobo_geo.analysis.patrol.graph import RouteGraph
-from sjobo_geo.analysis.patrol.routes import PatrolPlan, plan_route
-from sjobo_geo.analysis.patrol.week import WEEK_KINDS, week_schedule
+from sjobo_geo.analysis.patrol.plan import PLAN_PATROL_STEPS, PatrolPlanResult, plan_patrol
 from sjobo_geo.core.progress import noop
 from sjobo_geo.maps.gpx import write_gpx
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from sjobo_geo.core.area import Area
+    from sjobo_geo.analysis.patrol.routes import PatrolPlan
 
 __all__ = ["PATROL_STEPS", "PatrolResult", "run_patrol"]
 
 
-PATROL_STEPS = ("load area", "read reports", "analyse", "plan", "write files", "write map")
+#: Steps reported by :func:`run_patrol`, in order.
+PATROL_STEPS = ("load area", "read reports", *PLAN_PATROL_STEPS, "write files", "write map")
 
 
 @dataclass
 class PatrolResult:
-    """What :func:`run_patrol` produced."""
+    """What :func:`run_patrol` produced: the plan (objects) and the files written.
 
-    plan: PatrolPlan
-    candidates: gpd.GeoDataFrame
-    stops: gpd.GeoDataFrame
-    areas: gpd.GeoDataFrame
-    synthetic: bool
+    The plan's main parts are also attributes of the result (``plan``, ``candidates``,
+    ``stops``, ``areas``, ``synthetic``), as before the plan became an object of its own.
+    """
+
+    analysis: PatrolPlanResult
     files: dict[str, Path] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
 
+    @property
+    def plan(self) -> PatrolPlan:
+        """The shift's route (:attr:`PatrolPlanResult.plan`)."""
+        return self.analysis.plan
 
-def _start_xy(area: Area, start: Any, messages: list[str]) -> tuple[tuple[float, float], str]:
-    """Start point from a place name, an (x, y) pair or "x,y"; default the main square."""
-    import shapely
+    @property
+    def candidates(self) -> gpd.GeoDataFrame:
+        """Candidate stops with their status."""
+        return self.analysis.candidates
 
-    if start is None:
-        name = area.profile.role("main_square") if hasattr(area.profile, "role") else None
-        if name:
-            try:
-                g = area.find(name).geometry
-                p = shapely.point_on_surface(g)
-                return (p.x, p.y), str(name)
-            except SjoboGeoError:
-                messages.append(f"main square {name!r} not found; starting at the area centre")
-        p = shapely.point_on_surface(area.boundary)
-        return (p.x, p.y), "area centre"
-    if isinstance(start, str) and "," in start:
-        try:
-            x, y = (float(v) for v in start.split(","))
-            return (x, y), f"{x:.0f},{y:.0f}"
-        except ValueError:
-            pass
-    if isinstance(start, tuple | list) and len(start) == 2:
-        return (float(start[0]), float(start[1])), f"{start[0]:.0f},{start[1]:.0f}"
-    if isinstance(start, str):
-        try:
-            p = shapely.point_on_surface(area.find(start).geometry)
-        except SjoboGeoError as exc:
-            raise PatrolError(f"start {start!r}: {exc}") from None
-        return (p.x, p.y), start
-    raise PatrolError(f"start must be a place name, 'x,y' or (x, y); got {start!r}")
+    @property
+    def stops(self) -> gpd.GeoDataFrame:
+        """The chosen stops in visiting order."""
+        return self.analysis.stops
+
+    @property
+    def areas(self) -> gpd.GeoDataFrame:
+        """The patrol areas."""
+        return self.analysis.areas
+
+    @property
+    def synthetic(self) -> bool:
+        """Synthetic reports: every output says so."""
+        return self.analysis.synthetic
 
 
 def run_patrol(
@@ -100,8 +90,12 @@ def run_patrol(
     measures: Any = None,
 ) -> PatrolResult:
     """A patrol plan from a report file: ``patrol.html``, ``patrol.gpx``, ``patrol.gpkg``,
-    ``patrol_plan.csv``, ``patrol_week.csv`` (:func:`week_schedule`, mon-fri evenings) and
-    ``patrol.png`` in ``out``.
+    ``patrol_plan.csv``, ``patrol_week.csv`` (mon-fri evenings) and ``patrol.png`` in ``out``.
+
+    Loads the area and the reports, plans with
+    :func:`~sjobo_geo.analysis.patrol.plan.plan_patrol` (which writes nothing) and writes
+    the files and the map. The CLI's ``--shift-minutes`` and ``--stop-minutes`` keep their
+    names here; the analysis calls them ``shift_min`` and ``stop_min``.
 
     Parameters
     ----------
@@ -111,7 +105,7 @@ def run_patrol(
     out : path
         Output folder (created).
     shift_minutes : float, default 120
-        Time budget of the tour (walking plus stops).
+        Time budget of the tour (walking plus stops), minutes.
     start : str or (x, y), optional
         Place name, "x,y" in the area CRS, or a pair; default the profile's main square.
     speed_kmh : float, default 5
@@ -133,13 +127,22 @@ def run_patrol(
     measures : path, MeasureSet or GeoDataFrame, optional
         A measures register (:func:`sjobo_geo.inputs.measures.load_measures`) drawn on the map
         (patrols added, school visits, ...); its accounting goes to the messages.
+
+    Returns
+    -------
+    PatrolResult
+
+    Examples
+    --------
+    >>> result = run_patrol("reports.csv", "sample", out="out/patrol",
+    ...                     shift_minutes=90)  # doctest: +SKIP
+    >>> result.analysis.stops[["stop", "nearest_street", "arrival_min"]]  # doctest: +SKIP
     """
     import geopandas as gpd
-    import shapely
 
-    from sjobo_geo.analysis.hotspots import analyse_hotspots
     from sjobo_geo.core.files import atomic_path, write_gpkg_layers
     from sjobo_geo.core.i18n import check_lang
+    from sjobo_geo.inputs.measures import as_measure_set
     from sjobo_geo.inputs.reports.validate import load_reports
     from sjobo_geo.jobs.common import load_area_for
     from sjobo_geo.maps.offline import save_map
@@ -152,63 +155,31 @@ def run_patrol(
     path = Path(reports_file)
     if not path.is_file():
         raise PatrolError(f"{path}: report file not found")
-    if not (shift_minutes > 0):
+    if not (shift_minutes > 0):  # before the area is loaded: a typo fails fast
         raise PatrolError(f"shift_minutes must be positive; got {shift_minutes!r}")
     step(PATROL_STEPS[0])
     model = area if hasattr(area, "layers") else load_area_for(area, None, None)
-    from sjobo_geo.inputs.measures import as_measure_set
-
     measure_set = as_measure_set(measures, model)
     step(PATROL_STEPS[1])
     rs = load_reports(path, model)
     if rs.reports.empty:
         raise PatrolError(f"{path}: no report accepted; nothing to plan")
-    step(PATROL_STEPS[2])
-    analysis = analyse_hotspots(rs.reports, model, synthetic=bool(rs.synthetic) or None)
-    synthetic = bool(analysis.synthetic)
-    messages = list(analysis.messages)
-    step(PATROL_STEPS[3])
-    rg = RouteGraph.from_graph(model.graph)
-    cands = candidate_stops(analysis, rg, units=units, n=n_candidates)
-    if not cands["reachable"].any():
-        raise PatrolError("no candidate stop is reachable on the walk network")
-    (sx, sy), start_name = _start_xy(model, start, messages)
-    main = np.flatnonzero(rg.component)
-    j = int(np.argmin(np.hypot(rg.xy[main, 0] - sx, rg.xy[main, 1] - sy)))
-    start_node = rg.nodes[main[j]]
-    reach = cands[cands["reachable"]]
-    plan = plan_route(rg, start_node, list(reach["node"]), budget_minutes=shift_minutes,
-                      speed_kmh=speed_kmh, stop_minutes=stop_minutes, seed=seed,
-                      priorities=reach["priority"].to_numpy(), max_stops=max_stops)
-    chosen = reach.iloc[plan.order].copy()
-    chosen.insert(0, "stop", np.arange(1, len(chosen) + 1))
-    chosen["arrival_min"] = plan.arrival_min
-    chosen["depart_min"] = np.round(np.asarray(plan.arrival_min) + stop_minutes, 2)
-    chosen["geometry"] = shapely.points(chosen[["node_x", "node_y"]].to_numpy())
-    chosen = gpd.GeoDataFrame(chosen, geometry="geometry", crs=model.crs)
-    chosen["synthetic"] = synthetic
-    status = np.where(cands["reachable"], "not chosen", "unreachable")
-    picked = set(reach.index[plan.order])
-    status[list(picked)] = "stop"
-    cands = cands.assign(status=status, synthetic=synthetic)
-    areas = patrol_areas(cands, rg, getattr(analysis, units), k=n_areas)
-    areas["synthetic"] = synthetic
-    start_pt = gpd.GeoDataFrame({"name": [start_name], "node": [str(start_node)]},
-                                geometry=shapely.points([rg.xy[main[j]]]), crs=model.crs)
-    route = gpd.GeoDataFrame({"length_m": [plan.length_m], "time_min": [plan.time_min],
-                              "walk_min": [plan.walk_min], "stops": [len(plan.order)],
-                              "nn_length_m": [plan.nn_length_m], "synthetic": [synthetic]},
-                             geometry=[plan.geometry], crs=model.crs)
-    result = PatrolResult(plan, cands, chosen, areas, synthetic, messages=messages)
+    patrol = plan_patrol(model, rs, shift_min=shift_minutes, start=start, speed_kmh=speed_kmh,
+                         stop_min=stop_minutes, seed=seed, units=units,
+                         n_candidates=n_candidates, n_areas=n_areas, max_stops=max_stops,
+                         progress=step)
+    result = PatrolResult(patrol, messages=list(patrol.messages))
     step(PATROL_STEPS[4])
+    synthetic, plan, chosen = patrol.synthetic, patrol.plan, patrol.stops
     about = {"generator": "sjobo-geo patrol", "area": model.name, "synthetic": synthetic,
              "reports": len(rs.reports), "units": units, "shift_minutes": shift_minutes,
              "speed_kmh": speed_kmh, "stop_minutes": stop_minutes, "seed": seed,
-             "start": start_name}
-    cand_layer = cands.assign(node=cands["node"].astype(str))
+             "start": patrol.start_name}
+    cands = patrol.candidates
     result.files["gpkg"] = write_gpkg_layers(
-        {"stops": chosen.assign(node=chosen["node"].astype(str)), "route": route,
-         "candidates": cand_layer, "areas": areas, "start": start_pt},
+        {"stops": chosen.assign(node=chosen["node"].astype(str)), "route": patrol.route,
+         "candidates": cands.assign(node=cands["node"].astype(str)), "areas": patrol.areas,
+         "start": patrol.start},
         out / "patrol.gpkg", about=about)
     wgs = chosen.to_crs(map_crs)
     table = pd.DataFrame({
@@ -225,15 +196,12 @@ def run_patrol(
     with atomic_path(out / "patrol_plan.csv") as tmp:
         table.to_csv(tmp, index=False, encoding="utf-8")
     result.files["csv"] = out / "patrol_plan.csv"
-    week = week_schedule(cands, rg, model, shift_minutes=shift_minutes, start_node=start_node,
-                         speed_kmh=speed_kmh, stop_minutes=stop_minutes, seed=seed,
-                         reports=rs.reports, max_stops=max_stops)
-    week = week.assign(node=week["node"].astype(str), synthetic=synthetic)
+    week = patrol.week.assign(node=patrol.week["node"].astype(str))
     with atomic_path(out / "patrol_week.csv") as tmp:
         week.to_csv(tmp, index=False, encoding="utf-8")
     result.files["week"] = out / "patrol_week.csv"
     tag = " (SYNTHETIC)" if synthetic else ""
-    s_wgs = start_pt.to_crs(map_crs).geometry.iloc[0]
+    s_wgs = patrol.start.to_crs(map_crs).geometry.iloc[0]
     track = gpd.GeoSeries([plan.geometry], crs=model.crs).to_crs(map_crs).iloc[0]
     gpx_stops = [{"lat": r.lat, "lon": r.lon,
                   "name": f"{r.stop}. {r.nearest_street or r.unit_id}",
@@ -241,33 +209,15 @@ def run_patrol(
                  for r in table.itertuples()]
     result.files["gpx"] = write_gpx(
         out / "patrol.gpx", stops=gpx_stops,
-        start={"lat": s_wgs.y, "lon": s_wgs.x, "name": f"Start: {start_name}"},
+        start={"lat": s_wgs.y, "lon": s_wgs.x, "name": f"Start: {patrol.start_name}"},
         track=[(lat, lon) for lon, lat in np.asarray(track.coords)[:, :2]],
         name=f"Patrol {model.name}{tag}",
         desc=(f"{len(chosen)} stops, {plan.length_m:.0f} m, {plan.time_min:.0f} of "
               f"{shift_minutes:g} min, seed {seed}{tag}"))
     step(PATROL_STEPS[5])
-    m = patrol_map(result, model, start_pt, route, lang=lang, tiles=not offline_html,
-                   measures=measure_set)
+    m = patrol_map(patrol, model, lang=lang, tiles=not offline_html, measures=measure_set)
     result.files["map"] = save_map(m, out / "patrol.html", offline=offline_html)
-    result.files["png"] = patrol_png(result, model, start_pt, route, out / "patrol.png",
-                                     lang=lang)
-    n_unreach = int((~cands["reachable"]).sum())
-    result.messages.append(
-        f"patrol{tag}: {len(chosen)} stops of {int(cands['reachable'].sum())} reachable "
-        f"candidates, {plan.length_m:.0f} m walking, {plan.time_min:.0f} of "
-        f"{shift_minutes:g} min (nearest neighbour: {plan.nn_length_m:.0f} m)")
-    if n_unreach:
-        result.messages.append(f"{n_unreach} candidate(s) unreachable on the walk network: "
-                               + ", ".join(cands.loc[~cands['reachable'], 'unit_id']))
-    n_ev = week["evening"].nunique()
-    result.messages.append(
-        f"patrol week{tag}: {week['stop_id'].nunique()} distinct stops over {n_ev} evenings "
-        f"({len(week)} visits; kinds: " + ", ".join(
-            f"{k} {int((week['kind'] == k).sum())}" for k in WEEK_KINDS) + ")")
-    if len(chosen) < 2:
-        result.messages.append("fewer than 2 stops fit the shift; lengthen it or shorten the "
-                               "stops")
+    result.files["png"] = patrol_png(patrol, model, out / "patrol.png", lang=lang)
     if measure_set is not None:
         result.messages.extend(measure_set.messages())
     return result

@@ -1,30 +1,80 @@
-"""TODO docstring."""
+"""The schoolyard job: area and inputs → :func:`~sjobo_geo.analysis.schoolyard.analyse_schoolyard`
+→ ``schoolyard.html``, ``schoolyard.gpkg`` and ``vegetation_actions.csv``.
+
+:func:`run_schoolyard_job` loads the area and the report file (the CLI's entry);
+:func:`run_schoolyard` takes a loaded area, reads the lighting-gaps file when given one, runs
+the analysis (objects only), draws the map (:func:`sjobo_geo.maps.schoolyard.schoolyard_map`)
+and writes the files.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from sjobo_geo.maps.schoolyard import schoolyard_map
+from sjobo_geo.analysis.schoolyard import (
+    SCHOOLYARD_ANALYSIS_STEPS,
+    SchoolyardResult,
+    analyse_schoolyard,
+)
+from sjobo_geo.core.progress import Progress, noop
+from sjobo_geo.jobs.common import load_area_for
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
+    from sjobo_geo.analysis.visibility import VegetationActions
     from sjobo_geo.core.area import Area
-import math
-from collections.abc import Callable
-from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-from sjobo_geo.analysis.schoolyard import (  # MOVED
-    SchoolyardResult,
-    schoolyard_place,
-    visibility_classes,
-)
-from sjobo_geo.core.progress import Progress, noop
-from sjobo_geo.jobs.common import load_area_for  # MOVED
+__all__ = ["SCHOOLYARD_STEPS", "SchoolyardJobResult", "run_schoolyard", "run_schoolyard_job"]
 
 #: Steps of the schoolyard job (the first is reported by the job that loads the area).
-SCHOOLYARD_STEPS = ("load area", "observers", "visibility", "write files", "write map")
+SCHOOLYARD_STEPS = ("load area", *SCHOOLYARD_ANALYSIS_STEPS, "write files", "write map")
+
+
+@dataclass
+class SchoolyardJobResult:
+    """What :func:`run_schoolyard` produced: the analysis (objects) and the files written.
+
+    The analysis' main parts are also attributes of the result (``place_name``,
+    ``actions``, ``hidden``, ``min_observers``), as before the analysis became an object of
+    its own.
+    """
+
+    analysis: SchoolyardResult
+    files: dict[str, Path] = field(default_factory=dict)
+    messages: list[str] = field(default_factory=list)
+
+    @property
+    def place_name(self) -> str:
+        """The place analysed."""
+        return self.analysis.place_name
+
+    @property
+    def actions(self) -> VegetationActions:
+        """Vegetation actions (ranked, near paths, the visibility grid, observers)."""
+        return self.analysis.actions
+
+    @property
+    def hidden(self) -> gpd.GeoDataFrame:
+        """Hidden places."""
+        return self.analysis.hidden
+
+    @property
+    def min_observers(self) -> int:
+        """A cell seen by fewer observers is hidden."""
+        return self.analysis.min_observers
+
+
+def _read_gaps(lighting: str | Path | gpd.GeoDataFrame | None) -> gpd.GeoDataFrame | None:
+    """Lighting gaps: layer ``path_gaps`` of a ``lighting.gpkg``, or a frame as given."""
+    if lighting is None or not isinstance(lighting, str | Path):
+        return lighting
+    import pyogrio
+
+    return pyogrio.read_dataframe(lighting, layer="path_gaps")
 
 
 def run_schoolyard(
@@ -40,7 +90,7 @@ def run_schoolyard(
     lang: str | None = None,
     progress: Callable[[str], None] | None = None,
     measures: Any = None,
-) -> SchoolyardResult:
+) -> SchoolyardJobResult:
     """Visibility, hidden places and vegetation actions for a place; writes three files.
 
     Parameters
@@ -50,7 +100,7 @@ def run_schoolyard(
         Output folder.
     place : str, optional
         Place name (gazetteer); the profile's school by default.
-    reports : ReportSet, optional
+    reports : ReportSet or geopandas.GeoDataFrame, optional
         Reports drawn in and around the grounds (internal map).
     lighting : path or GeoDataFrame, optional
         Lighting gaps: ``lighting.gpkg`` from ``sjobo-geo lighting-gaps`` (layer
@@ -61,72 +111,53 @@ def run_schoolyard(
         Trimming heights and clearances (:data:`sjobo_geo.analysis.visibility.CPTED_SETTINGS`).
     offline_html, lang
         As for every map.
+    progress : callable, optional
+        Called with the steps of :data:`SCHOOLYARD_STEPS` after the first.
     measures : path, MeasureSet or GeoDataFrame, optional
         A measures register (:func:`sjobo_geo.inputs.measures.load_measures`) drawn on the map
         (bushes cut, lamps installed, ...); its accounting goes to the messages.
 
     Returns
     -------
-    SchoolyardResult
+    SchoolyardJobResult
+
+    Examples
+    --------
+    >>> from sjobo_geo import load_area
+    >>> result = run_schoolyard(load_area("sample"), out="out/schoolyard")  # doctest: +SKIP
+    >>> sorted(result.files)  # doctest: +SKIP
+    ['csv', 'gpkg', 'map']
     """
     import pandas as pd
 
-    from sjobo_geo.analysis.visibility import hidden_places, observer_points, vegetation_actions
     from sjobo_geo.core.files import atomic_path, write_gpkg_layers
     from sjobo_geo.core.i18n import check_lang
     from sjobo_geo.inputs.measures import as_measure_set
     from sjobo_geo.maps.offline import save_map
+    from sjobo_geo.maps.schoolyard import labelled_classes, schoolyard_map
 
     lang = check_lang(lang)
     step = progress or noop
     out = Path(out)
     measure_set = as_measure_set(measures, area)
-    name, geom = schoolyard_place(area, place)
-    step(SCHOOLYARD_STEPS[1])
-    observers = observer_points(geom, area)
-    min_observers = max(1, math.ceil(min_share * len(observers)))
-    step(SCHOOLYARD_STEPS[2])
-    actions = vegetation_actions(geom, area, observers, settings=settings,
-                                 min_observers=min_observers)
-    base = actions.baseline
-    hidden = hidden_places(base.counts, base.info, min_observers=min_observers)
-    classes = visibility_classes(base.cells, min_observers, lang)
-    lamps = area.layers["lamps"]
-    lamps = lamps[lamps.intersects(geom.buffer(50))]
-    gaps = None
-    if lighting is not None:
-        if isinstance(lighting, str | Path):
-            import pyogrio
-
-            gaps = pyogrio.read_dataframe(lighting, layer="path_gaps")
-        else:
-            gaps = lighting
-        gaps = gaps.to_crs(area.crs)
-        gaps = gaps[gaps.intersects(geom.buffer(50))]
-    near_reports = None
-    if reports is not None:
-        r = reports.reports
-        near_reports = r[r.intersects(geom.buffer(50))]
+    gaps = _read_gaps(lighting)
+    sy = analyse_schoolyard(area, place=place, reports=reports, lighting=gaps,
+                            min_share=min_share, settings=settings, progress=step)
+    result = SchoolyardJobResult(sy, messages=list(sy.messages))
     step(SCHOOLYARD_STEPS[3])
-    import geopandas as gpd
-
-    place_gdf = gpd.GeoDataFrame(
-        {"name": [name], "area_m2": [geom.area], "observers": [len(observers)],
-         "min_observers": [min_observers], "settings": [actions.settings.source]},
-        geometry=[geom], crs=area.crs)
+    actions = sy.actions
     layers = {
-        "place": place_gdf, "visibility": classes, "hidden_places": hidden,
-        "vegetation_ranked": actions.ranked, "vegetation_near_paths": actions.near_paths,
-        "observers": actions.observers, "lamps": lamps,
+        "place": sy.place, "visibility": labelled_classes(sy.classes, lang),
+        "hidden_places": sy.hidden, "vegetation_ranked": actions.ranked,
+        "vegetation_near_paths": actions.near_paths, "observers": actions.observers,
+        "lamps": sy.lamps,
     }
-    if near_reports is not None:
-        layers["reports"] = near_reports
-    if gaps is not None:
-        layers["lighting_gaps"] = gaps
-    about = {"place": name, "area": area.name, "min_observers": min_observers,
-             "min_share": min_share, "settings": actions.settings.source,
-             "synthetic": bool(reports is not None and reports.synthetic)}
-    result = SchoolyardResult(name, actions, hidden, min_observers)
+    if sy.reports is not None:
+        layers["reports"] = sy.reports
+    if sy.gaps is not None:
+        layers["lighting_gaps"] = sy.gaps
+    about = {"place": sy.place_name, "area": area.name, "min_observers": sy.min_observers,
+             "min_share": min_share, "settings": sy.settings, "synthetic": sy.synthetic}
     result.files["gpkg"] = write_gpkg_layers(layers, out / "schoolyard.gpkg", about=about)
     table = pd.concat([
         pd.DataFrame(actions.ranked.drop(columns="geometry")).assign(list="ranked"),
@@ -137,22 +168,8 @@ def run_schoolyard(
         table.to_csv(tmp, index=False, encoding="utf-8")
     result.files["csv"] = out / "vegetation_actions.csv"
     step(SCHOOLYARD_STEPS[4])
-    m = schoolyard_map(area, place_gdf, classes, hidden, actions, lamps, near_reports,
-                       gaps=gaps, lang=lang, tiles=not offline_html,
-                       synthetic=bool(reports is not None and reports.synthetic))
-    if measure_set is not None:
-        from sjobo_geo.maps.measures import add_measures
-
-        add_measures(m, measure_set, lang=lang)
+    m = schoolyard_map(sy, area, lang=lang, tiles=not offline_html, measures=measure_set)
     result.files["map"] = save_map(m, out / "schoolyard.html", offline=offline_html)
-    top = actions.ranked.head(1)
-    result.messages.append(
-        f"{name}: {geom.area:,.0f} m², {len(observers)} observers; hidden (seen by fewer than "
-        f"{min_observers}): {hidden['area_m2'].sum():,.0f} m² in {len(hidden)} places; "
-        f"{len(actions.ranked)} vegetation features ranked"
-        + (f", first: {top['kind'].iloc[0]} revealing {top['revealed_m2'].iloc[0]:,.0f} m²"
-           if len(top) else "")
-    )
     if measure_set is not None:
         result.messages.extend(measure_set.messages())
     return result
@@ -173,17 +190,20 @@ def run_schoolyard_job(
     lang: str | None = None,
     progress: Progress | None = None,
     measures: Any = None,
-):
-    """Load the area (and reports, measures), then
-    :func:`sjobo_geo.analysis.schoolyard.run_schoolyard`."""
+) -> SchoolyardJobResult:
+    """Load the area (and the report file), then :func:`run_schoolyard`.
+
+    Examples
+    --------
+    >>> result = run_schoolyard_job("sample", out="out/schoolyard",
+    ...                             reports="reports.csv")  # doctest: +SKIP
+    """
     from sjobo_geo.inputs.reports.validate import load_reports
-    from sjobo_geo.jobs.schoolyard import SCHOOLYARD_STEPS, run_schoolyard
 
     step = progress or noop
     step(SCHOOLYARD_STEPS[0])
     model = load_area_for(area, osm_file, source)
     rs = load_reports(reports, model) if reports is not None else None
     return run_schoolyard(model, out=out, place=place, reports=rs, lighting=lighting,
-                          min_share=min_share,
-                          settings=settings, offline_html=offline_html, lang=lang,
-                          progress=step, measures=measures)
+                          min_share=min_share, settings=settings, offline_html=offline_html,
+                          lang=lang, progress=step, measures=measures)

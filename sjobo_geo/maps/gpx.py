@@ -19,7 +19,14 @@ def write_gpx(path: str | Path, *, stops: Sequence[dict[str, Any]], start: dict[
 
     ``start`` and each stop are dicts with ``lat``, ``lon``, ``name`` and optional ``desc``;
     ``track`` is a sequence of (lat, lon) along the streets. Element order follows the
-    GPX 1.1 schema (metadata, wpt, rte, trk); creator is ``sjobo-geo``.
+    GPX 1.1 schema (metadata, wpt, rte, trk); creator is ``sjobo-geo``. Plain data only:
+    the patrol job turns its plan into these dicts (WGS84 positions).
+
+    Examples
+    --------
+    >>> write_gpx("patrol.gpx", stops=[{"lat": 60.17, "lon": 24.95, "name": "1. Kajen"}],
+    ...           start={"lat": 60.169, "lon": 24.949, "name": "Start"})  # doctest: +SKIP
+    PosixPath('patrol.gpx')
     """
     import xml.etree.ElementTree as ET
 

@@ -1,11 +1,11 @@
 """The lighting-gaps map: modelled illuminance as metric polygons, gaps, lamps, proposals.
 
-:func:`lighting_map` draws a :class:`~sjobo_geo.jobs.lighting.LightingAnalysis` on the light
-background of its area (:func:`~sjobo_geo.maps.base.new_map`):
+:func:`lighting_map` draws a :class:`~sjobo_geo.analysis.lighting.analysis.LightingAnalysis`
+on the light background of its area (:func:`~sjobo_geo.maps.base.new_map`):
 
 * the horizontal illuminance on the walkable surfaces as polygons per lux class
-  (:func:`~sjobo_geo.jobs.lighting.illuminance_classes`: cells of the model grid merged into
-  polygons in metres, never a heatmap with a radius in screen pixels);
+  (:func:`~sjobo_geo.analysis.lighting.analysis.illuminance_classes`: cells of the model
+  grid merged into polygons in metres, never a heatmap with a radius in screen pixels);
 * path gaps (consecutive gap pieces of a path drawn as one line) coloured by what OSM says
   of the path: tagged unlit, lighting unknown, tagged lit but modelled dark;
 * dark patches of squares, courtyards and schoolyards, and the surfaces below their class
@@ -72,7 +72,8 @@ def lighting_map(
     Parameters
     ----------
     analysis : LightingAnalysis
-        From :func:`~sjobo_geo.jobs.lighting.analyse_lighting`.
+        From :func:`~sjobo_geo.analysis.lighting.analysis.analyse_lighting` (or the
+        ``analysis`` of :func:`~sjobo_geo.analysis.lighting.gaps.analyse_lighting_gaps`).
     m : folium.Map, optional
         Map to draw on; a new one for ``analysis.area`` when None.
     recommendation : LampRecommendation, optional
@@ -80,8 +81,8 @@ def lighting_map(
     facades : FacadeLighting, optional
         Facade stretches to draw.
     classes : geopandas.GeoDataFrame, optional
-        :func:`~sjobo_geo.jobs.lighting.illuminance_classes` of the analysis (computed when
-        not given).
+        :func:`~sjobo_geo.analysis.lighting.analysis.illuminance_classes` of the analysis
+        (computed when not given).
     lang : {"sv", "en"}, optional
         Language of labels; Swedish by default.
     tiles : bool, default True

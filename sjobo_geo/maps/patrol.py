@@ -1,4 +1,8 @@
-"""The patrol map (Folium) and the printable patrol sheet (PNG).
+"""The patrol map (Folium) and the printable patrol sheet (PNG), drawn from a patrol plan.
+
+Both take the :class:`~sjobo_geo.analysis.patrol.plan.PatrolPlanResult` of
+:func:`~sjobo_geo.analysis.patrol.plan.plan_patrol` (stops, route, start, areas,
+candidates) and compute nothing of their own.
 
 Layers (registered in ``window.SJOBO_LAYERS``): ``pt_areas`` (patrol areas), ``pt_route``
 (the walking route), ``pt_stops`` (numbered stops; popups with arrival minute, priority and
@@ -20,12 +24,12 @@ from sjobo_geo.maps.base import add_layer_registry, add_legend, escape_text, new
 
 if TYPE_CHECKING:
     import folium
-    import geopandas as gpd
+    from matplotlib.figure import Figure
 
+    from sjobo_geo.analysis.patrol.plan import PatrolPlanResult
     from sjobo_geo.core.area import Area
-    from sjobo_geo.jobs.patrol import PatrolResult
 
-__all__ = ["patrol_map", "patrol_png"]
+__all__ = ["patrol_map", "patrol_png", "patrol_sheet"]
 
 ROUTE_COLOUR = "#c51b7d"
 STOP_COLOUR = "#54278f"
@@ -41,13 +45,17 @@ def _popup(row: Any, lang: str) -> str:
     return "".join(f"<b>{escape_text(k)}</b>: {escape_text(v)}<br>" for k, v in items if v != "")
 
 
-def patrol_map(result: PatrolResult, area: Area, start: gpd.GeoDataFrame,
-               route: gpd.GeoDataFrame, *, lang: str | None = None,
+def patrol_map(result: PatrolPlanResult, area: Area, *, lang: str | None = None,
                tiles: bool = True, measures: Any = None) -> folium.Map:
     """A Folium map of the plan: route, numbered stops with popups, areas and candidates.
 
-    ``measures`` (a :class:`~sjobo_geo.inputs.measures.MeasureSet` or its table) adds the measures
-    register as a layer of its own (:func:`sjobo_geo.maps.measures.add_measures`).
+    ``measures`` (a :class:`~sjobo_geo.inputs.measures.MeasureSet` or its table) adds the
+    measures register as a layer of its own (:func:`sjobo_geo.maps.measures.add_measures`).
+
+    Examples
+    --------
+    >>> patrol = plan_patrol(area, reports)  # doctest: +SKIP
+    >>> patrol_map(patrol, area, lang="en")  # doctest: +SKIP
     """
     import folium
 
@@ -73,7 +81,7 @@ def patrol_map(result: PatrolResult, area: Area, start: gpd.GeoDataFrame,
     registry["pt_areas"] = (g, len(result.areas))
 
     g = folium.FeatureGroup(name=label("pt_route", lang), show=True).add_to(m)
-    line = route.to_crs(crs).geometry.iloc[0]
+    line = result.route.to_crs(crs).geometry.iloc[0]
     folium.PolyLine([(y, x) for x, y in np.asarray(line.coords)[:, :2]], color=ROUTE_COLOUR,
                     weight=4, opacity=0.85).add_to(g)
     registry["pt_route"] = (g, 1)
@@ -106,7 +114,7 @@ def patrol_map(result: PatrolResult, area: Area, start: gpd.GeoDataFrame,
     registry["pt_stops"] = (g, len(result.stops))
 
     g = folium.FeatureGroup(name=label("pt_start", lang), show=True).add_to(m)
-    s = start.to_crs(crs).iloc[0]
+    s = result.start.to_crs(crs).iloc[0]
     folium.Marker([s.geometry.y, s.geometry.x], tooltip=escape_text(s["name"]),
                   icon=folium.Icon(color="black", icon="home")).add_to(g)
     registry["pt_start"] = (g, 1)
@@ -126,20 +134,40 @@ def patrol_map(result: PatrolResult, area: Area, start: gpd.GeoDataFrame,
     return m
 
 
-def patrol_png(result: PatrolResult, area: Area, start: gpd.GeoDataFrame,
-               route: gpd.GeoDataFrame, path: str | Path, *, lang: str | None = None,
-               dpi: int = 150) -> Path:
+def patrol_png(result: PatrolPlanResult, area: Area, path: str | Path, *,
+               lang: str | None = None, dpi: int = 150) -> Path:
+    """The printable A4 sheet (:func:`patrol_sheet`) as a PNG file.
+
+    Examples
+    --------
+    >>> patrol_png(patrol, area, "out/patrol.png", lang="sv")  # doctest: +SKIP
+    PosixPath('out/patrol.png')
+    """
+    from sjobo_geo.core.files import atomic_path
+
+    fig = patrol_sheet(result, area, lang=lang)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=dpi, format="png")
+    return Path(path)
+
+
+def patrol_sheet(result: PatrolPlanResult, area: Area, *, lang: str | None = None) -> Figure:
     """A printable A4 sheet: buildings light grey, streets, route, numbered stops, a list.
 
     Drawn with matplotlib's Agg canvas directly (no pyplot state, no tiles), in the area's
-    metric CRS with a 100 m scale bar.
+    metric CRS with a 100 m scale bar. A notebook shows the figure as it is.
+
+    Examples
+    --------
+    >>> fig = patrol_sheet(patrol, area, lang="en")  # doctest: +SKIP
+    >>> fig.get_size_inches().round(2).tolist()  # doctest: +SKIP
+    [8.27, 11.69]
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    from sjobo_geo.core.files import atomic_path
-
     lang = check_lang(lang)
+    start, route = result.start, result.route
     fig = Figure(figsize=(8.27, 11.69))
     FigureCanvasAgg(fig)
     ax = fig.add_axes((0.04, 0.28, 0.92, 0.66))
@@ -190,13 +218,11 @@ def patrol_png(result: PatrolResult, area: Area, start: gpd.GeoDataFrame,
                  ha="right", color="#b30000")
     fig.text(0.04, 0.962, label("pt_summary", lang).format(
         n=len(result.stops), m=f"{p.length_m:.0f}", t=f"{p.time_min:.0f}",
-        b=f"{p.budget_minutes:g}") + f" · {start['name'].iloc[0]}", fontsize=9, va="top")
+        b=f"{p.budget_min:g}") + f" · {start['name'].iloc[0]}", fontsize=9, va="top")
     lines = [f"{int(r.stop)}. {r.nearest_street or r.unit_id} – "
              f"{label('pt_arrival', lang).lower()} {r.arrival_min:g}, "
              f"{r.priority:.2f}: {r.why}"[:120] for r in result.stops.itertuples()]
     fig.text(0.04, 0.26, "\n".join(lines[:20]) or "-", fontsize=7.5, va="top",
              family="DejaVu Sans")
     fig.text(0.04, 0.01, "© OpenStreetMap contributors · sjobo-geo", fontsize=6)
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=dpi, format="png")
-    return Path(path)
+    return fig

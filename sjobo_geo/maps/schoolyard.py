@@ -1,16 +1,22 @@
-"""TODO docstring."""
+"""The schoolyard map: visibility classes, hidden places, vegetation ranked, lamps.
+
+:func:`schoolyard_map` draws a :class:`~sjobo_geo.analysis.schoolyard.SchoolyardResult`
+(:func:`~sjobo_geo.analysis.schoolyard.analyse_schoolyard`); it computes nothing of its
+own. Class names for people come from ``labels.toml`` (:func:`labelled_classes`).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import folium
     import geopandas as gpd
 
+    from sjobo_geo.analysis.schoolyard import SchoolyardResult
     from sjobo_geo.core.area import Area
 
-from typing import TYPE_CHECKING, Any
+__all__ = ["labelled_classes", "schoolyard_map"]
 
 _CLASS_STYLE = {
     "vis_hidden": {"color": "#7f0000", "fillColor": "#d7301f", "fillOpacity": 0.7},
@@ -20,16 +26,46 @@ _CLASS_STYLE = {
 }
 
 
-def schoolyard_map(area: Area, place: gpd.GeoDataFrame, classes: gpd.GeoDataFrame,
-                   hidden: gpd.GeoDataFrame, actions: Any, lamps: gpd.GeoDataFrame,
-                   reports: gpd.GeoDataFrame | None, *, gaps: gpd.GeoDataFrame | None = None,
-                   lang: str, tiles: bool = True, synthetic: bool = False) -> folium.Map:
-    """The schoolyard map: visibility classes, hidden places, vegetation ranked, lamps."""
+def labelled_classes(classes: gpd.GeoDataFrame, lang: str | None = None) -> gpd.GeoDataFrame:
+    """The visibility classes with a ``label`` column (second) in the language asked for.
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> classes = gpd.GeoDataFrame({"class": ["vis_hidden"]}, geometry=[None])
+    >>> labelled_classes(classes, "en").columns.tolist()
+    ['class', 'label', 'geometry']
+    """
+    from sjobo_geo.core.i18n import check_lang, label
+
+    lang = check_lang(lang)
+    out = classes.copy()
+    out.insert(1, "label", [label(str(key), lang) for key in classes["class"]])
+    return out
+
+
+def schoolyard_map(result: SchoolyardResult, area: Area, *, lang: str | None = None,
+                   tiles: bool = True, measures: Any = None) -> folium.Map:
+    """The schoolyard map: visibility classes, hidden places, vegetation ranked, lamps.
+
+    The result's reports and lighting gaps are drawn when it has them; synthetic reports put
+    the synthetic-data banner on the page. ``measures`` (a
+    :class:`~sjobo_geo.inputs.measures.MeasureSet` or its table) adds the measures register
+    as a layer of its own (:func:`sjobo_geo.maps.measures.add_measures`).
+
+    Examples
+    --------
+    >>> result = analyse_schoolyard(area)  # doctest: +SKIP
+    >>> schoolyard_map(result, area, lang="en")  # doctest: +SKIP
+    """
     import folium
 
-    from sjobo_geo.core.i18n import label
+    from sjobo_geo.core.i18n import check_lang, label
     from sjobo_geo.maps.base import add_geodataframe, add_layer_registry, add_legend, new_map
 
+    lang = check_lang(lang)
+    place, classes, hidden = result.place, labelled_classes(result.classes, lang), result.hidden
+    actions, lamps, reports, gaps = result.actions, result.lamps, result.reports, result.gaps
     m = new_map(area, tiles=tiles, lang=lang)
     registry: dict[str, tuple[Any, int]] = {}
     legend = []
@@ -75,7 +111,7 @@ def schoolyard_map(area: Area, place: gpd.GeoDataFrame, classes: gpd.GeoDataFram
                                                 style=sty, lang=lang), len(reports))
         legend.append((label("sy_reports", lang), sty))
     add_legend(m, legend, title=label("legend", lang))
-    if synthetic:
+    if result.synthetic:
         m.get_root().html.add_child(folium.Element(  # type: ignore[attr-defined]
             '<div id="sjobo-synthetic-banner" style="position:fixed;top:8px;left:50%;'
             'transform:translateX(-50%);z-index:1000;background:#b30000;color:#fff;'
@@ -85,4 +121,8 @@ def schoolyard_map(area: Area, place: gpd.GeoDataFrame, classes: gpd.GeoDataFram
     folium.LayerControl(collapsed=False).add_to(m)
     bounds = place.to_crs(4326).total_bounds
     m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
+    if measures is not None:
+        from sjobo_geo.maps.measures import add_measures
+
+        add_measures(m, measures, lang=lang)
     return m

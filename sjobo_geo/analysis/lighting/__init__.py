@@ -11,7 +11,10 @@ Lighting gaps come from a physical model, not from circles drawn around lamps:
 - :mod:`.classes` (EN 13201 P classes) → :mod:`.surfaces` (walkable surfaces, cell grid)
   → :mod:`.analysis` (illuminance, compliance, ranked gaps; path importance from
   :mod:`.importance`) → :mod:`.proposals` (new lamps) and :mod:`.facades` (vertical
-  illuminance around a square). The job that writes files and the map is
+  illuminance around a square).
+- :mod:`.gaps`: :func:`analyse_lighting_gaps` runs them all (lamps merged with an inventory,
+  the model, proposals, facades) and returns one :class:`LightingGaps`, writing nothing. The
+  job that reads the files and writes the outputs and the map is
   :mod:`sjobo_geo.jobs.lighting`.
 
 The public function ``horizontal_illuminance(lamp_xy, lamp_height, lamp_intensity_cd,
@@ -31,6 +34,9 @@ _LAZY = {
     "read_lamp_inventory": "sjobo_geo.inputs.lamps",
     "merge_lamps": "sjobo_geo.inputs.lamps",
     "analyse_lighting": "sjobo_geo.analysis.lighting.analysis",
+    "analyse_lighting_gaps": "sjobo_geo.analysis.lighting.gaps",
+    "LightingGaps": "sjobo_geo.analysis.lighting.gaps",
+    "LIGHTING_GAPS_STEPS": "sjobo_geo.analysis.lighting.gaps",
     "recommend_lamps": "sjobo_geo.analysis.lighting.proposals",
     "facade_lighting": "sjobo_geo.analysis.lighting.facades",
     "load_lighting_classes": "sjobo_geo.analysis.lighting.classes",

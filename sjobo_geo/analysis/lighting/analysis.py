@@ -26,7 +26,7 @@ from sjobo_geo.analysis.lighting.classes import (
     load_lighting_classes,
 )
 from sjobo_geo.analysis.lighting.importance import (
-    BETWEENNESS_K,
+    BETWEENNESS_SAMPLES,
     IMPORTANCE_FLOOR,
     path_importance,
 )
@@ -284,7 +284,7 @@ class LightingAnalysis:
         ``below_average`` (mean below the class average; areas only), ``betweenness``,
         ``importance``.
     pieces : geopandas.GeoDataFrame
-        Every path piece (≤ ``piece_length`` m): ``piece_id``, ``path_index``,
+        Every path piece (≤ ``piece_length_m``): ``piece_id``, ``path_index``,
         ``surface_id``, ``name``, ``highway``, ``osm_lit``, ``covered``, ``p_class``,
         ``min_req_lux``, ``avg_req_lux``, ``length_m``, ``min_lux``, ``mean_lux`` (exact,
         centreline), ``compliant``, ``gap_type`` (:data:`GAP_TYPES`, empty when
@@ -371,10 +371,10 @@ def analyse_lighting(
     classes: LightingClasses | str | Path | None = None,
     maintenance_factor: float = DEFAULT_MAINTENANCE_FACTOR,
     cell_size: float = DEFAULT_CELL_SIZE_M,
-    piece_length: float = PIECE_LENGTH_M,
-    sample_spacing: float = SAMPLE_SPACING_M,
-    report_radius: float = REPORT_RADIUS_M,
-    betweenness_k: int | None = BETWEENNESS_K,
+    piece_length_m: float = PIECE_LENGTH_M,
+    sample_spacing_m: float = SAMPLE_SPACING_M,
+    report_radius_m: float = REPORT_RADIUS_M,
+    betweenness_samples: int | None = BETWEENNESS_SAMPLES,
     importance_floor: float = IMPORTANCE_FLOOR,
     cutoff_lux: float = CUTOFF_LUX,
     min_patch_m2: float = MIN_PATCH_M2,
@@ -399,13 +399,13 @@ def analyse_lighting(
         Applied to every lamp (LED; :data:`DEFAULT_MAINTENANCE_FACTOR`).
     cell_size : float, default 1
         Grid cell side, metres.
-    piece_length : float, default 5
+    piece_length_m : float, default 5
         Longest path piece judged on its own, metres.
-    sample_spacing : float, default 1
+    sample_spacing_m : float, default 1
         Largest spacing of the centreline samples, metres.
-    report_radius : float, default 50
+    report_radius_m : float, default 50
         Reports within this distance count for a gap, metres.
-    betweenness_k : int or None, default 256
+    betweenness_samples : int or None, default 256
         Sampled sources of the edge betweenness (None: exact).
     importance_floor : float, default 0.1
         Importance of paths on no sampled shortest route.
@@ -435,8 +435,8 @@ def analyse_lighting(
     t0 = time.perf_counter()
     if reports is not None:  # a ReportSet stays one (its synthetic flag counts)
         reports = to_area_crs(reports, area.crs, "the reports")
-    for name, value in (("cell_size", cell_size), ("piece_length", piece_length),
-                        ("sample_spacing", sample_spacing)):
+    for name, value in (("cell_size", cell_size), ("piece_length_m", piece_length_m),
+                        ("sample_spacing_m", sample_spacing_m)):
         if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
             raise LightingError(f"{name} must be a positive number of metres, got {value!r}")
     if not (0 <= importance_floor <= 1):
@@ -462,10 +462,10 @@ def analyse_lighting(
     lines = geometry_array(paths)[ps["path_index"].to_numpy()] if len(ps) else \
         np.array([], dtype=object)
     lengths = shapely.length(lines) if len(lines) else np.zeros(0)
-    pi, pstart, pend = split_even(lengths, piece_length)
+    pi, pstart, pend = split_even(lengths, piece_length_m)
     piece_geom = substrings(lines, pi, pstart, pend)
     plen = pend - pstart
-    ns = np.maximum(1, np.ceil(plen / sample_spacing - 1e-9)).astype(np.int64) + 1
+    ns = np.maximum(1, np.ceil(plen / sample_spacing_m - 1e-9)).astype(np.int64) + 1
     srep = np.repeat(np.arange(len(pi)), ns)
     sk = np.arange(int(ns.sum())) - np.repeat(np.cumsum(ns) - ns, ns)
     sdist = pstart[srep] + sk * (plen[srep] / (ns[srep] - 1))
@@ -569,8 +569,8 @@ def analyse_lighting(
 
     # --- importance and reports
     bet_path, imp_path = path_importance(area, ps["path_index"].to_numpy() if len(ps) else
-                                     np.zeros(0, np.int64), k=betweenness_k, seed=seed,
-                                     floor=importance_floor)
+                                     np.zeros(0, np.int64), n_samples=betweenness_samples,
+                                     seed=seed, floor=importance_floor)
     s_bet = np.zeros(len(surfaces))
     s_imp = np.full(len(surfaces), importance_floor)
     s_bet[is_path], s_imp[is_path] = bet_path, imp_path
@@ -588,7 +588,7 @@ def analyse_lighting(
     rxy, rw, synthetic = _dark_reports(reports)
 
     # --- pieces table
-    piece_rep = reports_near(piece_geom, rxy, rw, report_radius)
+    piece_rep = reports_near(piece_geom, rxy, rw, report_radius_m)
     pieces = gpd.GeoDataFrame({
         "piece_id": np.arange(len(pi)),
         "path_index": srow["path_index"].to_numpy(dtype=np.int64),
@@ -608,7 +608,7 @@ def analyse_lighting(
 
     # --- gaps: stretches, dark patches, surfaces below average
     gaps = _build_gaps(area, surfaces, pieces, lines, pi, area_rows, ap, ac, dark_cell,
-                       flat_lux, frame, cell_size, rows, cols, rxy, rw, report_radius,
+                       flat_lux, frame, cell_size, rows, cols, rxy, rw, report_radius_m,
                        min_patch_m2)
 
     # --- figures
@@ -638,8 +638,8 @@ def analyse_lighting(
     }
     params = {
         "maintenance_factor": mf, "cell_size_m": float(cell_size),
-        "piece_length_m": float(piece_length), "sample_spacing_m": float(sample_spacing),
-        "report_radius_m": float(report_radius), "betweenness_k": betweenness_k,
+        "piece_length_m": float(piece_length_m), "sample_spacing_m": float(sample_spacing_m),
+        "report_radius_m": float(report_radius_m), "betweenness_samples": betweenness_samples,
         "min_patch_m2": float(min_patch_m2),
         "importance_floor": float(importance_floor), "cutoff_lux": float(cutoff_lux),
         "seed": int(seed), "classes_source": classes.source,

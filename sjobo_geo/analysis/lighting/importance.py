@@ -14,13 +14,13 @@ import numpy as np
 if TYPE_CHECKING:
     from sjobo_geo.core.area import Area
 
-__all__ = ["BETWEENNESS_K", "IMPORTANCE_FLOOR", "edge_betweenness"]
+__all__ = ["BETWEENNESS_SAMPLES", "IMPORTANCE_FLOOR", "edge_betweenness", "path_importance"]
 
 # --------------------------------------------------------------------------------------
 # settings
 
 #: Sampled sources for the edge betweenness (Brandes' approximation).
-BETWEENNESS_K = 256
+BETWEENNESS_SAMPLES = 256
 #: Importance of a path nobody passes through on a shortest route (dead ends, courtyards).
 IMPORTANCE_FLOOR = 0.1
 
@@ -29,9 +29,9 @@ IMPORTANCE_FLOOR = 0.1
 # betweenness
 
 
-def edge_betweenness(graph: Any, *, k: int | None = BETWEENNESS_K, seed: int = 0
+def edge_betweenness(graph: Any, *, n_samples: int | None = BETWEENNESS_SAMPLES, seed: int = 0
                      ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Edge betweenness of the undirected walk graph from ``k`` sampled sources.
+    """Edge betweenness of the undirected walk graph from ``n_samples`` sampled sources.
 
     Brandes' algorithm with sampled sources (Brandes & Pich 2007), shortest paths by
     ``length`` (scipy's Dijkstra). For each source the shortest-path tree is built and each
@@ -44,8 +44,8 @@ def edge_betweenness(graph: Any, *, k: int | None = BETWEENNESS_K, seed: int = 0
     graph : networkx graph
         Nodes with edges carrying ``length`` (metres); direction and parallel edges are
         ignored (the shortest parallel edge counts).
-    k : int or None, default 256
-        Sampled sources; None or ``k >= nodes`` uses every node (exact).
+    n_samples : int or None, default 256
+        Sampled sources; None or ``n_samples >= nodes`` uses every node (exact).
     seed : int, default 0
         Seed of the source sample.
 
@@ -56,7 +56,16 @@ def edge_betweenness(graph: Any, *, k: int | None = BETWEENNESS_K, seed: int = 0
         them as a pair key).
     betweenness : numpy.ndarray
         Shortest paths through each edge per ordered node pair, estimated as
-        ``n / k × (count over the sampled sources)`` divided by ``n·(n − 1)``.
+        ``n / n_samples × (count over the sampled sources)`` divided by ``n·(n − 1)``.
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> g = nx.path_graph(3)  # 0 - 1 - 2
+    >>> nx.set_edge_attributes(g, 1.0, "length")
+    >>> lo, hi, bet = edge_betweenness(g, n_samples=None)
+    >>> [(int(a), int(b), round(float(x), 3)) for a, b, x in zip(lo, hi, bet)]
+    [(0, 1, 0.667), (1, 2, 0.667)]
     """
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import dijkstra
@@ -81,8 +90,8 @@ def edge_betweenness(graph: Any, *, k: int | None = BETWEENNESS_K, seed: int = 0
                                                           np.concatenate([b, a]))),
                      shape=(n, n)).tocsr()
     rng = np.random.default_rng(seed)
-    sources = (np.arange(n) if k is None or k >= n
-               else np.sort(rng.choice(n, size=int(k), replace=False)))
+    sources = (np.arange(n) if n_samples is None or n_samples >= n
+               else np.sort(rng.choice(n, size=int(n_samples), replace=False)))
     ks = len(sources)
     _, pred = dijkstra(adj, directed=True, indices=sources, return_predecessors=True)
     has = pred >= 0
@@ -114,12 +123,23 @@ def edge_betweenness(graph: Any, *, k: int | None = BETWEENNESS_K, seed: int = 0
     return nodes[a], nodes[b], bet
 
 
-def path_importance(area: Area, path_index: np.ndarray, *, k: int | None, seed: int,
-                floor: float) -> tuple[np.ndarray, np.ndarray]:
+def path_importance(area: Area, path_index: np.ndarray, *, n_samples: int | None, seed: int,
+                    floor: float) -> tuple[np.ndarray, np.ndarray]:
     """(betweenness, importance) of ``area.paths`` rows; importance = floor + (1 − floor) ×
-    min(1, betweenness / its 99th percentile over the edges)."""
+    min(1, betweenness / its 99th percentile over the edges).
+
+    ``n_samples`` and ``seed`` as for :func:`edge_betweenness`.
+
+    Examples
+    --------
+    >>> from sjobo_geo import load_area
+    >>> area = load_area("sample")
+    >>> bet, imp = path_importance(area, np.arange(3), n_samples=64, seed=0, floor=0.1)
+    >>> bool(((imp >= 0.1) & (imp <= 1)).all())
+    True
+    """
     paths = area.layers["paths"]
-    lo, hi, bet = edge_betweenness(area.graph, k=k, seed=seed)
+    lo, hi, bet = edge_betweenness(area.graph, n_samples=n_samples, seed=seed)
     out = np.zeros(len(path_index))
     if len(bet) and len(path_index):
         ids = np.sort(np.asarray(list(area.graph.nodes)))

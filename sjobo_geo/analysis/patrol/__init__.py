@@ -19,27 +19,32 @@ Route
     added minute of walking and stopping, cheapest insertion position) until the time
     budget is used, the order is improved by 2-opt (also from a nearest-neighbour start;
     the shorter is kept), and insertion is tried again. The tour starts and ends at the
-    start node. The budget always holds: travel time plus ``stop_minutes`` per stop.
+    start node. The budget always holds: travel time plus ``stop_min`` minutes per stop.
     Unpredictability: ``jitter`` (default 0.15) multiplies the priorities used for the
     choice by a seeded random factor in [1 - jitter, 1 + jitter]; the same seed gives the
     same plan, another seed a different but equally reasonable one.
 Patrol areas
     :func:`patrol_areas`: complete-linkage clustering of the candidates on their walking
-    distances (limits the walk inside an area) into at most K groups, each with a polygon
-    (convex hull of its units plus a buffer), summed priority and the hours/weekdays of
-    its reports.
+    distances (limits the walk inside an area) into at most ``n_areas`` groups, each with
+    a polygon (convex hull of its units plus a buffer), summed priority and the
+    hours/weekdays of its reports.
 Week
     :func:`week_schedule`: a tour per evening (mon-fri by default) over hot spots, schools
     and leisure places (promise 2) and traffic spots (crossings near schools, ``trafik``
     reports; promise 3); a stop's priority is damped for the evenings after a visit so that
     revisits are spread, and each evening includes a school/leisure visit and a traffic spot
     when they fit the budget.
+Whole plan
+    :func:`plan_patrol` (:mod:`.plan`): reports (or a hot spot analysis) → candidates →
+    route, areas and week, with the start point and the messages, as one
+    :class:`PatrolPlanResult`; nothing is written.
 
 Each step lives in its own module, data flowing one way: :mod:`.graph` (the walk graph as a
 sparse matrix) → :mod:`.candidates` → :mod:`.routes` (tours and :func:`plan_route`),
-:mod:`.areas`, :mod:`.week`. The GPX writer is :mod:`sjobo_geo.maps.gpx` and the job
-(:func:`sjobo_geo.jobs.patrol.run_patrol`: files and map) is :mod:`sjobo_geo.jobs.patrol`.
-Their public names are importable from here.
+:mod:`.areas`, :mod:`.week` → :mod:`.plan`. The maps are :mod:`sjobo_geo.maps.patrol`, the
+GPX writer :mod:`sjobo_geo.maps.gpx` and the job (:func:`sjobo_geo.jobs.patrol.run_patrol`:
+files and map) :mod:`sjobo_geo.jobs.patrol`. The public names of the analysis modules are
+importable from here.
 """
 
 from __future__ import annotations
@@ -48,15 +53,22 @@ from sjobo_geo.analysis.patrol._errors import PatrolError
 from sjobo_geo.analysis.patrol.areas import patrol_areas
 from sjobo_geo.analysis.patrol.candidates import candidate_stops
 from sjobo_geo.analysis.patrol.graph import RouteGraph
-from sjobo_geo.analysis.patrol.routes import (
-           PatrolPlan,
-           nearest_neighbour_order,
-           plan_route,
-           tour_length,
-           two_opt,
+from sjobo_geo.analysis.patrol.plan import (
+    PLAN_PATROL_STEPS,
+    PatrolPlanResult,
+    plan_patrol,
+    start_point,
 )
-from sjobo_geo.analysis.patrol.week import week_schedule
+from sjobo_geo.analysis.patrol.routes import (
+    PatrolPlan,
+    nearest_neighbour_order,
+    plan_route,
+    tour_length,
+    two_opt,
+)
+from sjobo_geo.analysis.patrol.week import WEEK_KINDS, week_schedule
 
-__all__ = ["PatrolError", "PatrolPlan", "RouteGraph", "candidate_stops",
-           "nearest_neighbour_order", "patrol_areas", "plan_route", "tour_length", "two_opt",
+__all__ = ["PLAN_PATROL_STEPS", "WEEK_KINDS", "PatrolError", "PatrolPlan", "PatrolPlanResult",
+           "RouteGraph", "candidate_stops", "nearest_neighbour_order", "patrol_areas",
+           "plan_patrol", "plan_route", "start_point", "tour_length", "two_opt",
            "week_schedule"]

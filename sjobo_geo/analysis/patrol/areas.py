@@ -19,8 +19,8 @@ _WEEKDAYS = ("mo", "tu", "we", "th", "fr", "sa", "su")
 
 
 def patrol_areas(candidates: gpd.GeoDataFrame, graph: Any, units: gpd.GeoDataFrame | None = None,
-                 *, k: int = 3, buffer_m: float = 40.0) -> gpd.GeoDataFrame:
-    """Group reachable candidates into at most ``k`` compact areas on the walk network.
+                 *, n_areas: int = 3, buffer_m: float = 40.0) -> gpd.GeoDataFrame:
+    """Group reachable candidates into at most ``n_areas`` compact areas on the walk network.
 
     Complete-linkage clustering (:func:`scipy.cluster.hierarchy.linkage`) of the walking
     distances between the candidates' nodes. Each area: ``area_id`` (1 = highest summed
@@ -29,6 +29,11 @@ def patrol_areas(candidates: gpd.GeoDataFrame, graph: Any, units: gpd.GeoDataFra
     convex hull of its units (``units`` geometry by ``unit_id``, else the candidate
     points), buffered by ``buffer_m``. Candidates and units in another CRS than the
     graph's are reprojected to it (:meth:`RouteGraph.to_graph_crs`).
+
+    Examples
+    --------
+    >>> areas = patrol_areas(candidates, graph, analysis.grid, n_areas=3)  # doctest: +SKIP
+    >>> areas[["area_id", "n_units", "priority", "max_walk_m"]]  # doctest: +SKIP
     """
     import geopandas as gpd
     import shapely
@@ -52,7 +57,7 @@ def patrol_areas(candidates: gpd.GeoDataFrame, graph: Any, units: gpd.GeoDataFra
         labels = np.array([1])
     else:
         z = linkage(squareform(d, checks=False), method="complete")
-        labels = fcluster(z, t=min(k, len(cand)), criterion="maxclust")
+        labels = fcluster(z, t=min(n_areas, len(cand)), criterion="maxclust")
     geoms = cand.geometry.to_numpy()
     if units is not None and "unit_id" in units:
         lookup = dict(zip(units["unit_id"].astype(str), units.geometry, strict=False))

@@ -56,7 +56,8 @@ def _why(units: pd.DataFrame, n_factors: int = 3) -> list[str]:
 
 
 def candidate_stops(analysis: HotspotAnalysis | gpd.GeoDataFrame, graph: Any, *,
-                    units: str = "grid", n: int = 30, min_separation_m: float = 100.0,
+                    units: str = "grid", n_candidates: int = 30,
+                    min_separation_m: float = 100.0,
                     max_snap_m: float = 150.0) -> gpd.GeoDataFrame:
     """The highest police-presence units as candidate stops on the walk network.
 
@@ -68,7 +69,7 @@ def candidate_stops(analysis: HotspotAnalysis | gpd.GeoDataFrame, graph: Any, *,
         Walk network (node ``x``/``y``, edge ``length``). Units in another CRS than the
         graph's are reprojected to it (:meth:`RouteGraph.to_graph_crs`).
     units : {"grid", "segments"}
-    n : int, default 30
+    n_candidates : int, default 30
         Largest number of candidates (reachable and unreachable together).
     min_separation_m : float, default 100
         Candidates closer than this (straight line) to a higher one are left out.
@@ -82,6 +83,11 @@ def candidate_stops(analysis: HotspotAnalysis | gpd.GeoDataFrame, graph: Any, *,
         (the police score), ``why``, ``peak_hours``, ``nearest_street``, ``node`` (graph node
         id), ``node_x``/``node_y``, ``snap_m``, ``reachable``, ``n_reports`` and the unit's
         representative point as geometry.
+
+    Examples
+    --------
+    >>> cands = candidate_stops(analysis, area.graph, n_candidates=10)  # doctest: +SKIP
+    >>> cands[["unit_id", "priority", "why", "reachable"]]  # doctest: +SKIP
     """
     import geopandas as gpd
     import shapely
@@ -104,7 +110,7 @@ def candidate_stops(analysis: HotspotAnalysis | gpd.GeoDataFrame, graph: Any, *,
     # greedy separation, highest first
     keep: list[int] = []
     for i in range(len(xy)):
-        if len(keep) >= n:
+        if len(keep) >= n_candidates:
             break
         if keep and np.min(np.hypot(*(xy[keep] - xy[i]).T)) < min_separation_m:
             continue

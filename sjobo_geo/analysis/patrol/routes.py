@@ -49,7 +49,7 @@ def two_opt(dist: np.ndarray, order: Sequence[int], max_rounds: int = 200) -> li
     seq = np.concatenate([[0], np.asarray(order, dtype=np.int64), [0]])
     m = len(seq)
     if m < 5:
-        return list(seq[1:-1])
+        return [int(v) for v in seq[1:-1]]
     i_idx, j_idx = np.triu_indices(m - 1, k=2)
     for _ in range(max_rounds):
         a, b = seq[i_idx], seq[i_idx + 1]
@@ -109,13 +109,16 @@ class PatrolPlan:
     """Stops with no path from the start."""
     skipped: list[int] = field(default_factory=list)
     """Reachable stops left out by the time budget."""
-    budget_minutes: float = 0.0
+    budget_min: float = 0.0
+    """The time budget (minutes)."""
     walk_min: float = 0.0
-    stop_minutes: float = 0.0
+    """Walking time (minutes)."""
+    stop_min: float = 0.0
+    """Minutes at each stop."""
 
 
-def plan_route(graph: Any, start_node: Any, stops: Sequence[Any], *, budget_minutes: float,
-               speed_kmh: float = 5.0, stop_minutes: float = 12.0, seed: int = 0,
+def plan_route(graph: Any, start_node: Any, stops: Sequence[Any], *, budget_min: float,
+               speed_kmh: float = 5.0, stop_min: float = 12.0, seed: int = 0,
                priorities: Sequence[float] | None = None, jitter: float = 0.15,
                max_stops: int | None = None) -> PatrolPlan:
     """Choose and order stops for a closed walking tour within a time budget.
@@ -128,11 +131,11 @@ def plan_route(graph: Any, start_node: Any, stops: Sequence[Any], *, budget_minu
         Where the patrol starts and ends.
     stops : sequence of node ids
         Candidate stop nodes (repeats allowed; each is a separate stop).
-    budget_minutes : float
-        Walking plus stopping time available (> 0).
+    budget_min : float
+        Walking plus stopping time available, minutes (> 0).
     speed_kmh : float, default 5
-    stop_minutes : float, default 12
-        Time spent at each stop.
+    stop_min : float, default 12
+        Minutes spent at each stop.
     seed : int, default 0
         Seed of the priority jitter (same seed, same plan).
     priorities : sequence of float, optional
@@ -145,15 +148,25 @@ def plan_route(graph: Any, start_node: Any, stops: Sequence[Any], *, budget_minu
     Returns
     -------
     PatrolPlan
+
+    Examples
+    --------
+    >>> import networkx as nx
+    >>> g = nx.Graph()
+    >>> g.add_node("s", x=0.0, y=0.0); g.add_node("a", x=500.0, y=0.0)
+    >>> g.add_edge("s", "a", length=500.0)
+    >>> plan = plan_route(g, "s", ["a"], budget_min=30, stop_min=10, jitter=0)
+    >>> plan.order, plan.length_m, plan.time_min
+    ([0], 1000.0, 22.0)
     """
     from scipy.sparse.csgraph import dijkstra
 
-    if not (budget_minutes > 0 and math.isfinite(budget_minutes)):
-        raise PatrolError(f"budget_minutes must be positive; got {budget_minutes!r}")
+    if not (budget_min > 0 and math.isfinite(budget_min)):
+        raise PatrolError(f"budget_min must be positive; got {budget_min!r}")
     if not speed_kmh > 0:
         raise PatrolError(f"speed_kmh must be positive; got {speed_kmh!r}")
-    if stop_minutes < 0:
-        raise PatrolError(f"stop_minutes must be 0 or more; got {stop_minutes!r}")
+    if stop_min < 0:
+        raise PatrolError(f"stop_min must be 0 or more; got {stop_min!r}")
     if not 0 <= jitter < 1:
         raise PatrolError(f"jitter must be in [0, 1); got {jitter!r}")
     rg = graph if isinstance(graph, RouteGraph) else RouteGraph.from_graph(graph)
@@ -186,14 +199,14 @@ def plan_route(graph: Any, start_node: Any, stops: Sequence[Any], *, budget_minu
     order: list[int] = []
     for _ in range(5):
         order = _greedy_insert(t, p_all, order, [i for i in pool if i not in order],
-                               budget_minutes, stop_minutes, max_stops)
+                               budget_min, stop_min, max_stops)
         a = two_opt(dist, order)
         b = two_opt(dist, nearest_neighbour_order(dist, order))
         improved = min((a, b), key=lambda o: tour_length(dist, o))
         if tour_length(dist, improved) <= tour_length(dist, order):
             order = improved
         more = _greedy_insert(t, p_all, order, [i for i in pool if i not in order],
-                              budget_minutes, stop_minutes, max_stops)
+                              budget_min, stop_min, max_stops)
         if len(more) == len(order):
             order = more
             break
@@ -202,7 +215,7 @@ def plan_route(graph: Any, start_node: Any, stops: Sequence[Any], *, budget_minu
     nn_length = tour_length(dist, nearest_neighbour_order(dist, order))
     seq = [0, *order, 0]
     legs = dist[seq[:-1], seq[1:]] / m_per_min
-    arrival = np.cumsum(legs[:-1]) + stop_minutes * np.arange(len(order))
+    arrival = np.cumsum(legs[:-1]) + stop_min * np.arange(len(order))
     walk = float(legs.sum())
     # node path and geometry
     path: list[int] = [int(src[0])]
@@ -214,12 +227,12 @@ def plan_route(graph: Any, start_node: Any, stops: Sequence[Any], *, budget_minu
     chosen = set(order)
     return PatrolPlan(
         order=[i - 1 for i in order], arrival_min=[round(float(v), 2) for v in arrival],
-        length_m=round(length, 1), time_min=round(walk + stop_minutes * len(order), 2),
+        length_m=round(length, 1), time_min=round(walk + stop_min * len(order), 2),
         nn_length_m=round(nn_length, 1), node_path=node_path, geometry=geometry,
         covered_priority=round(float(prio[[i - 1 for i in order]].sum()), 4),
         unreachable=unreachable,
-        skipped=[i - 1 for i in pool if i not in chosen], budget_minutes=float(budget_minutes),
-        walk_min=round(walk, 2), stop_minutes=float(stop_minutes))
+        skipped=[i - 1 for i in pool if i not in chosen], budget_min=float(budget_min),
+        walk_min=round(walk, 2), stop_min=float(stop_min))
 
 
 def _leg(pred_row: np.ndarray, source: int, target: int) -> list[int]:

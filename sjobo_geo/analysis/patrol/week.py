@@ -209,8 +209,8 @@ def _week_pools(candidates: gpd.GeoDataFrame, rg: RouteGraph, area: Area,
 
 def week_schedule(candidates: gpd.GeoDataFrame, graph: Any, area: Area, *,
                   evenings: Sequence[str] = ("mon", "tue", "wed", "thu", "fri"),
-                  shift_minutes: float = 120, start_node: Any, speed_kmh: float = 5,
-                  stop_minutes: float = 12, seed: int = 0,
+                  shift_min: float = 120, start_node: Any, speed_kmh: float = 5,
+                  stop_min: float = 12, seed: int = 0,
                   reports: gpd.GeoDataFrame | None = None, max_stops: int | None = 5,
                   damping: Sequence[float] = (0.3, 0.7), max_in_row: int = 2,
                   place_floor: float = 0.3, max_snap_m: float = 150.0) -> pd.DataFrame:
@@ -241,12 +241,22 @@ def week_schedule(candidates: gpd.GeoDataFrame, graph: Any, area: Area, *,
         ``candidates`` and ``reports`` in another CRS than ``area.crs`` are reprojected to
         it; without a CRS they are refused (:class:`~sjobo_geo._errors.CRSError`).
 
+    Each evening's tour keeps the budget: walking at ``speed_kmh`` plus ``stop_min`` minutes
+    per stop within ``shift_min`` minutes, at most ``max_stops`` stops, from and back to
+    ``start_node``.
+
     Returns
     -------
     pandas.DataFrame
         One row per stop: ``evening``, ``order`` (1-based), ``stop_id``, ``kind``, ``name``,
         ``arrival_min``, ``priority`` (the evening's damped priority, before jitter),
         ``why``, ``node``, ``x``, ``y``, ``tour_min`` and ``walk_m`` of the whole evening.
+
+    Examples
+    --------
+    >>> week = week_schedule(candidates, graph, area, start_node=node,
+    ...                      shift_min=120, stop_min=12)  # doctest: +SKIP
+    >>> week.groupby("evening")["tour_min"].max()  # doctest: +SKIP
     """
     from scipy.sparse.csgraph import dijkstra
 
@@ -264,7 +274,7 @@ def week_schedule(candidates: gpd.GeoDataFrame, graph: Any, area: Area, *,
     idx = np.array([rg.index[n] for n in pool["node"]], dtype=np.int64)
     from_start = dijkstra(rg.matrix, directed=False, indices=rg.index[start_node])[idx]
     m_per_min = speed_kmh * 1000.0 / 60.0
-    solo_fits = 2 * from_start / m_per_min + stop_minutes <= shift_minutes + 1e-9
+    solo_fits = 2 * from_start / m_per_min + stop_min <= shift_min + 1e-9
     base = pool["base"].to_numpy(dtype=float)
     kind = pool["kind"].to_numpy()
     seeds = np.random.default_rng(seed).integers(0, 2**31 - 1, size=len(evenings))
@@ -301,8 +311,8 @@ def week_schedule(candidates: gpd.GeoDataFrame, graph: Any, area: Area, *,
             for i in forced:
                 use[np.flatnonzero(ids == i)] = 1e6 * (1 + use.max())
             plan = plan_route(rg, start_node, list(pool["node"].iloc[ids]),
-                              budget_minutes=shift_minutes, speed_kmh=speed_kmh,
-                              stop_minutes=stop_minutes, seed=int(eseed), priorities=use,
+                              budget_min=shift_min, speed_kmh=speed_kmh,
+                              stop_min=stop_min, seed=int(eseed), priorities=use,
                               max_stops=max_stops)
             picked = {int(ids[o]) for o in plan.order}
             if all(i in picked for i in forced):
