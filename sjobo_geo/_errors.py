@@ -51,3 +51,8 @@ class SampleDataMissingError(FileNotFoundError, SjoboGeoError):
 
 class ReportsError(ValueError, SjoboGeoError):
     """A report file cannot be used at all (unreadable, empty, no usable columns, --strict)."""
+
+
+class OutputPathError(ValueError, SjoboGeoError):
+    """An output path cannot be written: it is one of the run's inputs, or it exists and is
+    not a regular file (a folder, a FIFO, a device), or ``--out`` is not a folder."""

@@ -1,7 +1,10 @@
-"""File outputs: GeoPackage and people-facing CSV, written atomically.
+"""File outputs: GeoPackage and people-facing CSV, written atomically, never over an input.
 
 Every file is first written next to its destination under a temporary name and then moved
-into place, so a failed run never leaves half a file where a good one was.
+into place, so a failed run never leaves half a file where a good one was. A destination
+that exists and is not a regular file (a folder, a FIFO, ``/dev/null``) is refused rather
+than replaced, and :func:`check_output_path` refuses a destination that is one of the run's
+inputs. Jobs write a whole folder as one run with :func:`sjobo_geo.jobs.common.output_run`.
 """
 
 from __future__ import annotations
@@ -9,18 +12,22 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import stat
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
+
+from sjobo_geo._errors import OutputPathError
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
     from sjobo_geo.core.area import Area
 
-__all__ = ["atomic_path", "safe_csv_frame", "write_area_gpkg", "write_csv", "write_gpkg_layers"]
+__all__ = ["atomic_path", "check_output_path", "path_inputs", "safe_csv_frame", "same_file",
+           "write_area_gpkg", "write_csv", "write_gpkg_layers"]
 
 _GEOM_TYPES = {
     frozenset({"Point"}): "Point",
@@ -33,10 +40,120 @@ _GEOM_TYPES = {
 }
 
 
+def _kind(mode: int) -> str:
+    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISFIFO, "a FIFO"),
+                       (stat.S_ISCHR, "a character device"), (stat.S_ISBLK, "a block device"),
+                       (stat.S_ISSOCK, "a socket")):
+        if test(mode):
+            return name
+    return "not a regular file"
+
+
+def path_inputs(inputs: Iterable[Any]) -> list[Path]:
+    """The inputs given as paths, flattened (an Area or a GeoDataFrame is not a file).
+
+    Examples
+    --------
+    >>> path_inputs(["r.csv", None, 3, [Path("m.csv")]])
+    [PosixPath('r.csv'), PosixPath('m.csv')]
+    """
+    out = []
+    for item in inputs:
+        if isinstance(item, str | os.PathLike):
+            out.append(Path(item))
+        elif isinstance(item, list | tuple):
+            out.extend(path_inputs(item))
+    return out
+
+
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """Whether two paths name one file: the same after resolving symlinks, or (both
+    existing) the same inode (a hard link, a bind mount).
+
+    Examples
+    --------
+    >>> same_file("out/../r.csv", "r.csv")
+    True
+    """
+    if os.path.realpath(a) == os.path.realpath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)  # hard links, bind mounts
+    except OSError:
+        return False  # one of them does not exist
+
+
+def check_output_path(path: str | Path, inputs: Iterable[Any] = (), *,
+                      option: str = "the output path") -> Path:
+    """Refuse to write ``path`` when it is one of ``inputs`` or exists as a non-regular file.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        Where a job is about to write a file.
+    inputs : iterable
+        The run's inputs; those given as paths are compared with ``path`` (symlinks
+        resolved, and the same file under another name or a hard link, when both exist).
+        Other objects are ignored.
+    option : str, default "the output path"
+        How the user chose ``path`` (``"--rejects"``, ``"--out"``), for the message.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``, unchanged.
+
+    Raises
+    ------
+    OutputPathError
+        ``path`` is an input, or it exists and is a folder, a FIFO, a device or a socket
+        (writing would replace the input, or put a regular file where ``/dev/null`` was).
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> src = pathlib.Path(tempfile.mkdtemp()) / "r.csv"
+    >>> _ = src.write_text("id\\n1\\n")
+    >>> check_output_path(src.with_name("r_rejects.csv"), [src]).name
+    'r_rejects.csv'
+    >>> check_output_path(src, [src], option="--rejects")
+    Traceback (most recent call last):
+    ...
+    sjobo_geo._errors.OutputPathError: ...r.csv: is an input of this run; choose another ...
+    """
+    path = Path(path)
+    for source in path_inputs(inputs):
+        if same_file(path, source):
+            raise OutputPathError(f"{path}: is an input of this run; choose another file for "
+                                  f"{option}")
+    if os.path.lexists(path):
+        try:
+            mode = os.stat(path).st_mode
+        except OSError:
+            return path  # a dangling symlink: the new file replaces the link
+        if not stat.S_ISREG(mode):
+            raise OutputPathError(f"{path}: is {_kind(mode)}, not a regular file; give the "
+                                  f"path of a new or existing regular file for {option}")
+    return path
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | Path, suffix: str | None = None) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; move it onto ``path`` when the block succeeds."""
-    path = Path(path)
+    """Yield a temporary path beside ``path``; move it onto ``path`` when the block succeeds.
+
+    ``path`` must be a regular file or not exist (:func:`check_output_path`): replacing a
+    FIFO or a device node with a regular file is refused.
+
+    Examples
+    --------
+    >>> import pathlib, tempfile
+    >>> target = pathlib.Path(tempfile.mkdtemp()) / "page.html"
+    >>> with atomic_path(target) as tmp:
+    ...     _ = tmp.write_text("<p>hej</p>", encoding="utf-8")
+    >>> target.read_text(encoding="utf-8")
+    '<p>hej</p>'
+    """
+    path = check_output_path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=suffix or path.suffix,
                                dir=path.parent)
