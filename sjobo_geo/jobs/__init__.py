@@ -14,6 +14,9 @@ from sjobo_geo._lazy import lazy_getattr
 
 _LAZY = {
     "JobResult": "sjobo_geo.jobs.common",
+    "RunFolder": "sjobo_geo.jobs.common",
+    "output_run": "sjobo_geo.jobs.common",
+    "check_output_path": "sjobo_geo.jobs.common",
     "AREA_STEPS": "sjobo_geo.jobs.area",
     "run_area": "sjobo_geo.jobs.area",
     "DEMO_STEPS": "sjobo_geo.jobs.demo",
