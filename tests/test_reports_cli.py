@@ -28,7 +28,7 @@ def test_validate_json_accounting(tmp_path):
     assert proc.returncode == 0, proc.stderr
     acc = json.loads(proc.stdout)
     assert (acc["total"], acc["accepted"], acc["rejected"]) == (3, 1, 2)
-    lines = rejects.read_text(encoding="utf-8").splitlines()
+    lines = rejects.read_text(encoding="utf-8-sig").splitlines()
     assert lines[0] == "row,column,value,reason" and len(lines) == 3
     assert lines[1].startswith("3,Kategori,UFO,") and lines[2].startswith("4,Tidpunkt,igår,")
 

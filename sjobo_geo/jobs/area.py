@@ -1,20 +1,23 @@
-"""TODO docstring."""
+"""The area job: a profile -> ``area.gpkg`` and ``area_map.html`` (one run, one folder)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from sjobo_geo.core.area import Area
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from sjobo_geo.core.area import LOAD_STEPS
 from sjobo_geo.core.progress import Progress, noop
-from sjobo_geo.jobs.common import JobResult  # MOVED
+from sjobo_geo.jobs.common import JobResult, output_run
+
+if TYPE_CHECKING:
+    from sjobo_geo.core.area import Area
+
+__all__ = ["AREA_FILES", "AREA_STEPS", "run_area"]
 
 #: Steps reported by :func:`run_area`, in order (for progress bars).
 AREA_STEPS = (*LOAD_STEPS, "write GeoPackage", "write map")
+#: The files :func:`run_area` writes (besides ``about.json``).
+AREA_FILES = ("area.gpkg", "area_map.html")
 
 
 def run_area(
@@ -35,6 +38,8 @@ def run_area(
         Profile name or TOML path.
     out : str or pathlib.Path
         Output folder (created if needed).
+        Written as one run (:func:`~sjobo_geo.jobs.common.output_run`): the files appear
+        together, with ``about.json``, once all are written; none is an input.
     osm_file : str or pathlib.Path, optional
         Local ``.osm``/``.osm.pbf`` instead of the profile's source.
     source : {"live", "file", "sample"}, optional
@@ -49,6 +54,12 @@ def run_area(
     Returns
     -------
     JobResult
+
+    Examples
+    --------
+    >>> result = run_area("sample", out="out/area", offline_html=True)  # doctest: +SKIP
+    >>> sorted(result.files)  # doctest: +SKIP
+    ['gpkg', 'map']
     """
     from sjobo_geo.core.area import load_area
     from sjobo_geo.core.i18n import check_lang
@@ -56,14 +67,20 @@ def run_area(
 
     lang = check_lang(lang)
     step = progress or noop
-    out = Path(out)
-    model = load_area(area, osm_file=osm_file, source=source, progress=step)
-    step(AREA_STEPS[2])
-    result = JobResult(model)
-    result.files["gpkg"] = model.to_gpkg(out / "area.gpkg")
-    step(AREA_STEPS[3])
-    m = model.explore(lang=lang) if not offline_html else _offline_map(model, lang)
-    result.files["map"] = save_map(m, out / "area_map.html", offline=offline_html)
+    inputs = [osm_file, area if isinstance(area, Path) or str(area).endswith(".toml") else None]
+    with output_run(out, job="area", inputs=inputs, outputs=AREA_FILES,
+                    arguments={"area": area, "osm_file": osm_file, "source": source,
+                               "offline_html": offline_html, "lang": lang}) as run:
+        model = load_area(area, osm_file=osm_file, source=source, progress=step)
+        run.area = model
+        step(AREA_STEPS[2])
+        result = JobResult(model)
+        result.files["gpkg"] = model.to_gpkg(run.file("area.gpkg"))
+        step(AREA_STEPS[3])
+        m = model.explore(lang=lang) if not offline_html else _offline_map(model, lang)
+        result.files["map"] = save_map(m, run.file("area_map.html"), offline=offline_html)
+    result.files = run.finals(result.files)
+    result.messages += run.messages
     result.messages.append(model.summary())
     return result
 

@@ -1,19 +1,24 @@
-"""TODO docstring."""
+"""The offline demo: every job on the sample area, SYNTHETIC data, one folder.
+
+The whole demo is one run (:func:`~sjobo_geo.jobs.common.output_run`): its sub-jobs write
+into the demo's staging folder and the folder replaces the previous demo's files only when
+every page is written.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from sjobo_geo.jobs.area import AREA_STEPS, run_area
-from sjobo_geo.jobs.reports import run_reports_map
-
-if TYPE_CHECKING:
-    from sjobo_geo.core.area import Area
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sjobo_geo.core.progress import Progress, noop
-from sjobo_geo.jobs.common import JobResult  # MOVED
+from sjobo_geo.jobs.area import AREA_STEPS, run_area
+from sjobo_geo.jobs.common import JobResult, output_run
+from sjobo_geo.jobs.reports import run_reports_map
+
+if TYPE_CHECKING:
+    from sjobo_geo.core.area import Area
+
+__all__ = ["DEMO_STEPS", "run_demo"]
 
 #: Steps reported by :func:`run_demo`.
 DEMO_STEPS = (*AREA_STEPS, "synthetic reports", "lighting gaps", "schoolyard", "hotspots",
@@ -41,20 +46,38 @@ def run_demo(
     4. ``reports/``: the internal reports map, GeoPackage and rejects;
     5. ``reports_public/``: the public version (counts per cell, k = 5).
 
-    Later capabilities (lighting gaps, hotspots, ...) add their outputs here.
+    The demo is one run: its files replace an earlier demo's in ``out`` only once every
+    page is written, with ``about.json`` listing them (:func:`~sjobo_geo.jobs.common.output_run`).
+
+    Examples
+    --------
+    >>> result = run_demo("outputs/demo", lang="en")  # doctest: +SKIP
+    >>> result.files["hotspots/map"]  # doctest: +SKIP
+    PosixPath('.../outputs/demo/hotspots/hotspots.html')
     """
-    out = Path(out)
-    result = run_area("sample", out=out, offline_html=True, lang=lang, progress=progress)
+    with output_run(out, job="demo", arguments={"lang": lang}) as run:
+        result = _demo(run, lang=lang, progress=progress)
+    result.files = run.finals(result.files)
+    result.messages[:0] = run.messages
+    return result
+
+
+def _demo(run: Any, *, lang: str | None, progress: Progress | None) -> JobResult:
+    """The demo's steps, written into the demo's run folder ``run``."""
+    from sjobo_geo.core.files import write_csv
+    from sjobo_geo.inputs.reports.synthetic import generate_reports
+
+    result = run_area("sample", out=run.path, offline_html=True, lang=lang, progress=progress)
+    run.area = result.area
     step = progress or noop
     step("synthetic reports")
-    from sjobo_geo.inputs.reports.synthetic import write_sample_reports
-
-    sample = write_sample_reports(result.area, out / "sample_reports.csv", n=800, seed=2024)
+    sample = write_csv(generate_reports(result.area, 800, seed=2024),
+                       run.file("sample_reports.csv"))
     result.files["sample_reports"] = sample
     step("lighting gaps")
     from sjobo_geo.jobs.lighting import run_lighting_gaps
 
-    light = run_lighting_gaps(result.area, out=out / "lighting", reports=sample,
+    light = run_lighting_gaps(result.area, out=run.folder("lighting"), reports=sample,
                               offline_html=True, lang=lang)
     for key, path in light.files.items():
         result.files[f"lighting/{key}"] = path
@@ -62,41 +85,43 @@ def run_demo(
     step("schoolyard")
     from sjobo_geo.jobs.schoolyard import run_schoolyard
 
-    school = run_schoolyard(result.area, out=out / "schoolyard", offline_html=True, lang=lang,
-                            lighting=light.files.get("gpkg"))
+    school = run_schoolyard(result.area, out=run.folder("schoolyard"), offline_html=True,
+                            lang=lang, lighting=light.files.get("gpkg"))
     for key, path in school.files.items():
         result.files[f"schoolyard/{key}"] = path
     result.messages.extend(school.messages)
     step("hotspots")
     from sjobo_geo.jobs.hotspots import run_hotspots
 
-    spots = run_hotspots(sample, result.area, out=out / "hotspots", offline_html=True, lang=lang)
+    spots = run_hotspots(sample, result.area, out=run.folder("hotspots"), offline_html=True,
+                         lang=lang)
     for key, path in spots.files.items():
         result.files[f"hotspots/{key}"] = path
     result.messages.extend(spots.messages[:3])
     step("patrol")
     from sjobo_geo.jobs.patrol import run_patrol
 
-    plan = run_patrol(sample, result.area, out=out / "patrol", offline_html=True, lang=lang)
+    plan = run_patrol(sample, result.area, out=run.folder("patrol"), offline_html=True,
+                      lang=lang)
     for key, path in plan.files.items():
         result.files[f"patrol/{key}"] = path
     result.messages.extend(plan.messages[:2])
     step("follow-up")
-    fu = _demo_follow_up(result.area, out / "follow_up", lang=lang)
+    fu = _demo_follow_up(result.area, run.folder("follow_up"), lang=lang)
     for key, path in fu.files.items():
         result.files[f"follow_up/{key}"] = path
     result.messages.extend(fu.messages[:2])
     step("EST week")
     from sjobo_geo.jobs.est import run_est_week
 
-    est = run_est_week(fu.files["reports"], result.area, out=out / "est", offline_html=True,
-                       lang=lang, measures=fu.files["measures"])
+    est = run_est_week(fu.files["reports"], result.area, out=run.folder("est"),
+                       offline_html=True, lang=lang, measures=fu.files["measures"])
     for key, path in est.files.items():
         result.files[f"est/{key}"] = path
     result.messages.extend(est.messages[:2])
     for public, folder in ((False, "reports"), (True, "reports_public")):
         step("public reports map" if public else "reports map")
-        rep = run_reports_map(sample, result.area, out=out / folder, public=public,
+        rep = run_reports_map(sample, result.area, out=run.folder(folder), public=public,
                               offline_html=True, lang=lang)
         for key, path in rep.files.items():
             result.files[f"{folder}/{key}"] = path
@@ -121,6 +146,7 @@ def _demo_follow_up(area: Area, out: Path, *, lang: str | None) -> Any:
     import pandas as pd
 
     from sjobo_geo._errors import SjoboGeoError
+    from sjobo_geo.core.files import write_csv
     from sjobo_geo.inputs.reports.synthetic import SYNTHETIC_MARK, generate_reports, plant_change
     from sjobo_geo.jobs.follow_up import run_follow_up
 
@@ -136,8 +162,7 @@ def _demo_follow_up(area: Area, out: Path, *, lang: str | None) -> Any:
             table = plant_change(table, area, zone, "2024-01-01", 0.5, seed=1)
         except SjoboGeoError:
             pass  # the register then says the place was not found
-    reports = out / "est_two_years.csv"
-    table.to_csv(reports, index=False, encoding="utf-8", lineterminator="\n")
+    reports = write_csv(table, out / "est_two_years.csv")
     plan = [("6", "Borås Stad", "buskar röjda", "2024-01-01", "klar"),
             ("5", "Bostäder Borås", "fasadbelysning", "2024-01-01", "klar"),
             ("5", "Bostäder Borås", "ny belysning", "2024-04-01", "klar"),
@@ -148,8 +173,7 @@ def _demo_follow_up(area: Area, out: Path, *, lang: str | None) -> Any:
           "Typ": kind, "Datum": date, "Status": status,
           "Kommentar": f"{SYNTHETIC_MARK} demo measure"}
          for n, (place, (promise, owner, kind, date, status)) in enumerate(rows)])
-    measures = out / "sample_measures.csv"
-    register.to_csv(measures, index=False, encoding="utf-8", lineterminator="\n")
+    measures = write_csv(register, out / "sample_measures.csv")
     result = run_follow_up(reports, measures, area, out=out, offline_html=True, lang=lang)
     result.files = {"reports": reports, "measures": measures, **result.files}
     return result

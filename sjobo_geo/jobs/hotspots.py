@@ -30,10 +30,14 @@ from sjobo_geo.core.progress import noop
 if TYPE_CHECKING:
     import geopandas as gpd
 
-__all__ = ["HOTSPOT_STEPS", "HotspotsResult", "run_hotspots"]
+__all__ = ["HOTSPOT_FILES", "HOTSPOT_STEPS", "HotspotsResult", "run_hotspots"]
 
 #: Steps reported by :func:`run_hotspots`, in order.
 HOTSPOT_STEPS = ("load area", "read reports", "analyse", "write files", "write map")
+#: The files :func:`run_hotspots` writes (``before_after.csv`` only with a before/after
+#: split; ``about.json`` besides).
+HOTSPOT_FILES = ("hotspots.gpkg", "priorities.csv", "time_profiles.csv", "before_after.csv",
+                 "hotspots.html")
 
 
 @dataclass
@@ -90,6 +94,8 @@ def run_hotspots(
         Area name, profile path or model.
     out : path
         Output folder (created).
+        Written as one run (:func:`~sjobo_geo.jobs.common.output_run`): the files appear
+        together, with ``about.json``, once all are written; none is an input.
     public : bool
         Publishable outputs (:func:`public_view`): no unit with fewer than ``k`` reports,
         no report-level data, no free text.
@@ -122,71 +128,72 @@ def run_hotspots(
     >>> sorted(result.files)  # doctest: +SKIP
     ['before_after', 'csv', 'gpkg', 'map', 'profiles']
     """
-    from sjobo_geo.core.files import atomic_path, write_gpkg_layers
+    from sjobo_geo.core.files import write_csv, write_gpkg_layers
     from sjobo_geo.core.i18n import check_lang
+    from sjobo_geo.inputs.measures import as_measure_set
     from sjobo_geo.inputs.reports.validate import load_reports
-    from sjobo_geo.jobs.common import load_area_for
+    from sjobo_geo.jobs.common import load_area_for, output_run
     from sjobo_geo.maps.hotspots import hotspots_map
     from sjobo_geo.maps.offline import save_map
 
     lang = check_lang(lang)
     step = progress or noop
-    out = Path(out)
     path = Path(reports_file)
     if not path.is_file():
         raise HotspotsError(f"{path}: report file not found")
     config = load_scoring_weights(weights)
-    step(HOTSPOT_STEPS[0])
-    model = area if hasattr(area, "layers") else load_area_for(area, None, None)
-    from sjobo_geo.inputs.measures import as_measure_set
-
-    ms = as_measure_set(measures, model)
-    step(HOTSPOT_STEPS[1])
-    rs = load_reports(path, model)
-    if rs.reports.empty:
-        raise HotspotsError(f"{path}: no report accepted ({rs.rejected} of {rs.total} rows "
-                            "rejected); nothing to analyse")
-    step(HOTSPOT_STEPS[2])
-    analysis = analyse_hotspots(model, rs, cell_size=cell_size, config=config,
-                                gaps=_read_gaps(gaps, model.crs))
-    result = HotspotsResult(analysis, messages=list(analysis.messages))
-    if public:
-        analysis = public_view(analysis, rs.reports, k=k)
-        result.analysis = analysis
-    step(HOTSPOT_STEPS[3])
-    s = analysis.summary()
-    about = {"generator": "sjobo-geo hotspots", "area": model.name, "public": public,
-             "synthetic": analysis.synthetic, "reports": len(rs.reports),
-             "cell_size_m": analysis.cell_size, "bandwidth_m": round(analysis.bandwidth, 1),
-             "grid_band_m": analysis.grid_distance, "segment_band_m": SEGMENT_BAND_M,
-             "segment_snap_m": SEGMENT_SNAP_M, "alpha_fdr": ALPHA, "weeks": analysis.weeks,
-             "weights": config.source, "lighting": "gaps" if gaps is not None else
-             "lit_status fallback", **({"k": k} if public else {})}
-    layers = {"grid": analysis.grid, "segments": analysis.segments,
-              "density": analysis.contours}
-    result.files["gpkg"] = write_gpkg_layers(layers, out / "hotspots.gpkg", about=about)
-    table = priorities_table(analysis)
-    with atomic_path(out / "priorities.csv") as tmp:
-        table.to_csv(tmp, index=False, encoding="utf-8")
-    result.files["csv"] = out / "priorities.csv"
-    with atomic_path(out / "time_profiles.csv") as tmp:
-        analysis.profiles.to_csv(tmp, index=False, encoding="utf-8")
-    result.files["profiles"] = out / "time_profiles.csv"
-    change = before_after(model, rs)
-    if len(change):
-        if public:  # no count under k: suppressed as "<k", the verdict stays
-            for column in ("before", "after"):
-                change[column] = change[column].where(change[column] >= k, f"<{k}")
-            change = change.drop(columns=["rate_before", "rate_after", "rate_ratio"])
-        with atomic_path(out / "before_after.csv") as tmp:
-            change.to_csv(tmp, index=False, encoding="utf-8")
-        result.files["before_after"] = out / "before_after.csv"
-        result.messages.append(
-            f"before/after {change.attrs.get('split')}: " + ", ".join(
-                f"{v} {n}" for v, n in change["verdict"].value_counts().items()))
-    step(HOTSPOT_STEPS[4])
-    m = hotspots_map(analysis, model, lang=lang, tiles=not offline_html, measures=ms)
-    result.files["map"] = save_map(m, out / "hotspots.html", offline=offline_html)
+    arguments = {"reports_file": path, "area": area, "public": public, "cell_size": cell_size,
+                 "k": k, "offline_html": offline_html, "lang": lang, "weights": weights,
+                 "gaps": gaps, "measures": measures}
+    with output_run(out, job="hotspots", inputs=[path, weights, gaps, measures, area],
+                    outputs=HOTSPOT_FILES, arguments=arguments) as run:
+        step(HOTSPOT_STEPS[0])
+        model = area if hasattr(area, "layers") else load_area_for(area, None, None)
+        run.area = model
+        ms = as_measure_set(measures, model)
+        step(HOTSPOT_STEPS[1])
+        rs = load_reports(path, model)
+        if rs.reports.empty:
+            raise HotspotsError(f"{path}: no report accepted ({rs.rejected} of {rs.total} "
+                                "rows rejected); nothing to analyse")
+        step(HOTSPOT_STEPS[2])
+        analysis = analyse_hotspots(model, rs, cell_size=cell_size, config=config,
+                                    gaps=_read_gaps(gaps, model.crs))
+        result = HotspotsResult(analysis, messages=list(analysis.messages))
+        if public:
+            analysis = public_view(analysis, rs.reports, k=k)
+            result.analysis = analysis
+        step(HOTSPOT_STEPS[3])
+        s = analysis.summary()
+        about = {"generator": "sjobo-geo hotspots", "area": model.name, "public": public,
+                 "synthetic": analysis.synthetic, "reports": len(rs.reports),
+                 "cell_size_m": analysis.cell_size, "bandwidth_m": round(analysis.bandwidth, 1),
+                 "grid_band_m": analysis.grid_distance, "segment_band_m": SEGMENT_BAND_M,
+                 "segment_snap_m": SEGMENT_SNAP_M, "alpha_fdr": ALPHA, "weeks": analysis.weeks,
+                 "weights": config.source, "lighting": "gaps" if gaps is not None else
+                 "lit_status fallback", **({"k": k} if public else {})}
+        layers = {"grid": analysis.grid, "segments": analysis.segments,
+                  "density": analysis.contours}
+        result.files["gpkg"] = write_gpkg_layers(layers, run.file("hotspots.gpkg"),
+                                                 about=about)
+        result.files["csv"] = write_csv(priorities_table(analysis),
+                                        run.file("priorities.csv"))
+        result.files["profiles"] = write_csv(analysis.profiles, run.file("time_profiles.csv"))
+        change = before_after(model, rs)
+        if len(change):
+            if public:  # no count under k: suppressed as "<k", the verdict stays
+                for column in ("before", "after"):
+                    change[column] = change[column].where(change[column] >= k, f"<{k}")
+                change = change.drop(columns=["rate_before", "rate_after", "rate_ratio"])
+            result.files["before_after"] = write_csv(change, run.file("before_after.csv"))
+            result.messages.append(
+                f"before/after {change.attrs.get('split')}: " + ", ".join(
+                    f"{v} {n}" for v, n in change["verdict"].value_counts().items()))
+        step(HOTSPOT_STEPS[4])
+        m = hotspots_map(analysis, model, lang=lang, tiles=not offline_html, measures=ms)
+        result.files["map"] = save_map(m, run.file("hotspots.html"), offline=offline_html)
+    result.files = run.finals(result.files)
+    result.messages[:0] = run.messages
     if ms is not None:
         result.messages.extend(ms.messages())
     hot_g = sum(v for c, v in s["grid_classes"].items() if c.startswith("hot"))

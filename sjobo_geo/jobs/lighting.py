@@ -92,10 +92,11 @@ if TYPE_CHECKING:
 
     from sjobo_geo.core.area import Area
     from sjobo_geo.inputs.lamps import LampInventory
+    from sjobo_geo.jobs.common import RunFolder
 
 __all__ = [
     "DEFAULT_CLASSES", "DEFAULT_MAINTENANCE_FACTOR", "FACADE_THRESHOLD_LUX", "GAP_TYPES",
-    "LIGHTING_STEPS", "LUX_BREAKS", "FacadeLighting", "LampRecommendation",
+    "LIGHTING_FILES", "LIGHTING_STEPS", "LUX_BREAKS", "FacadeLighting", "LampRecommendation",
     "LightingAnalysis", "LightingClasses", "LightingError", "LightingGaps",
     "LightingJobResult", "NewLamp", "analyse_lighting", "analyse_lighting_gaps",
     "edge_betweenness", "facade_lighting", "illuminance_classes", "load_lighting_classes",
@@ -109,6 +110,10 @@ __all__ = [
 #: Steps reported by :func:`run_lighting_gaps`, in order.
 LIGHTING_STEPS = ("load area", "lamps", "reports", *LIGHTING_GAPS_STEPS,
                   "write GeoPackage and CSV", "write map")
+#: The files :func:`run_lighting_gaps` writes (the lamp files only with an inventory;
+#: ``about.json`` besides).
+LIGHTING_FILES = ("lighting_gaps.html", "lighting.gpkg", "lighting_gaps.csv",
+                  "lamp_inventory_rejects.csv", "lamp_merges.csv")
 
 
 @dataclass
@@ -189,6 +194,8 @@ def run_lighting_gaps(
         Profile name or TOML path (loaded), or an Area.
     out : str or pathlib.Path
         Output folder (created if needed).
+        Written as one run (:func:`~sjobo_geo.jobs.common.output_run`): the files appear
+        together, with ``about.json``, once all are written; none is an input.
     lamps : str, pathlib.Path, LampInventory or geopandas.GeoDataFrame, optional
         An owner's lamp inventory file (read here by
         :func:`~sjobo_geo.inputs.lamps.read_lamp_inventory`) or inventory, merged with the
@@ -230,18 +237,16 @@ def run_lighting_gaps(
     """
     from sjobo_geo.core.area import Area as AreaType
     from sjobo_geo.core.area import load_area
-    from sjobo_geo.core.files import atomic_path, write_gpkg_layers
     from sjobo_geo.core.i18n import check_lang
     from sjobo_geo.inputs.lamps import read_lamp_inventory
     from sjobo_geo.inputs.measures import as_measure_set
+    from sjobo_geo.jobs.common import output_run
     from sjobo_geo.maps.lighting import lighting_map
     from sjobo_geo.maps.offline import save_map
 
     lang = check_lang(lang)
     step = progress or noop
-    out = Path(out)
     timings: dict[str, float] = {}
-    files: dict[str, Path] = {}
     clock = time.perf_counter()
 
     def lap(name: str) -> None:
@@ -250,38 +255,66 @@ def run_lighting_gaps(
         timings[name] = timings.get(name, 0.0) + now - clock
         clock = now
 
-    step(LIGHTING_STEPS[0])
-    model = area if isinstance(area, AreaType) else load_area(area, osm_file=osm_file,
-                                                              source=source)
-    measure_set = as_measure_set(measures, model)
-    lap("load area")
-    step(LIGHTING_STEPS[1])
-    lamp_input = read_lamp_inventory(lamps, model) if isinstance(lamps, str | Path) else lamps
-    lap("lamps")
-    step(LIGHTING_STEPS[2])
-    report_set = reports
-    if isinstance(reports, str | Path):
-        from sjobo_geo.inputs.reports.validate import load_reports
+    arguments = {"area": area, "lamps": lamps, "reports": reports, "add_lamps": add_lamps,
+                 "classes": classes, "offline_html": offline_html, "lang": lang,
+                 "osm_file": osm_file, "source": source, "square": square,
+                 "maintenance_factor": maintenance_factor,
+                 "facade_threshold_lux": facade_threshold_lux, "measures": measures}
+    with output_run(out, job="lighting-gaps", outputs=LIGHTING_FILES, arguments=arguments,
+                    inputs=[lamps, reports, classes, measures, osm_file, area]) as run:
+        step(LIGHTING_STEPS[0])
+        model = area if isinstance(area, AreaType) else load_area(area, osm_file=osm_file,
+                                                                  source=source)
+        run.area = model
+        measure_set = as_measure_set(measures, model)
+        lap("load area")
+        step(LIGHTING_STEPS[1])
+        lamp_input = (read_lamp_inventory(lamps, model) if isinstance(lamps, str | Path)
+                      else lamps)
+        lap("lamps")
+        step(LIGHTING_STEPS[2])
+        report_set = reports
+        if isinstance(reports, str | Path):
+            from sjobo_geo.inputs.reports.validate import load_reports
 
-        report_set = load_reports(reports, model)
-    lap("reports")
-    gaps = analyse_lighting_gaps(model, lamp_input, report_set, add_lamps=add_lamps,
-                                 classes=classes, square=square,
-                                 maintenance_factor=maintenance_factor,
-                                 facade_threshold_lux=facade_threshold_lux, progress=step)
-    for name, seconds in gaps.timings.items():
-        timings[name] = timings.get(name, 0.0) + seconds
-    clock = time.perf_counter()
-    step(LIGHTING_STEPS[6])
+            report_set = load_reports(reports, model)
+        lap("reports")
+        gaps = analyse_lighting_gaps(model, lamp_input, report_set, add_lamps=add_lamps,
+                                     classes=classes, square=square,
+                                     maintenance_factor=maintenance_factor,
+                                     facade_threshold_lux=facade_threshold_lux, progress=step)
+        for name, seconds in gaps.timings.items():
+            timings[name] = timings.get(name, 0.0) + seconds
+        clock = time.perf_counter()
+        step(LIGHTING_STEPS[6])
+        files, classes_gdf = _write_lighting(run, model, gaps)
+        lap("write files")
+        step(LIGHTING_STEPS[7])
+        analysis, rec, facades = gaps.analysis, gaps.recommendation, gaps.facades
+        m = lighting_map(analysis, recommendation=rec, facades=facades, classes=classes_gdf,
+                         lang=lang, tiles=not offline_html, measures=measure_set)
+        files["map"] = save_map(m, run.file("lighting_gaps.html"), offline=offline_html)
+        lap("write map")
+    messages = [*run.messages, *gaps.messages]
+    if measure_set is not None:
+        messages.extend(measure_set.messages())
+    messages.append(f"time: {sum(timings.values()):.1f} s (" + ", ".join(
+        f"{k} {v:.1f}" for k, v in timings.items()) + ")")
+    return LightingJobResult(gaps, run.finals(files), messages, timings)
+
+
+def _write_lighting(run: RunFolder, model: Area, gaps: LightingGaps
+                    ) -> tuple[dict[str, Path], gpd.GeoDataFrame]:
+    """The GeoPackage and the CSVs of a lighting run, and the illuminance classes drawn."""
+    from sjobo_geo.core.files import write_csv, write_gpkg_layers
+
     analysis, rec, facades = gaps.analysis, gaps.recommendation, gaps.facades
+    files: dict[str, Path] = {}
     if gaps.inventory is not None:
-        with atomic_path(out / "lamp_inventory_rejects.csv") as tmp:
-            gaps.inventory.rejects.to_csv(tmp, index=False, encoding="utf-8")
-        files["lamp_rejects"] = out / "lamp_inventory_rejects.csv"
-    if gaps.merges is not None:
-        with atomic_path(out / "lamp_merges.csv") as tmp:  # what was merged with what
-            gaps.merges.to_csv(tmp, index=False, encoding="utf-8")
-        files["lamp_merges"] = out / "lamp_merges.csv"
+        files["lamp_rejects"] = write_csv(gaps.inventory.rejects,
+                                          run.file("lamp_inventory_rejects.csv"))
+    if gaps.merges is not None:  # what was merged with what
+        files["lamp_merges"] = write_csv(gaps.merges, run.file("lamp_merges.csv"))
     classes_gdf = illuminance_classes(analysis)
     synthetic = analysis.synthetic
     about = {
@@ -309,22 +342,9 @@ def run_lighting_gaps(
     }
     if synthetic:
         layers = {k: v.assign(synthetic_reports=True) for k, v in layers.items()}
-    files["gpkg"] = write_gpkg_layers(layers, out / "lighting.gpkg", about=about)
-    with atomic_path(out / "lighting_gaps.csv") as tmp:
-        gaps_table(analysis).to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
-    files["csv"] = out / "lighting_gaps.csv"
-    lap("write files")
-    step(LIGHTING_STEPS[7])
-    m = lighting_map(analysis, recommendation=rec, facades=facades, classes=classes_gdf,
-                     lang=lang, tiles=not offline_html, measures=measure_set)
-    files["map"] = save_map(m, out / "lighting_gaps.html", offline=offline_html)
-    lap("write map")
-    messages = list(gaps.messages)
-    if measure_set is not None:
-        messages.extend(measure_set.messages())
-    messages.append(f"time: {sum(timings.values()):.1f} s (" + ", ".join(
-        f"{k} {v:.1f}" for k, v in timings.items()) + ")")
-    return LightingJobResult(gaps, files, messages, timings)
+    files["gpkg"] = write_gpkg_layers(layers, run.file("lighting.gpkg"), about=about)
+    files["csv"] = write_csv(gaps_table(analysis), run.file("lighting_gaps.csv"))
+    return files, classes_gdf
 
 
 def _empty_facades(crs: str) -> gpd.GeoDataFrame:

@@ -24,12 +24,17 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from sjobo_geo.analysis.patrol.routes import PatrolPlan
+    from sjobo_geo.core.area import Area
+    from sjobo_geo.jobs.common import RunFolder
 
-__all__ = ["PATROL_STEPS", "PatrolResult", "run_patrol"]
+__all__ = ["PATROL_FILES", "PATROL_STEPS", "PatrolResult", "run_patrol"]
 
 
 #: Steps reported by :func:`run_patrol`, in order.
 PATROL_STEPS = ("load area", "read reports", *PLAN_PATROL_STEPS, "write files", "write map")
+#: The files :func:`run_patrol` writes (``about.json`` besides).
+PATROL_FILES = ("patrol.gpkg", "patrol_plan.csv", "patrol_week.csv", "patrol.gpx",
+                "patrol.html", "patrol.png")
 
 
 @dataclass
@@ -104,6 +109,8 @@ def run_patrol(
     area : str, path or Area
     out : path
         Output folder (created).
+        Written as one run (:func:`~sjobo_geo.jobs.common.output_run`): the files appear
+        together, with ``about.json``, once all are written; none is an input.
     shift_minutes : float, default 120
         Time budget of the tour (walking plus stops), minutes.
     start : str or (x, y), optional
@@ -138,41 +145,68 @@ def run_patrol(
     ...                     shift_minutes=90)  # doctest: +SKIP
     >>> result.analysis.stops[["stop", "nearest_street", "arrival_min"]]  # doctest: +SKIP
     """
-    import geopandas as gpd
-
-    from sjobo_geo.core.files import atomic_path, write_gpkg_layers
     from sjobo_geo.core.i18n import check_lang
     from sjobo_geo.inputs.measures import as_measure_set
     from sjobo_geo.inputs.reports.validate import load_reports
-    from sjobo_geo.jobs.common import load_area_for
-    from sjobo_geo.maps.offline import save_map
-    from sjobo_geo.maps.patrol import patrol_map, patrol_png
-    from sjobo_geo.settings import map_crs
+    from sjobo_geo.jobs.common import load_area_for, output_run
 
     lang = check_lang(lang)
     step = progress or noop
-    out = Path(out)
     path = Path(reports_file)
     if not path.is_file():
         raise PatrolError(f"{path}: report file not found")
     if not (shift_minutes > 0):  # before the area is loaded: a typo fails fast
         raise PatrolError(f"shift_minutes must be positive; got {shift_minutes!r}")
-    step(PATROL_STEPS[0])
-    model = area if hasattr(area, "layers") else load_area_for(area, None, None)
-    measure_set = as_measure_set(measures, model)
-    step(PATROL_STEPS[1])
-    rs = load_reports(path, model)
-    if rs.reports.empty:
-        raise PatrolError(f"{path}: no report accepted; nothing to plan")
-    patrol = plan_patrol(model, rs, shift_min=shift_minutes, start=start, speed_kmh=speed_kmh,
-                         stop_min=stop_minutes, seed=seed, units=units,
-                         n_candidates=n_candidates, n_areas=n_areas, max_stops=max_stops,
-                         progress=step)
-    result = PatrolResult(patrol, messages=list(patrol.messages))
-    step(PATROL_STEPS[4])
+    arguments = {"reports_file": path, "area": area, "shift_minutes": shift_minutes,
+                 "start": start, "speed_kmh": speed_kmh, "stop_minutes": stop_minutes,
+                 "seed": seed, "offline_html": offline_html, "lang": lang, "units": units,
+                 "n_candidates": n_candidates, "n_areas": n_areas, "max_stops": max_stops,
+                 "measures": measures}
+    with output_run(out, job="patrol", inputs=[path, measures, area], outputs=PATROL_FILES,
+                    arguments=arguments) as run:
+        step(PATROL_STEPS[0])
+        model = area if hasattr(area, "layers") else load_area_for(area, None, None)
+        run.area = model
+        measure_set = as_measure_set(measures, model)
+        step(PATROL_STEPS[1])
+        rs = load_reports(path, model)
+        if rs.reports.empty:
+            raise PatrolError(f"{path}: no report accepted; nothing to plan")
+        patrol = plan_patrol(model, rs, shift_min=shift_minutes, start=start,
+                             speed_kmh=speed_kmh, stop_min=stop_minutes, seed=seed, units=units,
+                             n_candidates=n_candidates, n_areas=n_areas, max_stops=max_stops,
+                             progress=step)
+        result = PatrolResult(patrol, messages=list(patrol.messages))
+        step(PATROL_STEPS[4])
+        _write_patrol(run, result, model, len(rs.reports), shift_minutes=shift_minutes,
+                      speed_kmh=speed_kmh, stop_minutes=stop_minutes, seed=seed, units=units)
+        step(PATROL_STEPS[5])
+        from sjobo_geo.maps.offline import save_map
+        from sjobo_geo.maps.patrol import patrol_map, patrol_png
+
+        m = patrol_map(patrol, model, lang=lang, tiles=not offline_html, measures=measure_set)
+        result.files["map"] = save_map(m, run.file("patrol.html"), offline=offline_html)
+        result.files["png"] = patrol_png(patrol, model, run.file("patrol.png"), lang=lang)
+    result.files = run.finals(result.files)
+    result.messages[:0] = run.messages
+    if measure_set is not None:
+        result.messages.extend(measure_set.messages())
+    return result
+
+
+def _write_patrol(run: RunFolder, result: PatrolResult, model: Area, n_reports: int, *,
+                  shift_minutes: float, speed_kmh: float, stop_minutes: float, seed: int,
+                  units: str) -> None:
+    """``patrol.gpkg``, ``patrol_plan.csv``, ``patrol_week.csv`` and ``patrol.gpx``."""
+    import geopandas as gpd
+
+    from sjobo_geo.core.files import write_csv, write_gpkg_layers
+    from sjobo_geo.settings import map_crs
+
+    patrol = result.analysis
     synthetic, plan, chosen = patrol.synthetic, patrol.plan, patrol.stops
     about = {"generator": "sjobo-geo patrol", "area": model.name, "synthetic": synthetic,
-             "reports": len(rs.reports), "units": units, "shift_minutes": shift_minutes,
+             "reports": n_reports, "units": units, "shift_minutes": shift_minutes,
              "speed_kmh": speed_kmh, "stop_minutes": stop_minutes, "seed": seed,
              "start": patrol.start_name}
     cands = patrol.candidates
@@ -180,7 +214,7 @@ def run_patrol(
         {"stops": chosen.assign(node=chosen["node"].astype(str)), "route": patrol.route,
          "candidates": cands.assign(node=cands["node"].astype(str)), "areas": patrol.areas,
          "start": patrol.start},
-        out / "patrol.gpkg", about=about)
+        run.file("patrol.gpkg"), about=about)
     wgs = chosen.to_crs(map_crs)
     table = pd.DataFrame({
         "stop": chosen["stop"].to_numpy(), "unit_id": chosen["unit_id"].to_numpy(),
@@ -193,13 +227,9 @@ def run_patrol(
         "lat": wgs.geometry.y.round(6).to_numpy(), "lon": wgs.geometry.x.round(6).to_numpy(),
         "synthetic": synthetic,
     })
-    with atomic_path(out / "patrol_plan.csv") as tmp:
-        table.to_csv(tmp, index=False, encoding="utf-8")
-    result.files["csv"] = out / "patrol_plan.csv"
+    result.files["csv"] = write_csv(table, run.file("patrol_plan.csv"))
     week = patrol.week.assign(node=patrol.week["node"].astype(str))
-    with atomic_path(out / "patrol_week.csv") as tmp:
-        week.to_csv(tmp, index=False, encoding="utf-8")
-    result.files["week"] = out / "patrol_week.csv"
+    result.files["week"] = write_csv(week, run.file("patrol_week.csv"))
     tag = " (SYNTHETIC)" if synthetic else ""
     s_wgs = patrol.start.to_crs(map_crs).geometry.iloc[0]
     track = gpd.GeoSeries([plan.geometry], crs=model.crs).to_crs(map_crs).iloc[0]
@@ -208,16 +238,9 @@ def run_patrol(
                   "desc": f"arrive min {r.arrival_min:g}; priority {r.priority:.2f}; {r.why}"}
                  for r in table.itertuples()]
     result.files["gpx"] = write_gpx(
-        out / "patrol.gpx", stops=gpx_stops,
+        run.file("patrol.gpx"), stops=gpx_stops,
         start={"lat": s_wgs.y, "lon": s_wgs.x, "name": f"Start: {patrol.start_name}"},
         track=[(lat, lon) for lon, lat in np.asarray(track.coords)[:, :2]],
         name=f"Patrol {model.name}{tag}",
         desc=(f"{len(chosen)} stops, {plan.length_m:.0f} m, {plan.time_min:.0f} of "
               f"{shift_minutes:g} min, seed {seed}{tag}"))
-    step(PATROL_STEPS[5])
-    m = patrol_map(patrol, model, lang=lang, tiles=not offline_html, measures=measure_set)
-    result.files["map"] = save_map(m, out / "patrol.html", offline=offline_html)
-    result.files["png"] = patrol_png(patrol, model, out / "patrol.png", lang=lang)
-    if measure_set is not None:
-        result.messages.extend(measure_set.messages())
-    return result

@@ -1,20 +1,33 @@
-"""TODO docstring."""
+"""The report jobs: ``reports validate`` (a rejects file), ``reports map`` (a folder: map,
+GeoPackage, rejects) and ``sample-reports`` (a file of SYNTHETIC reports).
+
+No output is ever written over an input (:func:`~sjobo_geo.jobs.common.check_output_path`);
+``reports map`` writes its folder as one run (:func:`~sjobo_geo.jobs.common.output_run`);
+every CSV is Excel-safe (:func:`sjobo_geo.core.files.write_csv`).
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from sjobo_geo.core.area import Area
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sjobo_geo.core.progress import Progress, noop
-from sjobo_geo.jobs.common import load_area_for  # MOVED
+from sjobo_geo.jobs.common import check_output_path, load_area_for, output_run
+
+if TYPE_CHECKING:
+    from sjobo_geo.core.area import Area
+    from sjobo_geo.jobs.common import RunFolder
+
+__all__ = ["REPORT_STEPS", "REPORTS_MAP_FILES", "ReportsResult", "run_reports_map",
+           "run_reports_validate", "run_sample_reports"]
 
 #: Steps reported by :func:`run_reports_map`.
 REPORT_STEPS = ("load area", "read and validate reports", "write files", "write map")
+#: The files :func:`run_reports_map` writes (``report_cells.csv`` only when public;
+#: ``about.json`` besides).
+REPORTS_MAP_FILES = ("reports_rejects.csv", "reports.gpkg", "report_cells.csv",
+                     "reports_map.html")
 
 
 @dataclass
@@ -43,18 +56,29 @@ def run_reports_validate(
 
     Returns the :class:`~sjobo_geo.inputs.reports.schema.ReportSet`; with ``strict`` any rejected
     row raises :class:`~sjobo_geo.inputs.reports.schema.ReportsError` after the rejects are written.
+    The rejects file (``FILE_rejects.csv`` here, or ``rejects``) is Excel-safe and may be
+    neither an input nor anything but a regular file
+    (:class:`~sjobo_geo._errors.OutputPathError`, before anything is read).
+
+    Examples
+    --------
+    >>> result = run_reports_validate("reports.csv", "sample",
+    ...                               rejects="out/rejects.csv")  # doctest: +SKIP
+    >>> result.reports.accounting()["rejected"]  # doctest: +SKIP
     """
+    from sjobo_geo.core.files import write_csv
     from sjobo_geo.inputs.reports.schema import ReportsError
     from sjobo_geo.inputs.reports.validate import load_reports
 
     step = progress or noop
+    rejects_path = Path(rejects) if rejects else Path(f"{Path(file).stem}_rejects.csv")
+    check_output_path(rejects_path, [file, columns, osm_file, area], option="--rejects")
     step(REPORT_STEPS[0])
     model = load_area_for(area, osm_file, source)
     step(REPORT_STEPS[1])
     rs = load_reports(file, model, columns=columns, crs=crs, default_source=report_source)
     result = ReportsResult(rs)
-    rejects_path = Path(rejects) if rejects else Path(f"{Path(file).stem}_rejects.csv")
-    result.files["rejects"] = rs.write_rejects(rejects_path)
+    result.files["rejects"] = write_csv(rs.rejects, rejects_path)
     if strict and rs.rejected:
         first = rs.rejects.iloc[0]
         raise ReportsError(
@@ -93,65 +117,93 @@ def run_reports_map(
     ``measures`` (a path, :class:`~sjobo_geo.inputs.measures.MeasureSet` or GeoDataFrame) adds the
     measures register to the map, public or not (never its notes); its accounting goes to
     ``messages``.
+
+    ``out`` is written as one run (:func:`~sjobo_geo.jobs.common.output_run`): the files
+    appear together, with ``about.json``, once all are written, and none may be an input.
+    With ``strict`` and a rejected row the run is the rejects file alone (the error is
+    raised once it is in place).
+
+    Examples
+    --------
+    >>> result = run_reports_map("reports.csv", "sample", out="out/reports",
+    ...                          public=True)  # doctest: +SKIP
+    >>> sorted(result.files)  # doctest: +SKIP
+    ['csv', 'gpkg', 'map', 'rejects']
     """
-    from sjobo_geo.analysis.privacy import (
-        DEFAULT_CELL_SIZE_M,
-        DEFAULT_K,
-        public_aggregate,
-        public_table,
-    )
-    from sjobo_geo.core.files import write_gpkg_layers
+    from sjobo_geo.analysis.privacy import DEFAULT_CELL_SIZE_M, DEFAULT_K
+    from sjobo_geo.core.files import write_csv
     from sjobo_geo.core.i18n import check_lang
+    from sjobo_geo.inputs.measures import as_measure_set
     from sjobo_geo.inputs.reports.schema import ReportsError
     from sjobo_geo.inputs.reports.validate import load_reports
-    from sjobo_geo.maps.offline import save_map
-    from sjobo_geo.maps.reports import reports_map
 
     lang = check_lang(lang)
     k = DEFAULT_K if k is None else k
     cell_size = DEFAULT_CELL_SIZE_M if cell_size is None else cell_size
     step = progress or noop
-    out = Path(out)
-    step(REPORT_STEPS[0])
-    model = load_area_for(area, osm_file, source)
-    from sjobo_geo.inputs.measures import as_measure_set
+    arguments = {"file": file, "area": area, "osm_file": osm_file, "source": source,
+                 "columns": columns, "crs": crs, "report_source": report_source,
+                 "public": public, "k": k, "cell_size": cell_size, "strict": strict,
+                 "offline_html": offline_html, "lang": lang, "measures": measures}
+    with output_run(out, job="reports-map", inputs=[file, columns, osm_file, measures, area],
+                    outputs=REPORTS_MAP_FILES, arguments=arguments) as run:
+        step(REPORT_STEPS[0])
+        model = load_area_for(area, osm_file, source)
+        run.area = model
+        measure_set = as_measure_set(measures, model)
+        step(REPORT_STEPS[1])
+        rs = load_reports(file, model, columns=columns, crs=crs, default_source=report_source)
+        result = ReportsResult(rs)
+        if measure_set is not None:
+            result.messages.extend(measure_set.messages())
+        step(REPORT_STEPS[2])
+        rejects = rs.rejects.copy()
+        if public:
+            rejects["value"] = ""  # row numbers and reasons only: values may be personal data
+        result.files["rejects"] = write_csv(rejects, run.file("reports_rejects.csv"))
+        if strict and rs.rejected:
+            # the run is the rejects file alone: it is committed (the point of --strict),
+            # the rest is not written, and the error comes after the commit
+            failed = ReportsError(f"{file}: {rs.rejected} of {rs.total} rows rejected "
+                                  f"(--strict); see {run.final(result.files['rejects'])}")
+        else:
+            failed = None
+            _write_reports_map(run, result, model, measure_set, public=public, k=k,
+                               cell_size=cell_size, lang=lang, offline_html=offline_html,
+                               step=step)
+    result.files = run.finals(result.files)
+    result.messages[:0] = run.messages
+    if failed is not None:
+        raise failed
+    return result
 
-    measure_set = as_measure_set(measures, model)
-    step(REPORT_STEPS[1])
-    rs = load_reports(file, model, columns=columns, crs=crs, default_source=report_source)
-    result = ReportsResult(rs)
-    if measure_set is not None:
-        result.messages.extend(measure_set.messages())
-    step(REPORT_STEPS[2])
-    rejects = rs.rejects.copy()
-    if public:
-        rejects["value"] = ""  # row numbers and reasons only: values may be personal data
-    result.files["rejects"] = replace(rs, rejects=rejects).write_rejects(
-        out / "reports_rejects.csv")
-    if strict and rs.rejected:
-        raise ReportsError(f"{file}: {rs.rejected} of {rs.total} rows rejected (--strict); "
-                           f"see {result.files['rejects']}")
+
+def _write_reports_map(run: RunFolder, result: ReportsResult, model: Area, measure_set: Any,
+                       *, public: bool, k: int, cell_size: float, lang: str,
+                       offline_html: bool, step: Progress) -> None:
+    """``reports.gpkg``, ``report_cells.csv`` (public) and ``reports_map.html``."""
+    from sjobo_geo.analysis.privacy import public_aggregate, public_table
+    from sjobo_geo.core.files import write_csv, write_gpkg_layers
+    from sjobo_geo.maps.offline import save_map
+    from sjobo_geo.maps.reports import reports_map
+
+    rs = result.reports
     about = {**rs.accounting(), "public": public, "generator": "sjobo-geo"}
     if public:
         cells = public_aggregate(rs, k=k, cell_size=cell_size)
         about.update(k=k, cell_size_m=cell_size)
-        result.files["gpkg"] = write_gpkg_layers({"report_cells": cells}, out / "reports.gpkg",
-                                                 about=about)
-        from sjobo_geo.core.files import atomic_path
-
-        with atomic_path(out / "report_cells.csv") as tmp:
-            public_table(cells).to_csv(tmp, index=False, encoding="utf-8")
-        result.files["csv"] = out / "report_cells.csv"
+        result.files["gpkg"] = write_gpkg_layers({"report_cells": cells},
+                                                 run.file("reports.gpkg"), about=about)
+        result.files["csv"] = write_csv(public_table(cells), run.file("report_cells.csv"))
         step(REPORT_STEPS[3])
-        m = reports_map(rs, model, public=True, cells=cells, lang=lang, tiles=not offline_html,
-                        k=k, measures=measure_set)
+        m = reports_map(rs, model, public=True, cells=cells, lang=lang,
+                        tiles=not offline_html, k=k, measures=measure_set)
     else:
-        layers = {"reports": rs.reports}
-        result.files["gpkg"] = write_gpkg_layers(layers, out / "reports.gpkg", about=about)
+        result.files["gpkg"] = write_gpkg_layers({"reports": rs.reports},
+                                                 run.file("reports.gpkg"), about=about)
         step(REPORT_STEPS[3])
         m = reports_map(rs, model, lang=lang, tiles=not offline_html, measures=measure_set)
-    result.files["map"] = save_map(m, out / "reports_map.html", offline=offline_html)
-    return result
+    result.files["map"] = save_map(m, run.file("reports_map.html"), offline=offline_html)
 
 
 def run_sample_reports(
@@ -163,8 +215,20 @@ def run_sample_reports(
     osm_file: str | Path | None = None,
     source: str | None = None,
 ) -> Path:
-    """Write a seeded file of SYNTHETIC reports placed on the area (labelled synthetic)."""
-    from sjobo_geo.inputs.reports.synthetic import write_sample_reports
+    """Write a seeded file of SYNTHETIC reports placed on the area (labelled synthetic).
 
+    The CSV is Excel-safe (:func:`sjobo_geo.core.files.write_csv`: a place name from OSM
+    that starts with ``=`` stays text) and ``out`` may be neither an input (the OSM file,
+    the profile) nor anything but a regular file.
+
+    Examples
+    --------
+    >>> run_sample_reports("sample", out="reports.csv", n=200, seed=1)  # doctest: +SKIP
+    PosixPath('reports.csv')
+    """
+    from sjobo_geo.core.files import write_csv
+    from sjobo_geo.inputs.reports.synthetic import generate_reports
+
+    check_output_path(out, [osm_file, area], option="--out")
     model = load_area_for(area, osm_file, source)
-    return write_sample_reports(model, out, n=n, seed=seed)
+    return write_csv(generate_reports(model, n, seed=seed), out)

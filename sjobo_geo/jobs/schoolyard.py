@@ -28,10 +28,13 @@ if TYPE_CHECKING:
     from sjobo_geo.analysis.visibility import VegetationActions
     from sjobo_geo.core.area import Area
 
-__all__ = ["SCHOOLYARD_STEPS", "SchoolyardJobResult", "run_schoolyard", "run_schoolyard_job"]
+__all__ = ["SCHOOLYARD_FILES", "SCHOOLYARD_STEPS", "SchoolyardJobResult", "run_schoolyard",
+           "run_schoolyard_job"]
 
 #: Steps of the schoolyard job (the first is reported by the job that loads the area).
 SCHOOLYARD_STEPS = ("load area", *SCHOOLYARD_ANALYSIS_STEPS, "write files", "write map")
+#: The files :func:`run_schoolyard` writes (``about.json`` besides).
+SCHOOLYARD_FILES = ("schoolyard.gpkg", "vegetation_actions.csv", "schoolyard.html")
 
 
 @dataclass
@@ -98,6 +101,8 @@ def run_schoolyard(
     area : Area
     out : str or pathlib.Path
         Output folder.
+        Written as one run (:func:`~sjobo_geo.jobs.common.output_run`): the files appear
+        together, with ``about.json``, once all are written; none is an input.
     place : str, optional
         Place name (gazetteer); the profile's school by default.
     reports : ReportSet or geopandas.GeoDataFrame, optional
@@ -130,46 +135,52 @@ def run_schoolyard(
     """
     import pandas as pd
 
-    from sjobo_geo.core.files import atomic_path, write_gpkg_layers
+    from sjobo_geo.core.files import write_csv, write_gpkg_layers
     from sjobo_geo.core.i18n import check_lang
     from sjobo_geo.inputs.measures import as_measure_set
+    from sjobo_geo.jobs.common import output_run
     from sjobo_geo.maps.offline import save_map
     from sjobo_geo.maps.schoolyard import labelled_classes, schoolyard_map
 
     lang = check_lang(lang)
     step = progress or noop
-    out = Path(out)
-    measure_set = as_measure_set(measures, area)
-    gaps = _read_gaps(lighting)
-    sy = analyse_schoolyard(area, place=place, reports=reports, lighting=gaps,
-                            min_share=min_share, settings=settings, progress=step)
-    result = SchoolyardJobResult(sy, messages=list(sy.messages))
-    step(SCHOOLYARD_STEPS[3])
-    actions = sy.actions
-    layers = {
-        "place": sy.place, "visibility": labelled_classes(sy.classes, lang),
-        "hidden_places": sy.hidden, "vegetation_ranked": actions.ranked,
-        "vegetation_near_paths": actions.near_paths, "observers": actions.observers,
-        "lamps": sy.lamps,
-    }
-    if sy.reports is not None:
-        layers["reports"] = sy.reports
-    if sy.gaps is not None:
-        layers["lighting_gaps"] = sy.gaps
-    about = {"place": sy.place_name, "area": area.name, "min_observers": sy.min_observers,
-             "min_share": min_share, "settings": sy.settings, "synthetic": sy.synthetic}
-    result.files["gpkg"] = write_gpkg_layers(layers, out / "schoolyard.gpkg", about=about)
-    table = pd.concat([
-        pd.DataFrame(actions.ranked.drop(columns="geometry")).assign(list="ranked"),
-        pd.DataFrame(actions.near_paths.drop(columns="geometry")).assign(list="within path "
-                                                                          "clearance"),
-    ], ignore_index=True)
-    with atomic_path(out / "vegetation_actions.csv") as tmp:
-        table.to_csv(tmp, index=False, encoding="utf-8")
-    result.files["csv"] = out / "vegetation_actions.csv"
-    step(SCHOOLYARD_STEPS[4])
-    m = schoolyard_map(sy, area, lang=lang, tiles=not offline_html, measures=measure_set)
-    result.files["map"] = save_map(m, out / "schoolyard.html", offline=offline_html)
+    arguments = {"area": area.name, "place": place, "reports": reports, "lighting": lighting,
+                 "min_share": min_share, "settings": settings, "offline_html": offline_html,
+                 "lang": lang, "measures": measures}
+    with output_run(out, job="schoolyard", inputs=[reports, lighting, measures],
+                    outputs=SCHOOLYARD_FILES, arguments=arguments, area=area) as run:
+        measure_set = as_measure_set(measures, area)
+        gaps = _read_gaps(lighting)
+        sy = analyse_schoolyard(area, place=place, reports=reports, lighting=gaps,
+                                min_share=min_share, settings=settings, progress=step)
+        result = SchoolyardJobResult(sy, messages=list(sy.messages))
+        step(SCHOOLYARD_STEPS[3])
+        actions = sy.actions
+        layers = {
+            "place": sy.place, "visibility": labelled_classes(sy.classes, lang),
+            "hidden_places": sy.hidden, "vegetation_ranked": actions.ranked,
+            "vegetation_near_paths": actions.near_paths, "observers": actions.observers,
+            "lamps": sy.lamps,
+        }
+        if sy.reports is not None:
+            layers["reports"] = sy.reports
+        if sy.gaps is not None:
+            layers["lighting_gaps"] = sy.gaps
+        about = {"place": sy.place_name, "area": area.name, "min_observers": sy.min_observers,
+                 "min_share": min_share, "settings": sy.settings, "synthetic": sy.synthetic}
+        result.files["gpkg"] = write_gpkg_layers(layers, run.file("schoolyard.gpkg"),
+                                                 about=about)
+        table = pd.concat([
+            pd.DataFrame(actions.ranked.drop(columns="geometry")).assign(list="ranked"),
+            pd.DataFrame(actions.near_paths.drop(columns="geometry")).assign(
+                list="within path clearance"),
+        ], ignore_index=True)
+        result.files["csv"] = write_csv(table, run.file("vegetation_actions.csv"))
+        step(SCHOOLYARD_STEPS[4])
+        m = schoolyard_map(sy, area, lang=lang, tiles=not offline_html, measures=measure_set)
+        result.files["map"] = save_map(m, run.file("schoolyard.html"), offline=offline_html)
+    result.files = run.finals(result.files)
+    result.messages[:0] = run.messages
     if measure_set is not None:
         result.messages.extend(measure_set.messages())
     return result
@@ -199,11 +210,25 @@ def run_schoolyard_job(
     ...                             reports="reports.csv")  # doctest: +SKIP
     """
     from sjobo_geo.inputs.reports.validate import load_reports
+    from sjobo_geo.jobs.common import output_run
 
     step = progress or noop
-    step(SCHOOLYARD_STEPS[0])
-    model = load_area_for(area, osm_file, source)
-    rs = load_reports(reports, model) if reports is not None else None
-    return run_schoolyard(model, out=out, place=place, reports=rs, lighting=lighting,
-                          min_share=min_share, settings=settings, offline_html=offline_html,
-                          lang=lang, progress=step, measures=measures)
+    arguments = {"area": area, "place": place, "reports": reports, "lighting": lighting,
+                 "osm_file": osm_file, "source": source, "min_share": min_share,
+                 "settings": settings, "offline_html": offline_html, "lang": lang,
+                 "measures": measures}
+    # the run of the files read here (the report file, the OSM file); run_schoolyard's own
+    # run is nested in it and committed with it
+    with output_run(out, job="schoolyard", inputs=[reports, lighting, measures, osm_file, area],
+                    outputs=SCHOOLYARD_FILES, arguments=arguments) as run:
+        step(SCHOOLYARD_STEPS[0])
+        model = load_area_for(area, osm_file, source)
+        run.area = model
+        rs = load_reports(reports, model) if reports is not None else None
+        result = run_schoolyard(model, out=run.path, place=place, reports=rs,
+                                lighting=lighting, min_share=min_share, settings=settings,
+                                offline_html=offline_html, lang=lang, progress=step,
+                                measures=measures)
+    result.files = run.finals(result.files)
+    result.messages[:0] = run.messages
+    return result
