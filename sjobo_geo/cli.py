@@ -336,7 +336,7 @@ def _run(args: argparse.Namespace) -> int:
 
         path = jobs.run_sample_reports(args.area, out=args.out, n=args.n, seed=args.seed,
                                        osm_file=args.osm_file, source=args.source)
-        print(f"wrote {path} ({args.n} SYNTHETIC reports, seed {args.seed})")
+        _say(f"wrote {path} ({args.n} SYNTHETIC reports, seed {args.seed})")
         return 0
     if args.command == "place":
         from sjobo_geo.core.area import load_area
@@ -344,15 +344,15 @@ def _run(args: argparse.Namespace) -> int:
         area = load_area(args.area, osm_file=args.osm_file, source=args.source)
         place = area.find(args.name)
         x, y = place.geometry.representative_point().coords[0]
-        print(f"{place.name} ({place.kind}, {place.matched} match): "
-              f"{area.crs} x={x:.1f} y={y:.1f}, {place.n_features} OSM feature(s)")
+        _say(f"{place.name} ({place.kind}, {place.matched} match): "
+             f"{area.crs} x={x:.1f} y={y:.1f}, {place.n_features} OSM feature(s)")
         return 0
     if args.command == "profiles":
         from sjobo_geo.core.profiles import list_profiles, load_profile
 
         for name in list_profiles():
             profile = load_profile(name)
-            print(f"{name:<10} {profile.name} ({profile.crs}, source: {profile.source})")
+            _say(f"{name:<10} {profile.name} ({profile.crs}, source: {profile.source})")
         return 0
     if args.command == "assets":
         from sjobo_geo.maps import offline
@@ -367,17 +367,34 @@ def _run(args: argparse.Namespace) -> int:
     raise AssertionError(args.command)  # argparse guarantees a known command
 
 
+def _say(line: Any = "", *, err: bool = False) -> None:
+    """Print one line that may carry text from a file (a cell, a name, a path).
+
+    Control characters are shown as ``\\x1b`` (:func:`sjobo_geo.core.text.terminal_text`):
+    a cell holding ``ESC[2J`` must not clear the screen of whoever validates the file.
+    """
+    from sjobo_geo.core.text import terminal_text
+
+    print(terminal_text(line), file=sys.stderr if err else sys.stdout)
+
+
+def _say_json(data: Any) -> None:
+    """Print JSON for machines: C0 controls are escaped by ``json``, C1 and DEL here."""
+    import json
+
+    text = json.dumps(data, ensure_ascii=False, default=str)
+    print("".join(f"\\u{ord(c):04x}" if 0x7f <= ord(c) <= 0x9f else c for c in text))
+
+
 def _print_result(result: Any) -> None:
     """A job's messages, then the files it wrote."""
     for message in result.messages:
-        print(message)
+        _say(message)
     for path in result.files.values():
-        print(f"wrote {path}")
+        _say(f"wrote {path}")
 
 
 def _measures(args: argparse.Namespace) -> int:
-    import json
-
     from sjobo_geo import jobs
 
     steps = _Steps(jobs.MEASURES_STEPS, enabled=not args.no_progress)
@@ -386,18 +403,16 @@ def _measures(args: argparse.Namespace) -> int:
                                         gpkg=args.gpkg, strict=args.strict, progress=steps)
     steps.close()
     if args.json:
-        print(json.dumps(result.measures.accounting(), ensure_ascii=False, default=str))
+        _say_json(result.measures.accounting())
     else:
         for line in result.measures.messages(limit=10):
-            print(line)
+            _say(line)
         for path in result.files.values():
-            print(f"wrote {path}")
+            _say(f"wrote {path}")
     return 0
 
 
 def _reports(args: argparse.Namespace) -> int:
-    import json
-
     from sjobo_geo import jobs
 
     common = dict(osm_file=args.osm_file, source=args.source, columns=args.columns,
@@ -415,18 +430,18 @@ def _reports(args: argparse.Namespace) -> int:
     steps.close()
     acc = result.reports.accounting()
     if getattr(args, "json", False):
-        print(json.dumps(acc, ensure_ascii=False))
+        _say_json(acc)
     else:
-        print(f"{acc['file']}: {acc['total']} rows, {acc['accepted']} accepted, "
-              f"{acc['rejected']} rejected" + (" (SYNTHETIC data)" if acc["synthetic"] else ""))
+        _say(f"{acc['file']}: {acc['total']} rows, {acc['accepted']} accepted, "
+             f"{acc['rejected']} rejected" + (" (SYNTHETIC data)" if acc["synthetic"] else ""))
         for reason, count in acc["rejected_by_reason"].items():
-            print(f"  rejected {count}: {reason}")
+            _say(f"  rejected {count}: {reason}")
         for warning in acc["warnings"]:
-            print(f"  note: {warning}")
+            _say(f"  note: {warning}")
         for message in result.messages:
-            print(message)
+            _say(message)
         for path in result.files.values():
-            print(f"wrote {path}")
+            _say(f"wrote {path}")
     return 0
 
 
@@ -442,13 +457,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except SjoboGeoError as exc:
         if args.debug:
             raise
-        print(f"sjobo-geo: error: {exc}", file=sys.stderr)
+        _say(f"sjobo-geo: error: {exc}", err=True)
         return EXIT_ERROR
     except OSError as exc:
         if args.debug:
             raise
         where = f"{exc.filename}: " if getattr(exc, "filename", None) else ""
-        print(f"sjobo-geo: error: {where}{exc.strerror or exc}", file=sys.stderr)
+        _say(f"sjobo-geo: error: {where}{exc.strerror or exc}", err=True)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("sjobo-geo: interrupted", file=sys.stderr)
@@ -456,8 +471,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # one readable line, never a traceback, unless --debug
         if args.debug:
             raise
-        print(f"sjobo-geo: internal error: {type(exc).__name__}: {exc} "
-              "(rerun with --debug for details)", file=sys.stderr)
+        _say(f"sjobo-geo: internal error: {type(exc).__name__}: {exc} "
+             "(rerun with --debug for details)", err=True)
         return EXIT_INTERNAL
 
 

@@ -144,3 +144,36 @@ def test_demo_runs_offline(tmp_path, job, offline_area_outputs):
     for page in ("est/est_week.html", "follow_up/follow_up.html", "hotspots/hotspots.html"):
         assert "SYNTETISK" in (demo / page).read_text(encoding="utf-8").upper(), page
     assert "fewer 1" in proc.stdout
+    # one run, one folder: about.json lists every file of the demo, no staging folder is left
+    import json
+
+    about = json.loads((demo / "about.json").read_text(encoding="utf-8"))
+    assert about["job"] == "demo" and about["command"].startswith("sjobo-geo")
+    assert {f["path"] for f in about["files"]} == files - {"about.json"}
+    assert "hotspots/about.json" in files and "follow_up/sample_measures.csv" in files
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".demo")]
+
+
+def test_escape_sequences_from_cells_are_shown_as_text(tmp_path, sample_area):
+    """`measures validate` on a register with ESC[2J in a cell: the line shows ``\\x1b[2J``
+    as text, on stdout and in the --strict error; the terminal never receives ESC."""
+    register = tmp_path / "register.csv"
+    register.write_text("Åtgärd-ID,Plats,Typ,Datum,Status\n"
+                        "A1,Senaatintori,fasadbelysning,2024-05-02,klar\n"
+                        "A2,Senaatintori,\x1b[2Jufo\x9b,2024-05-02,klar\n", encoding="utf-8")
+    rejects = tmp_path / "rejects.csv"
+    proc = run_cli("measures", "validate", str(register), "--rejects", str(rejects))
+    assert proc.returncode == 0, proc.stderr
+    assert "\\x1b[2Jufo\\x9b" in proc.stdout, proc.stdout
+    assert "\x1b" not in proc.stdout and "\x9b" not in proc.stdout
+    proc = run_cli("measures", "validate", str(register), "--rejects", str(rejects),
+                   "--strict")
+    assert_one_line_error(proc, "\\x1b[2Jufo")
+    assert "\x1b" not in proc.stderr
+    # --json: still JSON, with the C1 control of a file name escaped too (json leaves it)
+    import json
+
+    odd = register.rename(tmp_path / "reg\x9b.csv")
+    proc = run_cli("measures", "validate", str(odd), "--rejects", str(rejects), "--json")
+    assert "\x9b" not in proc.stdout and "\\u009b" in proc.stdout
+    assert json.loads(proc.stdout)["file"] == str(odd)
