@@ -74,6 +74,15 @@ def add_measures(
     Notes
     -----
     The popup shows kind, promise, owner, date, status and place; never the ``note``.
+    Add the measures before the map's ``LayerControl``; on a map that has one already, the
+    control is moved after the measures layer, so that the page still loads and the control
+    lists the measures.
+
+    Examples
+    --------
+    >>> m = area_map(area, tiles=False)  # doctest: +SKIP
+    >>> add_measures(m, load_measures("measures.csv", area), lang="en")  # doctest: +SKIP
+    <folium.map.FeatureGroup object at ...>
     """
     import folium
 
@@ -113,6 +122,7 @@ def add_measures(
 
     group = folium.FeatureGroup(name=label("measure_layer", lang), show=show)
     group.add_to(m)
+    _after_layer_control(m, group)
     entries: list[tuple[str, dict[str, Any]]] = []
     for code, style in STATUS_STYLES.items():
         sub = show_df[(status == code).to_numpy()]
@@ -130,6 +140,23 @@ def add_measures(
     else:
         _add_own_legend(m, entries, label("measure_legend", lang))
     return group
+
+
+def _after_layer_control(m: folium.Map, group: folium.FeatureGroup) -> None:
+    """Put a map's layer controls after ``group`` (a map drawn before, measures added last).
+
+    A ``LayerControl``'s script names every layer of the map when the page loads; a layer
+    defined after it is undefined at that moment, and Leaflet stops with "Cannot read
+    properties of undefined (reading 'setZIndex')": no layer shows. Moving the controls to
+    the end keeps the page working whichever order the caller used.
+    """
+    import folium
+
+    children = m._children
+    controls = [k for k, v in children.items() if isinstance(v, folium.LayerControl)]
+    if controls and list(children).index(controls[0]) < list(children).index(group.get_name()):
+        for key in controls:
+            children.move_to_end(key)
 
 
 def _add_status(group: folium.FeatureGroup, gdf: gpd.GeoDataFrame, style: dict[str, Any],

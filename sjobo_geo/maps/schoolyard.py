@@ -110,6 +110,12 @@ def schoolyard_map(result: SchoolyardResult, area: Area, *, lang: str | None = N
         registry["reports"] = (add_geodataframe(m, reports, name=label("sy_reports", lang),
                                                 style=sty, lang=lang), len(reports))
         legend.append((label("sy_reports", lang), sty))
+    if measures is not None:
+        # before the layer control and the registry: the control's script refers to every
+        # layer by name, and one defined after it breaks the page (setZIndex of undefined)
+        from sjobo_geo.maps.measures import add_measures
+
+        add_measures(m, measures, lang=lang, legend=legend)
     add_legend(m, legend, title=label("legend", lang))
     if result.synthetic:
         m.get_root().html.add_child(folium.Element(  # type: ignore[attr-defined]
@@ -121,8 +127,4 @@ def schoolyard_map(result: SchoolyardResult, area: Area, *, lang: str | None = N
     folium.LayerControl(collapsed=False).add_to(m)
     bounds = place.to_crs(4326).total_bounds
     m.fit_bounds([[bounds[1], bounds[0]], [bounds[3], bounds[2]]])
-    if measures is not None:
-        from sjobo_geo.maps.measures import add_measures
-
-        add_measures(m, measures, lang=lang)
     return m
