@@ -8,9 +8,14 @@ from __future__ import annotations
 
 import contextlib
 import io
+import os
+import re
+import signal
 import subprocess
 import sys
-from dataclasses import dataclass
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -160,3 +165,126 @@ def wait_for(driver: Any, script: str, timeout: float = 30, poll: float = 0.1) -
             lambda d: d.execute_script(script))
     except TimeoutException:
         raise AssertionError(f"timed out waiting for: {script}") from None
+
+
+# ---- long end-to-end runs in the background ------------------------------------------------
+
+#: A background command: (argv, extra environment) for an output folder.
+Command = Callable[[Path], tuple[list[str], dict[str, str]]]
+
+
+@dataclass
+class BackgroundRun:
+    """One long end-to-end run (a notebook, the demo) in its own process."""
+
+    command: Command
+    out: Path | None = None
+    done: threading.Event = field(default_factory=threading.Event)
+    result: subprocess.CompletedProcess[str] | None = None
+    error: BaseException | None = None
+
+
+class Background:
+    """Long end-to-end runs, one at a time in subprocesses, while the other tests run.
+
+    The notebooks and the demo each start their own processes anyway (a kernel, the console
+    script) and take most of a minute together. Started once the shared sample area is built
+    (they read it from the session's kept model), they use the machine's second core while the
+    suite goes on in the first; their tests, collected last, then only check the results.
+    Runs that are asked for before the worker got to them simply wait for it.
+    """
+
+    def __init__(self) -> None:
+        self.runs: dict[str, BackgroundRun] = {}
+        self._thread: threading.Thread | None = None
+        self._stopped = threading.Event()
+        self._current: subprocess.Popen[str] | None = None
+
+    def add(self, key: str, command: Command) -> None:
+        """Schedule ``command`` under ``key`` (a test's node id)."""
+        self.runs[key] = BackgroundRun(command)
+
+    def start(self, folder: Path) -> None:
+        """Start the worker thread (once); each run writes into a folder of its own below
+        ``folder``."""
+        if self._thread is None and self.runs:
+            for key, run in self.runs.items():
+                run.out = folder / re.sub(r"[^A-Za-z0-9_.-]+", "_", key)[-80:]
+                run.out.mkdir(parents=True, exist_ok=True)
+            self._thread = threading.Thread(target=self._work, name="background-runs",
+                                            daemon=True)
+            self._thread.start()
+
+    def result(self, key: str, timeout: float = 1800) -> tuple[subprocess.CompletedProcess[str],
+                                                                 Path]:
+        """Wait for the run of ``key``; return its finished process and its output folder."""
+        run = self.runs[key]
+        assert self._thread is not None, "start() the background runs first"
+        assert run.done.wait(timeout), f"background run {key} did not finish in {timeout} s"
+        if run.error is not None:
+            raise run.error
+        assert run.result is not None and run.out is not None
+        return run.result, run.out
+
+    def stop(self) -> None:
+        """End the run in progress (its whole process group) and skip the rest."""
+        self._stopped.set()
+        proc = self._current
+        if proc is not None and proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(proc.pid, signal.SIGKILL)  # a notebook's kernel goes with it
+
+    def _work(self) -> None:
+        for run in self.runs.values():
+            try:
+                if self._stopped.is_set():
+                    raise RuntimeError("the test session ended before this run")
+                assert run.out is not None
+                argv, env = run.command(run.out)
+                # a process group of its own, so that stop() ends a notebook's kernel too
+                self._current = subprocess.Popen(
+                    argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                    env={**os.environ, **env}, start_new_session=True)
+                stdout, stderr = self._current.communicate()
+                run.result = subprocess.CompletedProcess(argv, self._current.returncode,
+                                                         stdout, stderr)
+            except BaseException as exc:  # noqa: BLE001 - handed to the waiting test
+                run.error = exc
+            finally:
+                run.done.set()
+
+
+_NOTEBOOK_RUNNER = """
+import json, sys
+from pathlib import Path
+import nbformat
+from nbclient import NotebookClient
+path = Path(sys.argv[1])
+nb = nbformat.read(path, as_version=4)
+NotebookClient(nb, timeout=600, kernel_name="python3",
+               resources={"metadata": {"path": str(path.parent)}}).execute()
+errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
+          if o.get("output_type") == "error"]
+print(json.dumps(errors))
+"""
+
+
+def notebook_command(path: Path) -> Command:
+    """Execute the notebook ``path`` top to bottom in a fresh kernel, exports into the run's
+    folder (``SJOBO_GEO_NOTEBOOK_OUT``); prints the error outputs as JSON (``[]``: none)."""
+
+    def command(out: Path) -> tuple[list[str], dict[str, str]]:
+        return ([sys.executable, "-c", _NOTEBOOK_RUNNER, str(path)],
+                {"SJOBO_GEO_NOTEBOOK_OUT": str(out)})
+
+    return command
+
+
+def console_command(*args: str) -> Command:
+    """Run the ``sjobo-geo`` console script; ``{out}`` in ``args`` is the run's folder."""
+
+    def command(out: Path) -> tuple[list[str], dict[str, str]]:
+        return [str(console_script()), "--no-progress",
+                *(a.replace("{out}", str(out)) for a in args)], {}
+
+    return command

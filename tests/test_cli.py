@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
 # run_cli and assert_one_line_error are also imported from here by test_est.py and
 # test_follow_up.py until those import them from helpers (this module re-exports them)
-from helpers import assert_one_line_error, run_cli, run_console_script
+from helpers import assert_one_line_error, console_command, run_cli, run_console_script
 
 BAD_PROFILE = """
 name = "Bad"
@@ -129,11 +128,12 @@ def test_bad_language_is_a_usage_error(tmp_path):
     assert proc.returncode == 2 and "invalid choice: 'fi'" in proc.stderr
 
 
-@pytest.mark.parametrize("job", ["demo"])
-def test_demo_runs_offline(tmp_path, job, offline_area_outputs):
-    proc = run_cli(job, "--out", str(tmp_path / "demo"))
+# the demo through the installed console script, in the background while the other tests run
+@pytest.mark.background.with_args(console_command("demo", "--out", "{out}/demo"))
+def test_demo_runs_offline(background_run):
+    proc, out = background_run
     assert proc.returncode == 0, proc.stderr
-    demo = Path(tmp_path / "demo")
+    demo = out / "demo"
     files = {p.relative_to(demo).as_posix() for p in demo.rglob("*") if p.is_file()}
     assert {"area.gpkg", "area_map.html", "sample_reports.csv", "lighting/lighting_gaps.html",
             "schoolyard/schoolyard.html", "hotspots/hotspots.html", "patrol/patrol.gpx",

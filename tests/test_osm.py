@@ -291,6 +291,7 @@ def test_place_boundary_live_from_a_recorded_nominatim_answer(
         return _Response(walk if 'way["highway"]' in data["data"] else everything)
 
     monkeypatch.setattr(osm_mod, "_host_reachable", lambda *_a: False)
+    monkeypatch.setattr(time, "sleep", lambda _seconds: None)  # Nominatim's courtesy pause
     monkeypatch.setattr(requests, "get", recorded_get)
     monkeypatch.setattr(requests, "post", recorded_post)
     profile = load_profile(write_profile(PLACE_PROFILE.replace("{source}", "live")))
