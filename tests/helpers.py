@@ -89,12 +89,41 @@ def run_cli(*args: str) -> CliRun:
 
     argv = ["--no-progress", *args]
     out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+    with _fd_output() as fd_text, contextlib.redirect_stdout(out), \
+            contextlib.redirect_stderr(err):
         try:
             code = main(argv)
         except SystemExit as exc:  # argparse: --help, --version, usage errors
             code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
-    return CliRun(argv, code, out.getvalue(), err.getvalue())
+    # what libraries wrote to the file descriptors themselves (GDAL, PROJ) counts too, as
+    # it would in a terminal
+    return CliRun(argv, code, out.getvalue() + fd_text[1], err.getvalue() + fd_text[2])
+
+
+@contextlib.contextmanager
+def _fd_output():
+    """Capture file descriptors 1 and 2 (output that bypasses sys.stdout and sys.stderr);
+    the texts are in the yielded dict (keys 1 and 2) once the block has ended."""
+    import tempfile
+
+    texts = {1: "", 2: ""}
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = {fd: os.dup(fd) for fd in texts}
+    files = {fd: tempfile.TemporaryFile() for fd in texts}
+    try:
+        for fd, f in files.items():
+            os.dup2(f.fileno(), fd)
+        yield texts
+    finally:
+        sys.stdout.flush()
+        sys.stderr.flush()
+        for fd, f in files.items():
+            os.dup2(saved[fd], fd)
+            os.close(saved[fd])
+            f.seek(0)
+            texts[fd] = f.read().decode("utf-8", "replace")
+            f.close()
 
 
 def console_script() -> Path:
