@@ -33,6 +33,16 @@ def _add_measures_flag(p: argparse.ArgumentParser) -> None:
                         "data/templates/measures.csv) drawn on the map")
 
 
+def _add_rejects_flags(p: argparse.ArgumentParser) -> None:
+    """Where a validate command writes its rejects: never the current folder by accident."""
+    p.add_argument("--rejects", type=Path, default=None, metavar="CSV",
+                   help="write the rejected rows (row, column, value, reason) to this file "
+                        "(default: STEM_rejects.csv in --out if given, else beside FILE; "
+                        "never over FILE)")
+    p.add_argument("--out", type=Path, default=None, metavar="FOLDER",
+                   help="folder for STEM_rejects.csv (default: the folder of FILE)")
+
+
 def _add_area_flags(p: argparse.ArgumentParser, default: str | None = "sample") -> None:
     p.add_argument("--area", default=default,
                    help="area profile name (sjobo, sample) or path to a .toml profile "
@@ -94,8 +104,7 @@ def build_parser() -> argparse.ArgumentParser:
         q.add_argument("--strict", action="store_true", help="fail if any row is rejected")
         if action == "validate":
             q.add_argument("--json", action="store_true", help="print the accounting as JSON")
-            q.add_argument("--rejects", type=Path, default=None,
-                           help="rejects file (default: FILE_rejects.csv here)")
+            _add_rejects_flags(q)
         else:
             q.add_argument("--out", type=Path, required=True, help="output folder")
             q.add_argument("--public", action="store_true",
@@ -114,8 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("file", type=Path, help="register: CSV, XLSX, GeoJSON or GeoPackage "
                                            "(template: data/templates/measures.csv)")
     _add_area_flags(q)
-    q.add_argument("--rejects", type=Path, default=None,
-                   help="rejects file (default: FILE_rejects.csv here)")
+    _add_rejects_flags(q)
     q.add_argument("--gpkg", type=Path, default=None,
                    help="also write the accepted measures with their geometry (GeoPackage)")
     q.add_argument("--strict", action="store_true", help="fail if any row is rejected")
@@ -383,7 +391,8 @@ def _measures(args: argparse.Namespace) -> int:
     steps = _Steps(jobs.MEASURES_STEPS, enabled=not args.no_progress)
     result = jobs.run_measures_validate(args.file, args.area, osm_file=args.osm_file,
                                         source=args.source, rejects=args.rejects,
-                                        gpkg=args.gpkg, strict=args.strict, progress=steps)
+                                        out=args.out, gpkg=args.gpkg, strict=args.strict,
+                                        progress=steps)
     steps.close()
     if args.json:
         print(json.dumps(result.measures.accounting(), ensure_ascii=False, default=str))
@@ -406,7 +415,7 @@ def _reports(args: argparse.Namespace) -> int:
                    else jobs.REPORT_STEPS, enabled=not args.no_progress)
     if args.reports_command == "validate":
         result = jobs.run_reports_validate(args.file, args.area, rejects=args.rejects,
-                                           progress=steps, **common)
+                                           out=args.out, progress=steps, **common)
     else:
         result = jobs.run_reports_map(args.file, args.area, out=args.out, public=args.public,
                                       k=args.k, cell_size=args.cell_size,

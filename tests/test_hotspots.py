@@ -404,12 +404,12 @@ def test_bad_input_gives_clear_errors(tmp_path, sample_area):
 @pytest.mark.browser
 def test_offline_hotspots_map_in_chromium(job_outputs):
     from browser import chromium, severe_console_messages
-    from test_browser import LAYER_STATE_JS, _wait_for
+    from helpers import LAYER_STATE_JS, wait_for
 
     page = job_outputs["internal"].files["map"]
     with chromium() as driver:
         driver.get(page.as_uri())
-        _wait_for(driver, "return !!(window.L && window.SJOBO_LAYERS && window.SJOBO_MAP)")
+        wait_for(driver, "return !!(window.L && window.SJOBO_LAYERS && window.SJOBO_MAP)")
         state = driver.execute_script(LAYER_STATE_JS)
         messages = severe_console_messages(driver)
         banner = driver.find_element("id", "sjobo-synthetic-banner").text

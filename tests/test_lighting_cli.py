@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from test_cli import assert_one_line_error, run_cli
+from helpers import assert_one_line_error, run_cli
 
 
 def test_lighting_gaps_with_an_inventory(tmp_path, sample_area):
@@ -18,8 +18,7 @@ def test_lighting_gaps_with_an_inventory(tmp_path, sample_area):
         encoding="utf-8")
     out = tmp_path / "light"
     proc = run_cli("lighting-gaps", "--area", "sample", "--lamps", str(inventory),
-                   "--add-lamps", "3", "--out", str(out), "--offline-html", "--lang", "en",
-                   timeout=300)
+                   "--add-lamps", "3", "--out", str(out), "--offline-html", "--lang", "en")
     assert proc.returncode == 0, proc.stderr
     names = {p.name for p in out.iterdir()}
     assert {"lighting_gaps.html", "lighting.gpkg", "lighting_gaps.csv",

@@ -8,7 +8,6 @@ headless Chromium.
 from __future__ import annotations
 
 import math
-import time
 
 import geopandas as gpd
 import networkx as nx
@@ -454,15 +453,12 @@ def sample_job(sample_area, tmp_path_factory):
         "L1;60.167470;24.952550;6;4000;trasig\n"
         "L2;60.169510;24.952270;5;3000;fungerande\n"
         "L3;;;5;3000;fungerande\n", encoding="utf-8")
-    t0 = time.perf_counter()
-    result = run_lighting_gaps(sample_area, out=out / "job", lamps=inventory, reports=reports,
-                               add_lamps=10, offline_html=True, lang="sv")
-    return result, time.perf_counter() - t0
+    return run_lighting_gaps(sample_area, out=out / "job", lamps=inventory, reports=reports,
+                             add_lamps=10, offline_html=True, lang="sv")
 
 
 def test_sample_runs_end_to_end(sample_job):
-    result, seconds = sample_job
-    assert seconds < 45, f"lighting job took {seconds:.1f} s"
+    result = sample_job
     assert set(result.files) >= {"map", "gpkg", "csv"}
     assert all(p.exists() and p.stat().st_size > 0 for p in result.files.values())
     f = result.analysis.figures
@@ -487,7 +483,7 @@ def test_sample_runs_end_to_end(sample_job):
 def test_sample_files(sample_job):
     import pyogrio
 
-    result, _ = sample_job
+    result = sample_job
     layers = {name for name, _ in pyogrio.list_layers(result.files["gpkg"])}
     expected = {"surfaces", "gaps", "path_gaps", "lamps", "proposed_lamps", "facades",
                 "illuminance", "about"}
@@ -515,12 +511,12 @@ def test_sample_files(sample_job):
 @pytest.mark.browser
 def test_offline_lighting_map_in_the_browser(sample_job):
     from browser import chromium, severe_console_messages
-    from test_browser import LAYER_STATE_JS, _wait_for
+    from helpers import LAYER_STATE_JS, wait_for
 
-    result, _ = sample_job
+    result = sample_job
     with chromium() as driver:
         driver.get(result.files["map"].as_uri())
-        _wait_for(driver, "return !!(window.L && window.SJOBO_LAYERS && window.SJOBO_MAP)")
+        wait_for(driver, "return !!(window.L && window.SJOBO_LAYERS && window.SJOBO_MAP)")
         state = driver.execute_script(LAYER_STATE_JS)
         messages = severe_console_messages(driver)
         legend = driver.find_element("id", "sjobo-legend").text

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
-import nbformat
 import pytest
-from nbclient import NotebookClient
+from helpers import notebook_command
 
 pytestmark = pytest.mark.notebook
 
@@ -17,14 +17,13 @@ def test_there_are_notebooks():
     assert any(p.name == "01_area.ipynb" for p in NOTEBOOKS)
 
 
-@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_runs(path, tmp_path, monkeypatch):
-    monkeypatch.setenv("SJOBO_GEO_NOTEBOOK_OUT", str(tmp_path))
-    nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=600, kernel_name="python3",
-                            resources={"metadata": {"path": str(path.parent)}})
-    client.execute()
-    errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
-              if o.get("output_type") == "error"]
+# each notebook runs in its own kernel in the background while the other tests run (conftest)
+@pytest.mark.parametrize("path", [
+    pytest.param(p, id=p.name, marks=pytest.mark.background.with_args(notebook_command(p)))
+    for p in NOTEBOOKS])
+def test_notebook_runs(path, background_run):
+    proc, out = background_run
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    errors = json.loads(proc.stdout.strip().splitlines()[-1])
     assert errors == []
-    assert any(tmp_path.iterdir()), "the notebook writes its exports"
+    assert any(out.iterdir()), "the notebook writes its exports"

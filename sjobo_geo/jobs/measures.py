@@ -32,29 +32,33 @@ def run_measures_validate(
     osm_file: str | Path | None = None,
     source: str | None = None,
     rejects: str | Path | None = None,
+    out: str | Path | None = None,
     gpkg: str | Path | None = None,
     strict: bool = False,
     progress: Progress | None = None,
 ) -> MeasuresResult:
     """Check a measures register against an area: accounting, rejects file, optional GPKG.
 
-    Every row is accepted or rejected with row, column and reason (``FILE_rejects.csv``, or
-    ``rejects``); with ``gpkg`` the accepted measures are written with their geometry (the
-    note column left out) for QGIS. With ``strict`` any rejected row raises
-    :class:`~sjobo_geo.inputs.measures.MeasuresError` after the rejects are written.
+    Every row is accepted or rejected with row, column and reason, written to ``rejects``,
+    else to ``<stem>_rejects.csv`` in the folder ``out``, else beside ``file`` (see
+    :func:`~sjobo_geo.jobs.reports.rejects_path`; never over ``file``); with ``gpkg`` the
+    accepted measures are written with their geometry (the note column left out) for QGIS.
+    With ``strict`` any rejected row raises :class:`~sjobo_geo.inputs.measures.MeasuresError`
+    after the rejects are written.
     """
     from sjobo_geo.core.files import write_gpkg_layers
     from sjobo_geo.inputs.measures import MeasuresError, load_measures
+    from sjobo_geo.jobs.reports import rejects_path
 
     step = progress or noop
+    target = rejects_path(file, rejects=rejects, out=out, error=MeasuresError)
     step(MEASURES_STEPS[0])
     model = load_area_for(area, osm_file, source)
     step(MEASURES_STEPS[1])
     ms = load_measures(file, model)
     step(MEASURES_STEPS[2])
     result = MeasuresResult(ms)
-    rejects_path = Path(rejects) if rejects else Path(f"{Path(file).stem}_rejects.csv")
-    result.files["rejects"] = ms.write_rejects(rejects_path)
+    result.files["rejects"] = ms.write_rejects(target)
     if gpkg is not None:
         layer = ms.measures.drop(columns="note").assign(date=ms.measures["date"].astype(str))
         result.files["gpkg"] = write_gpkg_layers(
@@ -65,5 +69,5 @@ def run_measures_validate(
         first = ms.rejects.iloc[0]
         raise MeasuresError(
             f"{file}: {ms.rejected} of {ms.total} rows rejected (--strict); first: row "
-            f"{first['row']}, {first['column']}: {first['reason']}; all in {rejects_path}")
+            f"{first['row']}, {first['column']}: {first['reason']}; all in {target}")
     return result

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from sjobo_geo.core.area import Area
+import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -26,6 +27,64 @@ class ReportsResult:
     messages: list[str] = field(default_factory=list)
 
 
+def rejects_path(
+    file: str | Path,
+    *,
+    rejects: str | Path | None = None,
+    out: str | Path | None = None,
+    error: type[Exception] = ValueError,
+) -> Path:
+    """Where a validate job writes the rejects of ``file``.
+
+    ``rejects`` when given; else ``<stem>_rejects.csv`` in the folder ``out``; else
+    ``<stem>_rejects.csv`` beside ``file``. A relative ``file`` is relative to the current
+    folder, so its rejects land there only when the input itself is there: a validate run
+    never drops files into the current folder by accident. The input is never overwritten.
+
+    Parameters
+    ----------
+    file : str or pathlib.Path
+        The validated file (report file or measures register).
+    rejects : str or pathlib.Path, optional
+        Explicit rejects file (``--rejects``).
+    out : str or pathlib.Path, optional
+        Folder for the rejects file (``--out``).
+    error : type of Exception, default ValueError
+        Raised when the rejects would overwrite ``file`` (the job passes its own error type).
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    Exception
+        ``error``, when the rejects file is ``file`` itself.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> rejects_path("exports/jan.csv") == Path("exports/jan_rejects.csv")
+    True
+    >>> rejects_path("exports/jan.csv", out="checked") == Path("checked/jan_rejects.csv")
+    True
+    >>> rejects_path("exports/jan.csv", rejects="r.csv") == Path("r.csv")
+    True
+    """
+    source = Path(file)
+    if rejects is not None:
+        target = Path(rejects)
+    else:
+        folder = Path(out) if out is not None else source.parent
+        target = folder / f"{source.stem}_rejects.csv"
+    same = target.resolve() == source.resolve() or (
+        target.exists() and source.exists() and os.path.samefile(target, source))
+    if same:
+        raise error(f"{target}: the rejects file would overwrite the input {file}; "
+                    "name another file with --rejects")
+    return target
+
+
 def run_reports_validate(
     file: str | Path,
     area: str | Path | Area = "sample",
@@ -36,6 +95,7 @@ def run_reports_validate(
     crs: str | None = None,
     report_source: str = "unknown",
     rejects: str | Path | None = None,
+    out: str | Path | None = None,
     strict: bool = False,
     progress: Progress | None = None,
 ) -> ReportsResult:
@@ -43,23 +103,25 @@ def run_reports_validate(
 
     Returns the :class:`~sjobo_geo.inputs.reports.schema.ReportSet`; with ``strict`` any rejected
     row raises :class:`~sjobo_geo.inputs.reports.schema.ReportsError` after the rejects are written.
+    The rejects go to ``rejects``, else into the folder ``out``, else beside ``file`` (see
+    :func:`rejects_path`); never into the current folder by accident, never over ``file``.
     """
     from sjobo_geo.inputs.reports.schema import ReportsError
     from sjobo_geo.inputs.reports.validate import load_reports
 
     step = progress or noop
+    target = rejects_path(file, rejects=rejects, out=out, error=ReportsError)
     step(REPORT_STEPS[0])
     model = load_area_for(area, osm_file, source)
     step(REPORT_STEPS[1])
     rs = load_reports(file, model, columns=columns, crs=crs, default_source=report_source)
     result = ReportsResult(rs)
-    rejects_path = Path(rejects) if rejects else Path(f"{Path(file).stem}_rejects.csv")
-    result.files["rejects"] = rs.write_rejects(rejects_path)
+    result.files["rejects"] = rs.write_rejects(target)
     if strict and rs.rejected:
         first = rs.rejects.iloc[0]
         raise ReportsError(
             f"{file}: {rs.rejected} of {rs.total} rows rejected (--strict); first: row "
-            f"{first['row']}, {first['column']}: {first['reason']}; all in {rejects_path}"
+            f"{first['row']}, {first['column']}: {first['reason']}; all in {target}"
         )
     return result
 
