@@ -170,7 +170,7 @@ def test_bad_arguments(est_file, sample_area, tmp_path):
 
 
 def test_est_week_cli(tmp_path, sample_area):
-    from test_cli import assert_one_line_error, run_cli
+    from helpers import assert_one_line_error, run_cli
 
     from sjobo_geo.inputs.reports.synthetic import write_sample_reports
 
