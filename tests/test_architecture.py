@@ -7,13 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
 from helpers import ROOT
-
-KNOWN_VIOLATION = (
-    "known violation sjobo_geo.maps.patrol -> sjobo_geo.jobs.patrol, being fixed in a parallel "
-    "change; drop this mark when the contract is kept"
-)
 
 
 def _lint(config: Path) -> int:
@@ -33,7 +27,6 @@ def test_contracts_check_this_source_tree():
         "pip install -e . or run pytest from the repository root")
 
 
-@pytest.mark.xfail(strict=False, reason=KNOWN_VIOLATION)
 def test_import_contracts_are_kept(capsys):
     code = _lint(ROOT / "pyproject.toml")
     report = capsys.readouterr().out

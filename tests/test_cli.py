@@ -5,9 +5,6 @@ from __future__ import annotations
 import os
 
 import pytest
-
-# run_cli and assert_one_line_error are also imported from here by test_est.py and
-# test_follow_up.py until those import them from helpers (this module re-exports them)
 from helpers import assert_one_line_error, console_command, run_cli, run_console_script
 
 BAD_PROFILE = """
