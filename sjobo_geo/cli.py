@@ -100,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
         q.add_argument("--crs", default=None, help="CRS of x/y columns (default: detected)")
         q.add_argument("--report-source", default="unknown",
                        help="source for files without a source column (survey, dialogue, "
-                            "door_knocking, situational_picture, safety_survey, est)")
+                            "door_knocking, situational_picture, safety_survey, est, safety_walk)")
         q.add_argument("--strict", action="store_true", help="fail if any row is rejected")
         if action == "validate":
             q.add_argument("--json", action="store_true", help="print the accounting as JSON")

@@ -39,8 +39,10 @@ Schema
 
 from __future__ import annotations
 
+import difflib
 import math
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -183,11 +185,24 @@ def _resolve_profile_path(area: str | Path) -> Path:
     shipped = Path(settings.areas_folder) / f"{text}.toml"
     if shipped.is_file():
         return shipped
-    names = ", ".join(list_profiles()) or "none found"
+    # "Sjöbo", "SJOBO", " sjobo ": profile names match without case or diacritics
+    profiles = list_profiles()
+    by_key = {_name_key(n): n for n in profiles}
+    if _name_key(text) in by_key:
+        return Path(settings.areas_folder) / f"{by_key[_name_key(text)]}.toml"
+    close = difflib.get_close_matches(_name_key(text), list(by_key), n=1, cutoff=0.6)
+    hint = f"did you mean {by_key[close[0]]!r}? " if close else ""
+    names = ", ".join(profiles) or "none found"
     raise ProfileError(
-        f"unknown area {text!r}: give a profile name ({names}) or a path to a .toml profile "
-        f"(shipped profiles are read from {settings.areas_folder})"
+        f"unknown area {text!r}: {hint}give a profile name ({names}) or a path to a .toml "
+        f"profile (shipped profiles are read from {settings.areas_folder})"
     )
+
+
+def _name_key(text: str) -> str:
+    """A profile name as compared: case folded, diacritics removed (å -> a, ö -> o)."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def _profile_from_dict(raw: dict[str, Any], *, key: str, path: Path | None) -> AreaProfile:

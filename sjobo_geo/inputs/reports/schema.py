@@ -101,6 +101,8 @@ SOURCES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "safety_survey": ("Trygghetsmätning", "Safety survey",
                       ("trygghetsmätning", "trygghetsundersökning", "safety survey")),
     "est": ("EST", "EST", ("est", "effektiv samordning för trygghet", "est-rapport")),
+    "safety_walk": ("Trygghetsvandring", "Safety walk",
+                    ("trygghetsvandring", "trygghetsvandringar", "safety walk")),
     "unknown": ("Okänd", "Unknown", ()),
 }
 
