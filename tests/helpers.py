@@ -292,15 +292,21 @@ path = Path(sys.argv[1])
 nb = nbformat.read(path, as_version=4)
 NotebookClient(nb, timeout=600, kernel_name="python3",
                resources={"metadata": {"path": str(path.parent)}}).execute()
-errors = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])
-          if o.get("output_type") == "error"]
-print(json.dumps(errors))
+outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+shown = [o.get("data", {}) for o in outputs
+         if o.get("output_type") in ("display_data", "execute_result")]
+print(json.dumps({
+    "errors": [o for o in outputs if o.get("output_type") == "error"],
+    "map": any("<iframe" in d.get("text/html", "") for d in shown),
+    "chart": any("image/png" in d for d in shown),
+}))
 """
 
 
 def notebook_command(path: Path) -> Command:
     """Execute the notebook ``path`` top to bottom in a fresh kernel, exports into the run's
-    folder (``SJOBO_GEO_NOTEBOOK_OUT``); prints the error outputs as JSON (``[]``: none)."""
+    folder (``SJOBO_GEO_NOTEBOOK_OUT``); prints JSON: the error outputs, and whether a map
+    and a chart were shown inline."""
 
     def command(out: Path) -> tuple[list[str], dict[str, str]]:
         return ([sys.executable, "-c", _NOTEBOOK_RUNNER, str(path)],
