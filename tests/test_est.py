@@ -86,7 +86,7 @@ def test_outputs_and_steps(est_week, est_file):
 
     result, steps = est_week
     assert steps == list(EST_STEPS)
-    assert set(result.files) == {"html", "gpkg", "csv"}
+    assert set(result.files) == {"html", "gpkg", "csv", "rising"}
     assert all(p.is_file() for p in result.files.values())
     assert result.period == WEEK
     assert result.accepted == est_file[1]
