@@ -13,7 +13,10 @@ The job :func:`sjobo_geo.jobs.est.run_est_week` writes it out as
   incidents by category and by actor, the counts (table and inline SVG bars), the new and
   rising places, the places named most often and the probable duplicates;
 * ``est_week.gpkg`` and ``est_week.csv``: the period's incidents (with public=True only the
-  grid cells with at least ``k`` incidents, no report-level data, no free text).
+  grid cells with at least ``k`` incidents, no report-level data, no free text);
+* ``est_rising.csv``: the new and rising places (:func:`rising_table`: place, count this
+  period, earlier mean, p, q, status, emerging class), written through
+  :func:`sjobo_geo.core.files.write_csv` (Excel formulas neutralised).
 
 Rising places (a documented, simple rule)
 -----------------------------------------
@@ -979,8 +982,6 @@ def _public_view(now: gpd.GeoDataFrame, by_cat: pd.DataFrame, by_actor: pd.DataF
     names = public_actors(by_actor.index, organisations, other=label("est_other_actor", lang))
     # the others are counted together; NaN (a period not covered) stays NaN
     actors = by_actor[plabels].groupby(names.to_numpy(), sort=False).sum(min_count=1)
-    actors = actors.reindex(columns=plabels)
-    actors.loc[:, by_actor[plabels].isna().all()] = np.nan
     actors.index.name = "actor"
     cats, acts = gate_tables([by_cat[plabels], actors], k, mean_columns=plabels[:-1])
     # rising places: at least k incidents; the earlier mean and p only when every earlier
