@@ -35,6 +35,11 @@ Schema
     kind = "square"                      # a layer name of the area model, or omitted
     patterns = ["sjobo torg*"]           # shell-style patterns on normalised OSM names
     aliases = ["torget"]                 # other names people use
+
+    organisations = ["Polisen", "Borås Stad"]
+                                         # optional: the organisations (EST actors) whose
+                                         # names public outputs may show; any other actor
+                                         # (a person, an address) is "other actor" there
 """
 
 from __future__ import annotations
@@ -91,6 +96,10 @@ class AreaProfile:
         Role name -> key place name (``main_square``, ``school``).
     places : tuple of KeyPlace
         Key places with name patterns and aliases.
+    organisations : tuple of str
+        Organisations whose names public outputs may show (the EST actors, say); every
+        other actor name is shown as "other actor" there
+        (:func:`sjobo_geo.analysis.privacy.public_actors`). Empty: no actor is named.
     path : pathlib.Path or None
         The TOML file the profile came from.
     """
@@ -105,6 +114,7 @@ class AreaProfile:
     osm_file: Path | None = None
     roles: dict[str, str] = field(default_factory=dict)
     places: tuple[KeyPlace, ...] = ()
+    organisations: tuple[str, ...] = ()
     description: str = ""
     timezone: str = "Europe/Stockholm"
     path: Path | None = None
@@ -262,6 +272,11 @@ def _profile_from_dict(raw: dict[str, Any], *, key: str, path: Path | None) -> A
                 aliases=tuple(item.get("aliases", ())),
             )
         )
+    organisations = raw.get("organisations", [])
+    if not isinstance(organisations, list) or not all(
+            isinstance(o, str) and o.strip() for o in organisations):
+        raise ProfileError(f"{where}: 'organisations' must be a list of names (non-empty "
+                           "strings), e.g. [\"Polisen\", \"Borås Stad\"]")
     return AreaProfile(
         name=name.strip(),
         key=key,
@@ -273,6 +288,7 @@ def _profile_from_dict(raw: dict[str, Any], *, key: str, path: Path | None) -> A
         osm_file=osm_file,
         roles=dict(roles),
         places=tuple(places),
+        organisations=tuple(dict.fromkeys(o.strip() for o in organisations)),
         description=str(raw.get("description", "")),
         timezone=str(timezone),
         path=path,

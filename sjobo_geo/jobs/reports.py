@@ -186,8 +186,11 @@ def run_reports_map(
         result.messages.extend(measure_set.messages())
     step(REPORT_STEPS[2])
     rejects = rs.rejects.copy()
-    if public:
-        rejects["value"] = ""  # row numbers and reasons only: values may be personal data
+    if public:  # row numbers and the kind of reason only: values may be personal data
+        from sjobo_geo.analysis.privacy import public_reason
+
+        rejects["value"] = ""
+        rejects["reason"] = rejects["reason"].map(public_reason)
     result.files["rejects"] = replace(rs, rejects=rejects).write_rejects(
         out / "reports_rejects.csv")
     if strict and rs.rejected:
