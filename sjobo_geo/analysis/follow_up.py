@@ -195,7 +195,7 @@ def follow_up(
     reports: gpd.GeoDataFrame,
     measures: gpd.GeoDataFrame,
     *,
-    radius: float = RADIUS_M,
+    radius_m: float = RADIUS_M,
     min_reports: int = MIN_REPORTS,
 ) -> pd.DataFrame:
     """Before and after per measure, against comparable places (see the module docstring).
@@ -204,13 +204,13 @@ def follow_up(
     ----------
     area : Area
         The area (its boundary makes the comparable cells).
-    reports : geopandas.GeoDataFrame
-        Validated reports (``ReportSet.reports``) with ``timestamp``, ``source`` and
+    reports : ReportSet or geopandas.GeoDataFrame
+        Validated reports (a ``ReportSet`` or its ``reports``) with ``timestamp``, ``source`` and
         ``category``; a frame in another CRS is reprojected to the area's.
-    measures : geopandas.GeoDataFrame
-        ``MeasureSet.measures`` (:data:`sjobo_geo.inputs.measures.MEASURE_COLUMNS`); a frame
+    measures : MeasureSet or geopandas.GeoDataFrame
+        A ``MeasureSet`` or its ``measures`` (:data:`sjobo_geo.inputs.measures.MEASURE_COLUMNS`); a frame
         in another CRS is reprojected to the area's.
-    radius : float, default 100
+    radius_m : float, default 100
         Metres around a measure's geometry that count as its place.
     min_reports : int, default 10
         Fewer reports in a zone (both windows): "too few reports to say".
@@ -225,7 +225,7 @@ def follow_up(
     TypeError
         ``area`` is not an Area (the arguments in the order before 0.2).
     FollowUpError
-        A radius or ``min_reports`` out of range, or a measure without a geometry.
+        A ``radius_m`` ``min_reports`` out of range, or a measure without a geometry.
     CRSError
         A frame without a CRS.
 
@@ -251,12 +251,15 @@ def follow_up(
     if not hasattr(area, "layers"):  # the order was (reports, measures, area) before 0.2
         raise TypeError(f"follow_up takes the area first: follow_up(area, reports, measures); "
                         f"got {type(area).__name__} as the area")
-    if not radius > 0:
-        raise FollowUpError(f"radius must be above 0 metres; got {radius}")
+    if not radius_m > 0:
+        raise FollowUpError(f"radius_m must be above 0 metres; got {radius_m}")
     if int(min_reports) < 1:
         raise FollowUpError(f"min_reports must be at least 1; got {min_reports}")
     reports = to_area_crs(reports, area.crs, "the reports")
     measures = to_area_crs(measures, area.crs, "the measures")
+    # a ReportSet / MeasureSet as loaded, or their frames
+    reports = reports.reports if not hasattr(reports, "geometry") else reports
+    measures = measures.measures if not hasattr(measures, "geometry") else measures
     dated = reports[reports["timestamp"].notna()]
     ts = pd.to_datetime(dated["timestamp"]).to_numpy()
     xy = np.column_stack([dated.geometry.x.to_numpy(), dated.geometry.y.to_numpy()])
@@ -273,7 +276,7 @@ def follow_up(
         raise FollowUpError("measures without a geometry: "
                             + ", ".join(m.loc[no_place, "measure_id"].astype(str).head(10))
                             + "; give each a place, coordinates or a geometry")
-    zones = shapely.buffer(m.geometry.to_numpy(), radius)
+    zones = shapely.buffer(m.geometry.to_numpy(), radius_m)
     pt_idx, zone_idx = shapely.STRtree(zones).query(shapely.points(xy), predicate="intersects")
     followed = (m["status"].isin(_FOLLOWED) & m["date"].notna()).to_numpy()
 
@@ -368,7 +371,7 @@ def follow_up(
     table.loc[sig_t & ~sig_c, "verdict"] = "like_elsewhere"
     table.loc[sig_c & (rel < 1), "verdict"] = "fewer"
     table.loc[sig_c & (rel > 1), "verdict"] = "more"
-    table.attrs.update(radius_m=radius, min_reports=int(min_reports), alpha=ALPHA,
+    table.attrs.update(radius_m=radius_m, min_reports=int(min_reports), alpha=ALPHA,
                        cell_m=CELL_M, control_gap_m=CONTROL_GAP_M,
                        data_from=str(t0.date()) if t0 is not None else "",
                        data_to=str(t1.date()) if t1 is not None else "")

@@ -111,7 +111,7 @@ def run_follow_up(
                             f"accepted ({getattr(ms, 'rejected', 0)} rows rejected); "
                             "nothing to follow up")
     step(FOLLOW_UP_STEPS[3])
-    table = follow_up(model, rs.reports, ms.measures, radius=radius, min_reports=min_reports)
+    table = follow_up(model, rs, ms, radius_m=radius, min_reports=min_reports)
     result = FollowUpResult(table=table, synthetic=bool(rs.synthetic))
 
     step(FOLLOW_UP_STEPS[4])
