@@ -208,8 +208,9 @@ def follow_up(
         Validated reports (a ``ReportSet`` or its ``reports``) with ``timestamp``, ``source`` and
         ``category``; a frame in another CRS is reprojected to the area's.
     measures : MeasureSet or geopandas.GeoDataFrame
-        A ``MeasureSet`` or its ``measures`` (:data:`sjobo_geo.inputs.measures.MEASURE_COLUMNS`); a frame
-        in another CRS is reprojected to the area's.
+        A ``MeasureSet`` or its ``measures``
+        (:data:`sjobo_geo.inputs.measures.MEASURE_COLUMNS`); a frame in another CRS is
+        reprojected to the area's.
     radius_m : float, default 100
         Metres around a measure's geometry that count as its place.
     min_reports : int, default 10
