@@ -383,7 +383,6 @@ def build_area(osm: OSMData, profile: AreaProfile) -> Area:
     Area
     """
     import geopandas as gpd
-    import osmnx as ox
 
     from sjobo_geo.core.courtyards import derive_courtyards
 
@@ -391,8 +390,7 @@ def build_area(osm: OSMData, profile: AreaProfile) -> Area:
     _check_crs_covers(crs, osm.boundary, profile)
     boundary = gpd.GeoSeries([osm.boundary], crs="EPSG:4326").to_crs(crs).iloc[0]
 
-    graph = ox.simplify_graph(osm.graph, edge_attrs_differ=["lit", "highway", "name", "tunnel"])
-    graph = ox.project_graph(graph, to_crs=crs)
+    graph = _simplify_and_project(osm.graph, ["lit", "highway", "name", "tunnel"], crs)
 
     features = _flatten_index(osm.features).to_crs(crs)
     layers: dict[str, gpd.GeoDataFrame] = {}
@@ -630,10 +628,10 @@ def _lamps(features: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def _paths(graph: nx.MultiDiGraph) -> gpd.GeoDataFrame:
     """One row per physical path segment (the two directions of a walk edge merged)."""
     import geopandas as gpd
-    import osmnx as ox
     import pandas as pd
 
-    edges = ox.graph_to_gdfs(graph, nodes=False).reset_index()
+    edges = _edge_frame(graph, ["area_crossing", "length", "osmid", "name", "highway", "lit",
+                                "tunnel", "covered", "surface", "footway", "width"])
     if "area_crossing" in edges:
         edges = edges[edges["area_crossing"].isna() | (edges["area_crossing"] == False)]  # noqa: E712
     lo = np.minimum(edges["u"].to_numpy(), edges["v"].to_numpy())
@@ -721,3 +719,222 @@ def _add_pedestrian_areas(graph: nx.MultiDiGraph, squares: gpd.GeoDataFrame) -> 
             }
             graph.add_edge(u, v, reversed=False, **attrs)
             graph.add_edge(v, u, reversed=True, **{**attrs, "geometry": lines[k].reverse()})
+
+
+# --------------------------------------------------------------------------------------
+# the walk graph: osmnx's simplification and projection, without importing osmnx
+
+
+def _is_endpoint(node: Any, out: dict, inn: dict, attrs: list[str]) -> bool:
+    """osmnx's ``simplification._is_endpoint`` on plain adjacency dicts.
+
+    ``out[n]`` maps successors to ``{key: edge data}``, ``inn[n]`` predecessors to lists
+    of edge data. A node is an endpoint if it has a self-loop, no way in or no way out,
+    other than two neighbours with 2 or 4 edges, or edges differing in one of ``attrs``.
+    """
+    succ, pred = out[node], inn[node]
+    if node in succ or node in pred or not succ or not pred:
+        return True
+    if len(succ.keys() | pred.keys()) != 2:
+        return True
+    degree = sum(map(len, succ.values())) + sum(map(len, pred.values()))
+    if degree not in (2, 4):
+        return True
+    for attr in attrs:
+        # merged edges hold lists, which osmnx cannot put in its set: tuples can
+        values = {_hashable(d.get(attr)) for ds in pred.values() for d in ds}
+        values.update(_hashable(d.get(attr)) for kd in succ.values() for d in kd.values())
+        if len(values) > 1:
+            return True
+    return False
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _build_path(endpoint: Any, first: Any, out: dict, endpoints: set) -> list[Any]:
+    """osmnx's ``simplification._build_path``: from an endpoint to the next one."""
+    path = [endpoint, first]
+    for successor in out[first]:
+        if successor in path:
+            continue
+        path.append(successor)
+        while successor not in endpoints:
+            nexts = [n for n in out[successor] if n not in path]
+            if len(nexts) == 1:
+                successor = nexts[0]
+                path.append(successor)
+            elif not nexts:
+                if endpoint in out[successor]:
+                    return [*path, endpoint]  # the end of a self-looping edge
+                log.debug("unexpected simplify pattern near %s", successor)
+                return path
+            else:  # pragma: no cover - a node with two ways on is an endpoint
+                raise RuntimeError(f"impossible simplify pattern near {successor}")
+        return path
+    return path
+
+
+def _merge_path(path: list[Any], out: dict) -> dict[str, Any]:
+    """The attributes of the edge that replaces ``path`` (osmnx's rules, no geometry)."""
+    from itertools import pairwise
+
+    merged: dict[str, list[Any]] = {}
+    for u, v in pairwise(path):
+        data = next(iter(out[u][v].values()))  # one of parallel edges, as osmnx
+        for attr, value in data.items():
+            if attr in merged:
+                merged[attr].append(value)
+            else:
+                merged[attr] = [value]
+    attrs: dict[str, Any] = {}
+    for attr, values in merged.items():
+        if attr in ("length", "travel_time"):
+            attrs[attr] = sum(values)
+        else:
+            distinct = set(values)
+            attrs[attr] = values[0] if len(distinct) == 1 else list(distinct)
+    return attrs
+
+
+def _simplify_and_project(graph: nx.MultiDiGraph, edge_attrs_differ: list[str],
+                          crs: str) -> nx.MultiDiGraph:
+    """``osmnx.project_graph(osmnx.simplify_graph(graph, edge_attrs_differ=...), to_crs=crs)``.
+
+    The same graph as osmnx 2.x gives, built in one pass over plain dicts instead of a
+    copy, edits and a round trip through tables (and without importing osmnx, which
+    costs more than building the whole area):
+
+    * simplification: interstitial nodes (two neighbours, nothing changes there) are
+      removed and the edges through them merged into one edge with the path's
+      ``geometry``, the summed ``length`` and, for every other attribute, its single value
+      or the list of its distinct values; components without any endpoint (rings) are
+      dropped;
+    * projection: node ``x``/``y`` and edge geometries in ``crs`` (the transformer
+      geopandas uses), missing values left out as osmnx's ``graph_from_gdfs`` does;
+      ``graph.graph["crs"]`` is a :class:`pyproj.CRS`.
+
+    Nodes, edges and edge keys come in osmnx's order (nodes as first met along the edges),
+    so that everything built from the graph is the same. ``graph`` is not changed.
+    """
+    import networkx as nx
+    import shapely
+    from pyproj import CRS, Transformer
+
+    attrs = list(edge_attrs_differ)
+    nodes = list(graph.nodes)
+    out: dict[Any, dict[Any, dict[Any, dict]]] = {n: {} for n in nodes}
+    inn: dict[Any, dict[Any, list[dict]]] = {n: {} for n in nodes}
+    for u, v, k, d in graph.edges(keys=True, data=True):
+        out[u].setdefault(v, {})[k] = d
+        inn[v].setdefault(u, []).append(d)
+
+    # 1. paths between endpoints (the set is built in node order: osmnx's iteration order)
+    endpoints = {n for n in nodes if _is_endpoint(n, out, inn, attrs)}
+    paths = [_build_path(e, first, out, endpoints)
+             for e in endpoints for first in out[e] if first not in endpoints]
+    removed = {n for path in paths for n in path[1:-1]}
+
+    # 2. the simplified adjacency: kept edges in their order, merged edges appended with
+    # the next free key, as networkx's add_edge gives them
+    s_out = {u: {v: dict(kd) for v, kd in out[u].items() if v not in removed}
+             for u in nodes if u not in removed}
+    for path in paths:
+        u, v = path[0], path[-1]
+        if u in removed or v in removed:
+            continue  # osmnx adds it, then removes it with its node
+        keydict = s_out[u].setdefault(v, {})
+        key = len(keydict)
+        while key in keydict:
+            key += 1
+        keydict[key] = {**_merge_path(path, out), "geometry": path}
+    s_in: dict[Any, dict[Any, list[dict]]] = {n: {} for n in s_out}
+    for u, nbrs in s_out.items():
+        for v, kd in nbrs.items():
+            s_in[v].setdefault(u, []).extend(kd.values())
+
+    # 3. rings: components of the simplified graph without any endpoint
+    seen: set[Any] = set()
+    rings: set[Any] = set()
+    for start in s_out:
+        if start in seen:
+            continue
+        component, stack = {start}, [start]
+        while stack:
+            n = stack.pop()
+            for m in (*s_out[n], *s_in[n]):
+                if m not in component:
+                    component.add(m)
+                    stack.append(m)
+        seen |= component
+        if not any(_is_endpoint(n, s_out, s_in, attrs) for n in component):
+            rings |= component
+
+    # 4. projection and the graph, edges first (graph_from_gdfs adds nodes with edges)
+    to_crs = CRS.from_user_input(crs)
+    transform = Transformer.from_crs(CRS.from_user_input(graph.graph["crs"]), to_crs,
+                                     always_xy=True).transform
+    node_data = graph.nodes
+    lonlat = np.array([(node_data[n]["x"], node_data[n]["y"]) for n in nodes],
+                      dtype=float).reshape(-1, 2)
+    px, py = transform(lonlat[:, 0], lonlat[:, 1])
+    xy = dict(zip(nodes, zip(px.tolist(), py.tolist(), strict=True), strict=True))
+    kept = [n for n in s_out if n not in rings]
+    edges = [(u, v, k, d) for u in kept for v, kd in s_out[u].items() for k, d in kd.items()]
+    geometry: dict[int, Any] = {}
+    merged = [i for i, e in enumerate(edges) if isinstance(e[3].get("geometry"), list)]
+    if merged:
+        # a merged edge runs through its path's nodes, already projected
+        walks = [edges[i][3]["geometry"] for i in merged]
+        coords = np.array([xy[n] for walk in walks for n in walk], dtype=float)
+        parts = np.repeat(np.arange(len(walks)), [len(walk) for walk in walks])
+        geometry.update(zip(merged, shapely.linestrings(coords, indices=parts), strict=True))
+    own = [i for i, e in enumerate(edges)
+           if e[3].get("geometry") is not None and i not in geometry]
+    if own:  # edges that came with a geometry of their own
+        lines = np.array([edges[i][3]["geometry"] for i in own], dtype=object)
+        coords = shapely.get_coordinates(lines)
+        lines = shapely.set_coordinates(lines.copy(), np.column_stack(
+            transform(coords[:, 0], coords[:, 1])))
+        geometry.update(zip(own, lines, strict=True))
+
+    result = nx.MultiDiGraph(**graph.graph)
+    # graph_from_gdfs leaves out missing values (None, NaN: x == x is False only for NaN)
+    result.add_edges_from(
+        (u, v, k, {a: x for a, x in d.items() if a != "geometry" and x is not None and x == x}
+         | ({"geometry": geometry[i]} if i in geometry else {}))
+        for i, (u, v, k, d) in enumerate(edges)
+    )
+    result.add_nodes_from(set(kept) - set(result.nodes))
+    for n in kept:
+        data = result.nodes[n]
+        data.update((a, x.item() if isinstance(x, np.generic) else x)
+                    for a, x in node_data[n].items() if x is not None and x == x)
+        data["x"], data["y"] = xy[n]
+    result.graph["simplified"] = True
+    result.graph["crs"] = to_crs
+    return result
+
+
+def _edge_frame(graph: nx.MultiDiGraph, columns: list[str]) -> gpd.GeoDataFrame:
+    """osmnx's ``graph_to_gdfs(graph, nodes=False).reset_index()``, only ``columns``.
+
+    Columns ``u``, ``v``, ``key``, then those of ``columns`` that some edge has, typed as
+    osmnx's table types them (built the same way, from one dict per edge), and the
+    geometry: the edge's own, or the straight line between its nodes.
+    """
+    import geopandas as gpd
+    import shapely
+
+    edges = list(graph.edges(keys=True, data=True))
+    records = [{"u": u, "v": v, "key": k, **{c: d[c] for c in columns if c in d}}
+               for u, v, k, d in edges]
+    geoms = np.array([d.get("geometry") for *_, d in edges], dtype=object)
+    straight = np.flatnonzero(np.equal(geoms, None))
+    if len(straight):
+        nodes = graph.nodes
+        xy = np.array([[(nodes[edges[i][n]]["x"], nodes[edges[i][n]]["y"]) for n in (0, 1)]
+                       for i in straight], dtype=float)
+        geoms[straight] = shapely.linestrings(xy)
+    return gpd.GeoDataFrame(records, geometry=geoms, crs=graph.graph["crs"])

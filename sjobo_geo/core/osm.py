@@ -13,8 +13,9 @@ ways that reference nodes missing from the file (osmnx then stops with "Some edg
 nodes"). Such ways are split into runs of consecutive nodes that are present (never joined
 across a missing node, which would draw a false straight line); clipped closed ways that are
 not highways (building outlines, areas) are dropped, since half an outline is not an area.
-The repaired data are handed to osmnx's own XML readers, so all three sources produce the
-same graph and feature tables.
+The repaired data are turned into the walk graph and the feature table directly (no osmnx
+needed): the same graph, with the same attributes, and the same table that osmnx's own
+readers give for the live source, so all three sources produce the same area model.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ import contextlib
 import logging
 import re
 import socket
-import tempfile
 import threading
 import unicodedata
 from collections.abc import Iterator
@@ -31,7 +31,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
-from xml.sax.saxutils import quoteattr
 
 from sjobo_geo import settings
 from sjobo_geo._errors import (
@@ -46,6 +45,7 @@ from sjobo_geo.core.text import xml_text
 if TYPE_CHECKING:
     import geopandas as gpd
     import networkx as nx
+    import numpy as np
     from shapely import Polygon
 
     from sjobo_geo.core.profiles import AreaProfile
@@ -437,68 +437,300 @@ def _matches_tags(tags: dict[str, str], query: dict[str, bool | str | list[str]]
     return False
 
 
-def _write_xml(raw: _RawOSM, path: Path, way_filter: _Filter | None) -> int:
-    """Write OSM XML for osmnx.
+def _clean_tags(tags: dict[str, str]) -> dict[str, str]:
+    """Tags without the characters XML 1.0 forbids (seen in the wild in OSM names).
 
-    With ``way_filter`` (the network file): the ways it accepts and their nodes. Without (the
-    features file): only the elements that match :data:`FEATURE_TAGS`, the member ways of
-    matching relations and the nodes they need, so osmnx builds no geometry it would drop.
+    OSM data reached osmnx as XML until version 0.x of this module; the same characters are
+    still dropped so that names stay writable to GPX, GeoPackage and HTML. ``isprintable``
+    is a fast test that lets almost every tag through untouched.
     """
-    if way_filter is not None:
-        ways = [w for w in raw.ways if way_filter(w[2])]
-        relations: list[tuple[int, list[tuple[str, int, str]], dict[str, str]]] = []
-    else:
-        relations = [r for r in raw.relations if _matches_tags(r[2], FEATURE_TAGS)]
-        members = {m[1] for r in relations for m in r[1] if m[0] == "w"}
-        ways = [w for w in raw.ways if w[0] in members or _matches_tags(w[2], FEATURE_TAGS)]
-    keep_way_ids = {w[0] for w in ways}
+    if "".join(tags).isprintable() and "".join(tags.values()).isprintable():
+        return tags
+    return {xml_text(k): xml_text(v) for k, v in tags.items()}
+
+
+#: osmnx's default ``settings.useful_tags_way`` (osmnx 2.x): the way tags kept on edges.
+_OSMNX_WAY_TAGS = [
+    "access", "area", "bridge", "est_width", "highway", "junction", "landuse", "lanes",
+    "maxspeed", "name", "oneway", "ref", "service", "tunnel", "width",
+]
+#: Way tags on graph edges: osmnx's defaults, then ours (the order osmnx would use).
+EDGE_TAGS = [*_OSMNX_WAY_TAGS, *(t for t in EXTRA_WAY_TAGS if t not in _OSMNX_WAY_TAGS)]
+#: osmnx's mean Earth radius for great-circle edge lengths, in metres.
+_EARTH_RADIUS_M = 6_371_009
+
+
+def _walk_graph(raw: _RawOSM) -> nx.MultiDiGraph:
+    """The walk network of ``raw`` as osmnx builds it from a file.
+
+    The same graph as ``osmnx.graph_from_xml(f, bidirectional=True, simplify=False,
+    retain_all=True)`` on the walkable ways of ``raw`` (with :data:`EDGE_TAGS` as osmnx's
+    ``useful_tags_way``): nodes with ``x``/``y``, one edge per pair of consecutive nodes in
+    each direction, attributes ``osmid``, the way's tags in :data:`EDGE_TAGS`, ``oneway``
+    (always False: a walker may use a one-way street both ways), ``reversed`` and
+    ``length`` (great circle, metres). Nodes and edges are added in osmnx's order, so that
+    simplification gives the same edges.
+    """
+    from datetime import datetime
+    from itertools import groupby, pairwise
+
+    import networkx as nx
+    import numpy as np
+
+    accepts = _Filter(WALK_FILTER)
+    ways = [w for w in raw.ways if accepts(w[2])]
     wanted: set[int] = set()
     for _, refs, _ in ways:
         wanted.update(refs)
-    if way_filter is None:
-        wanted.update(n for n, t in raw.node_tags.items() if _matches_tags(t, FEATURE_TAGS))
-    out: list[str] = ['<?xml version="1.0" encoding="UTF-8"?>\n<osm version="0.6">\n']
-    append = out.append
-    for nid in wanted:
-        lon, lat = raw.nodes[nid]
-        tags = raw.node_tags.get(nid)
-        if tags and way_filter is None:
-            append(f'<node id="{nid}" lat="{lat:.7f}" lon="{lon:.7f}">')
-            append(_tags_xml(tags))
-            append("</node>\n")
+    coords = raw.nodes
+    graph = nx.MultiDiGraph(
+        created_date=f"{datetime.now():%Y-%m-%d %H:%M:%S}",
+        created_with="sjobo-geo (pyosmium)", crs="epsg:4326",
+    )
+    graph.add_nodes_from((n, {"y": coords[n][1], "x": coords[n][0]}) for n in wanted)
+    for way_id, refs, tags in ways:
+        tags = _clean_tags(tags)
+        attrs: dict[str, Any] = {"osmid": way_id}
+        attrs.update((t, tags[t]) for t in EDGE_TAGS if t in tags)
+        attrs["oneway"] = False
+        nodes = [n for n, _ in groupby(refs)]  # osmnx drops repeated consecutive nodes
+        pairs = list(pairwise(nodes))
+        graph.add_edges_from(pairs, **attrs, reversed=False)
+        graph.add_edges_from([(v, u) for u, v in pairs], **attrs, reversed=True)
+    if graph.number_of_edges():
+        # osmnx's distance.add_edge_lengths: haversine between the end nodes, all edges at
+        # once in the graph's edge order (same array layout, same rounding)
+        edges = list(graph.edges(data=True))
+        c = np.array([(coords[u][1], coords[u][0], coords[v][1], coords[v][0])
+                      for u, v, _ in edges])
+        y1, x1, y2, x2 = np.deg2rad(c[:, 0]), np.deg2rad(c[:, 1]), np.deg2rad(c[:, 2]), \
+            np.deg2rad(c[:, 3])
+        h = np.sin((y2 - y1) / 2) ** 2 + np.cos(y1) * np.cos(y2) * np.sin((x2 - x1) / 2) ** 2
+        dists = 2 * np.arcsin(np.sqrt(np.minimum(1, h))) * _EARTH_RADIUS_M
+        dists[np.isnan(dists)] = 0
+        for (_, _, data), length in zip(edges, dists.tolist(), strict=True):
+            data["length"] = length
+    return graph
+
+
+def _truncate(graph: nx.MultiDiGraph, boundary: Polygon, path: Path,
+              profile: AreaProfile) -> nx.MultiDiGraph:
+    """Keep the nodes inside ``boundary`` and their direct neighbours (in place).
+
+    osmnx's ``truncate_graph_polygon(..., truncate_by_edge=True)``: an edge that crosses
+    the boundary keeps its outer end, so paths leading out of the area are not cut short.
+    """
+    import numpy as np
+    import shapely
+
+    nodes = list(graph.nodes)
+    xy = np.array([(d["x"], d["y"]) for d in graph.nodes.values()]).reshape(-1, 2)
+    shapely.prepare(boundary)
+    inside = shapely.intersects(boundary, shapely.points(xy))
+    if not inside.any():
+        w, s, e, n = boundary.bounds
+        raise EmptyAreaError(
+            f"{path}: no walkable ways inside the boundary of area {profile.name!r} "
+            f"(lon {w:.4f}..{e:.4f}, lat {s:.4f}..{n:.4f}); does the file cover the area?"
+        )
+    outside = {n for n, ok in zip(nodes, inside.tolist(), strict=True) if not ok}
+    succ, pred = graph.succ, graph.pred
+    graph.remove_nodes_from([
+        n for n in outside if outside.issuperset(succ[n]) and outside.issuperset(pred[n])
+    ])
+    return graph
+
+
+#: osmnx's rules for a closed way being an area (osmnx 2.x ``features._POLYGON_FEATURES``):
+#: key -> ("all" | "passlist" | "blocklist", values).
+_POLYGON_RULES: dict[str, tuple[str, frozenset[str]]] = {
+    "aeroway": ("blocklist", frozenset({"taxiway"})),
+    "amenity": ("all", frozenset()),
+    "area": ("all", frozenset()),
+    "area:highway": ("all", frozenset()),
+    "barrier": ("passlist", frozenset({"city_wall", "ditch", "hedge", "retaining_wall",
+                                       "spikes"})),
+    "boundary": ("all", frozenset()),
+    "building": ("all", frozenset()),
+    "building:part": ("all", frozenset()),
+    "craft": ("all", frozenset()),
+    "golf": ("all", frozenset()),
+    "highway": ("passlist", frozenset({"elevator", "escape", "rest_area", "services"})),
+    "historic": ("all", frozenset()),
+    "indoor": ("all", frozenset()),
+    "landuse": ("all", frozenset()),
+    "leisure": ("all", frozenset()),
+    "man_made": ("blocklist", frozenset({"cutline", "embankment", "pipeline"})),
+    "military": ("all", frozenset()),
+    "natural": ("blocklist", frozenset({"arete", "cliff", "coastline", "ridge", "tree_row"})),
+    "office": ("all", frozenset()),
+    "place": ("all", frozenset()),
+    "power": ("passlist", frozenset({"generator", "plant", "substation", "transformer"})),
+    "public_transport": ("all", frozenset()),
+    "railway": ("passlist", frozenset({"platform", "roundhouse", "station", "turntable"})),
+    "ruins": ("all", frozenset()),
+    "shop": ("all", frozenset()),
+    "tourism": ("all", frozenset()),
+    "waterway": ("passlist", frozenset({"boatyard", "dam", "dock", "riverbank"})),
+}
+
+
+def _is_area(refs: list[int], tags: dict[str, str]) -> bool:
+    """osmnx's test whether a way is a polygon: closed, not area=no, and an area tag."""
+    if refs[0] != refs[-1] or tags.get("area") == "no":
+        return False
+    for key in tags.keys() & _POLYGON_RULES.keys():
+        rule, values = _POLYGON_RULES[key]
+        if rule == "all" or (rule == "passlist") == (tags[key] in values):
+            return True
+    return False
+
+
+def _way_geometries(ways: list[tuple[int, list[int], dict[str, str]]],
+                    nodes: dict[int, tuple[float, float]]) -> np.ndarray:
+    """LineStrings and Polygons of ``ways`` (osmnx's rules), built in two vectorised calls.
+
+    Like osmnx, a way too short for its type (one node; a closed way of fewer than four
+    nodes) gets an empty geometry.
+    """
+    import numpy as np
+    import shapely
+
+    out = np.empty(len(ways), dtype=object)
+    polygon = np.array([bool(refs) and _is_area(refs, tags) for _, refs, tags in ways],
+                       dtype=bool)
+    n_refs = np.array([len(refs) for _, refs, _ in ways], dtype=int)
+    too_short = n_refs < np.where(polygon, 4, 2)
+    for kind, mask in (("area", polygon & ~too_short), ("line", ~polygon & ~too_short)):
+        idx = np.flatnonzero(mask)
+        if not len(idx):
+            continue
+        refs = [ways[i][1] for i in idx]
+        xy = np.array([nodes[r] for rs in refs for r in rs], dtype=float)
+        parts = np.repeat(np.arange(len(idx)), [len(rs) for rs in refs])
+        if kind == "area":
+            out[idx] = shapely.polygons(shapely.linearrings(xy, indices=parts))
         else:
-            append(f'<node id="{nid}" lat="{lat:.7f}" lon="{lon:.7f}"/>\n')
-    for wid, refs, tags in ways:
-        append(f'<way id="{wid}">')
-        append("".join(f'<nd ref="{r}"/>' for r in refs))
-        append(_tags_xml(tags))
-        append("</way>\n")
-    if way_filter is None:
-        for rid, rel_members, tags in relations:
-            kept = [m for m in rel_members if m[0] == "w" and m[1] in keep_way_ids]
-            if not kept:
-                continue
-            append(f'<relation id="{rid}">')
-            append("".join(
-                f'<member type="way" ref="{m[1]}" role={quoteattr(m[2])}/>' for m in kept
-            ))
-            append(_tags_xml(tags))
-            append("</relation>\n")
-    append("</osm>\n")
-    path.write_text("".join(out), encoding="utf-8")
-    return len(ways)
+            out[idx] = shapely.linestrings(xy, indices=parts)
+    empty = np.flatnonzero(too_short)
+    for i in empty:
+        out[i] = shapely.Polygon() if polygon[i] else shapely.LineString()
+    return out
 
 
-def _tags_xml(tags: dict[str, str]) -> str:
-    # a control character in a tag (seen in the wild) is not allowed in XML: dropped
-    return "".join(f"<tag k={quoteattr(xml_text(k))} v={quoteattr(xml_text(v))}/>"
-                   for k, v in tags.items())
+def _relation_geometry(members: list[tuple[str, int, str]], way_geoms: dict[int, Any]) -> Any:
+    """osmnx's multipolygon geometry of a relation from its member ways' geometries."""
+    from shapely import MultiLineString, MultiPolygon, Polygon, prepare
+    from shapely.ops import linemerge, polygonize, unary_union
+
+    outer_lines, inner_lines, outer_polys, inner_polys = [], [], [], []
+    for _, ref, role in members:
+        geom = way_geoms[ref]
+        if geom.geom_type == "LineString":
+            {"outer": outer_lines, "inner": inner_lines}.get(role, []).append(geom)
+        elif geom.geom_type == "Polygon":
+            {"outer": outer_polys, "inner": inner_polys}.get(role, []).append(geom)
+    for lines, polys in ((outer_lines, outer_polys), (inner_lines, inner_polys)):
+        merged = linemerge(lines)
+        if merged.geom_type == "LineString":
+            merged = MultiLineString([merged])
+        for line in merged.geoms:
+            polys += polygonize(line)
+    if not inner_polys:
+        geometry = unary_union(outer_polys)
+    else:
+        with_holes = []
+        for outer in outer_polys:
+            prepare(outer)
+            holes = [inner for inner in inner_polys if outer.contains(inner)]
+            with_holes.append(outer.difference(unary_union(holes)))
+        geometry = unary_union(with_holes)
+    return geometry if isinstance(geometry, Polygon | MultiPolygon) else Polygon()
+
+
+def _feature_tags(tags: dict[str, str]) -> dict[str, str]:
+    if "geometry" in tags:
+        tags = {k: v for k, v in tags.items() if k != "geometry"}
+    return _clean_tags(tags)
+
+
+def _feature_table(raw: _RawOSM) -> gpd.GeoDataFrame:
+    """The features of ``raw`` matching :data:`FEATURE_TAGS`, as osmnx gives them.
+
+    The same rows, columns and geometries as ``osmnx.features_from_xml(f,
+    tags=FEATURE_TAGS)`` on an OSM XML file holding the matching nodes, ways and
+    multipolygon relations of ``raw``: indexed by (``element``, ``id``) and sorted, one
+    column per tag key, ``geometry`` made valid; closed ways are polygons by osmnx's area
+    rules, relations are built from their member ways present in the file. Columns are in
+    osmnx's order (first appearance over every element osmnx reads, matching or not).
+    """
+    import geopandas as gpd
+    import shapely
+
+    query = FEATURE_TAGS
+    keys = set(query)
+    relations = [r for r in raw.relations if _matches_tags(r[2], query)]
+    members = {m[1] for r in relations for m in r[1] if m[0] == "w"}
+    ways = [w for w in raw.ways if w[0] in members or _matches_tags(w[2], query)]
+    way_ids = {w[0] for w in ways}
+    # the nodes osmnx would read: those of the ways, then tagged matching ones (osmnx looks
+    # at every node with a query key, so its column order depends on them too)
+    wanted: set[int] = set()
+    for _, refs, _ in ways:
+        wanted.update(refs)
+    node_tags = raw.node_tags
+    wanted.update(n for n, t in node_tags.items() if _matches_tags(t, query))
+    # osmnx drops a "geometry" tag (it would overwrite the geometry)
+    cand_nodes = [(n, _feature_tags(t)) for n in wanted
+                  if (t := node_tags.get(n)) and not keys.isdisjoint(t)]
+    cand_ways = [(i, _feature_tags(t)) for i, _, t in ways if not keys.isdisjoint(t)]
+
+    geoms = _way_geometries(ways, raw.nodes)
+    way_geoms = dict(zip((w[0] for w in ways), geoms, strict=True))
+    rel_rows = []
+    for rid, rel_members, tags in relations:
+        kept = [m for m in rel_members if m[0] == "w" and m[1] in way_ids]
+        if kept:  # relations without member ways in the file are not read by osmnx
+            rel_rows.append((rid, _feature_tags(tags), _relation_geometry(kept, way_geoms)))
+
+    # pandas orders the columns by first appearance over the elements osmnx reads
+    columns: dict[str, None] = {}
+    for _, tags in cand_nodes:
+        columns.update(dict.fromkeys(["id", "element", "geometry", *tags]))
+    for _, tags in cand_ways:
+        columns.update(dict.fromkeys(["id", "geometry", "element", *tags]))
+    for _, tags, _ in rel_rows:
+        columns.update(dict.fromkeys(["type", "id", "element", *tags, "geometry"]))
+
+    records: list[dict[str, Any]] = []
+    for nid, tags in sorted(cand_nodes):
+        if _matches_tags(tags, query):
+            lon, lat = raw.nodes[nid]
+            records.append({"id": nid, "element": "node",
+                            "geometry": shapely.Point(lon, lat), **_clean_tags(tags)})
+    for rid, tags, geom in sorted(rel_rows, key=lambda r: r[0]):
+        if _matches_tags(tags, query) and not geom.is_empty:
+            records.append({"type": tags.get("type"), "id": rid, "element": "relation",
+                            **_clean_tags(tags), "geometry": geom})
+    for wid, tags in sorted(cand_ways, key=lambda w: w[0]):
+        geom = way_geoms[wid]
+        if _matches_tags(tags, query) and not geom.is_empty:
+            records.append({"id": wid, "element": "way", "geometry": geom,
+                            **_clean_tags(tags)})
+    if not records:
+        return _empty_features()
+    present: set[str] = set()
+    for record in records:
+        present.update(record)
+    gdf = gpd.GeoDataFrame(
+        records, columns=[c for c in columns if c in present], geometry="geometry",
+        crs="epsg:4326",
+    ).set_index(["element", "id"]).sort_index()
+    gdf["geometry"] = gdf.geometry.make_valid()
+    return gdf
 
 
 def _from_file(path: Path, profile: AreaProfile, *, source: str) -> OSMData:
-    ox = _configure_osmnx()
-    from osmnx._errors import InsufficientResponseError
-
     raw = _read_osm(path)
     notes = []
     if raw.clipped:
@@ -506,38 +738,18 @@ def _from_file(path: Path, profile: AreaProfile, *, source: str) -> OSMData:
             f"{raw.clipped} ways reference nodes missing from the file (clipped extract): "
             f"split into {raw.split_runs} runs of present nodes, {raw.dropped} dropped"
         )
-    with tempfile.TemporaryDirectory(prefix="sjobo-geo-") as tmp:
-        net_xml, feat_xml = Path(tmp) / "network.osm", Path(tmp) / "features.osm"
-        n_walk = _write_xml(raw, net_xml, _Filter(WALK_FILTER))
-        _write_xml(raw, feat_xml, None)
-        try:
-            features = ox.features_from_xml(feat_xml, tags=FEATURE_TAGS)
-        except InsufficientResponseError:
-            features = _empty_features()
-        boundary, boundary_source = _file_boundary(profile, features, notes)
-        if n_walk == 0:
-            raise EmptyAreaError(f"{path}: no walkable ways in the file")
-        graph = ox.graph_from_xml(net_xml, bidirectional=True, simplify=False, retain_all=True)
-    graph = _truncate_graph(ox, graph, boundary, path, profile)
+    features = _feature_table(raw)
+    boundary, boundary_source = _file_boundary(profile, features, notes)
+    graph = _walk_graph(raw)
+    if graph.number_of_edges() == 0:
+        raise EmptyAreaError(f"{path}: no walkable ways in the file")
+    graph = _truncate(graph, boundary, path, profile)
     if len(features):
         features = features[features.intersects(boundary)]
     return OSMData(
         graph=graph, features=features, boundary=boundary, boundary_source=boundary_source,
         source=source, description=str(path), notes=notes,
     )
-
-
-def _truncate_graph(ox: Any, graph: Any, boundary: Polygon, path: Path, profile: Any) -> Any:
-    from osmnx._errors import GraphSimplificationError, InsufficientResponseError
-
-    try:
-        return ox.truncate.truncate_graph_polygon(graph, boundary, truncate_by_edge=True)
-    except (InsufficientResponseError, GraphSimplificationError, ValueError):
-        w, s, e, n = boundary.bounds
-        raise EmptyAreaError(
-            f"{path}: no walkable ways inside the boundary of area {profile.name!r} "
-            f"(lon {w:.4f}..{e:.4f}, lat {s:.4f}..{n:.4f}); does the file cover the area?"
-        ) from None
 
 
 def _normalise(text: str) -> str:
