@@ -392,7 +392,7 @@ def build_area(osm: OSMData, profile: AreaProfile) -> Area:
 
     graph = _simplify_and_project(osm.graph, ["lit", "highway", "name", "tunnel"], crs)
 
-    features = _flatten_index(osm.features).to_crs(crs)
+    features = _flatten_index(osm.features, crs)
     layers: dict[str, gpd.GeoDataFrame] = {}
     layers["boundary"] = gpd.GeoDataFrame(
         {"name": [profile.name], "boundary_source": [osm.boundary_source],
@@ -476,16 +476,22 @@ def _check_crs_covers(crs: str, boundary_wgs84: Any, profile: AreaProfile) -> No
         )
 
 
-def _flatten_index(features: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """osmnx's (element, id) index -> columns osm_type, osm_id; a plain RangeIndex."""
-    f = features.copy()
-    if f.index.nlevels == 2:
-        f["osm_type"] = f.index.get_level_values(0).astype(str)
-        f["osm_id"] = f.index.get_level_values(1).astype("int64")
+def _flatten_index(features: gpd.GeoDataFrame, crs: str) -> gpd.GeoDataFrame:
+    """osmnx's (element, id) index -> columns osm_type, osm_id; a plain RangeIndex; in ``crs``.
+
+    Only the geometry is transformed: ``GeoDataFrame.to_crs`` would first copy every one of
+    the hundreds of tag columns.
+    """
+    index = features.index
+    f = features.reset_index(drop=True)  # copy-on-write: the tag columns are not copied
+    if index.nlevels == 2:
+        f["osm_type"] = index.get_level_values(0).astype(str)
+        f["osm_id"] = index.get_level_values(1).astype("int64")
     else:
         f["osm_type"] = "unknown"
         f["osm_id"] = -1
-    return f.reset_index(drop=True)
+    f.set_geometry(f.geometry.to_crs(crs), inplace=True)
+    return f
 
 
 def _tag(features: gpd.GeoDataFrame, key: str) -> pd.Series:
@@ -507,7 +513,10 @@ def _select(
     """Rows of ``features`` matching ``mask`` with a tidy set of columns."""
     import geopandas as gpd
 
-    sub = features[mask.fillna(False).astype(bool)]
+    # the few columns first, then the rows: a row mask copies every column it is given
+    wanted = dict.fromkeys(["osm_type", "osm_id", "name", *(kind_from or []), *(extra or [])])
+    columns = [c for c in wanted if c in features.columns]
+    sub = features[[*columns, features.geometry.name]][mask.fillna(False).astype(bool)]
     if polygons_only:
         sub = sub[sub.geom_type.isin(["Polygon", "MultiPolygon"])]
     cols = {"osm_type": sub["osm_type"], "osm_id": sub["osm_id"], "name": _tag(sub, "name")}
@@ -740,13 +749,15 @@ def _is_endpoint(node: Any, out: dict, inn: dict, attrs: list[str]) -> bool:
     degree = sum(map(len, succ.values())) + sum(map(len, pred.values()))
     if degree not in (2, 4):
         return True
-    for attr in attrs:
-        # merged edges hold lists, which osmnx cannot put in its set: tuples can
-        values = {_hashable(d.get(attr)) for ds in pred.values() for d in ds}
-        values.update(_hashable(d.get(attr)) for kd in succ.values() for d in kd.values())
-        if len(values) > 1:
-            return True
-    return False
+    # some attribute differs between the edges <=> their attribute tuples differ
+    try:
+        values = {tuple(map(d.get, attrs)) for ds in pred.values() for d in ds}
+        values.update(tuple(map(d.get, attrs)) for kd in succ.values() for d in kd.values())
+    except TypeError:  # lists on merged edges (osmnx would fail here): tuples are hashable
+        values = {tuple(_hashable(d.get(a)) for a in attrs) for ds in pred.values() for d in ds}
+        values.update(tuple(_hashable(d.get(a)) for a in attrs)
+                      for kd in succ.values() for d in kd.values())
+    return len(values) > 1
 
 
 def _hashable(value: Any) -> Any:
@@ -780,14 +791,16 @@ def _merge_path(path: list[Any], out: dict) -> dict[str, Any]:
     """The attributes of the edge that replaces ``path`` (osmnx's rules, no geometry)."""
     from itertools import pairwise
 
-    merged: dict[str, list[Any]] = {}
-    for u, v in pairwise(path):
-        data = next(iter(out[u][v].values()))  # one of parallel edges, as osmnx
-        for attr, value in data.items():
-            if attr in merged:
-                merged[attr].append(value)
-            else:
-                merged[attr] = [value]
+    segments = [next(iter(out[u][v].values())) for u, v in pairwise(path)]  # one of
+    # parallel edges, as osmnx; an attribute's values in the order of the path
+    first = segments[0].keys()
+    if all(d.keys() == first for d in segments):
+        merged = {attr: [d[attr] for d in segments] for attr in segments[0]}
+    else:
+        merged = {}
+        for data in segments:
+            for attr, value in data.items():
+                merged.setdefault(attr, []).append(value)
     attrs: dict[str, Any] = {}
     for attr, values in merged.items():
         if attr in ("length", "travel_time"):
@@ -818,9 +831,10 @@ def _simplify_and_project(graph: nx.MultiDiGraph, edge_attrs_differ: list[str],
     Nodes, edges and edge keys come in osmnx's order (nodes as first met along the edges),
     so that everything built from the graph is the same. ``graph`` is not changed.
     """
+    import geopandas as gpd
     import networkx as nx
     import shapely
-    from pyproj import CRS, Transformer
+    from pyproj import CRS
 
     attrs = list(edge_attrs_differ)
     nodes = list(graph.nodes)
@@ -872,14 +886,14 @@ def _simplify_and_project(graph: nx.MultiDiGraph, edge_attrs_differ: list[str],
             rings |= component
 
     # 4. projection and the graph, edges first (graph_from_gdfs adds nodes with edges)
+    # geopandas' to_crs: its transformer, which the layers reuse (making one costs 20 ms)
     to_crs = CRS.from_user_input(crs)
-    transform = Transformer.from_crs(CRS.from_user_input(graph.graph["crs"]), to_crs,
-                                     always_xy=True).transform
     node_data = graph.nodes
     lonlat = np.array([(node_data[n]["x"], node_data[n]["y"]) for n in nodes],
                       dtype=float).reshape(-1, 2)
-    px, py = transform(lonlat[:, 0], lonlat[:, 1])
-    xy = dict(zip(nodes, zip(px.tolist(), py.tolist(), strict=True), strict=True))
+    points = gpd.GeoSeries(shapely.points(lonlat), crs=graph.graph["crs"]).to_crs(to_crs)
+    xy = dict(zip(nodes, map(tuple, shapely.get_coordinates(points.values).tolist()),
+                  strict=True))
     kept = [n for n in s_out if n not in rings]
     edges = [(u, v, k, d) for u in kept for v, kd in s_out[u].items() for k, d in kd.items()]
     geometry: dict[int, Any] = {}
@@ -893,19 +907,17 @@ def _simplify_and_project(graph: nx.MultiDiGraph, edge_attrs_differ: list[str],
     own = [i for i, e in enumerate(edges)
            if e[3].get("geometry") is not None and i not in geometry]
     if own:  # edges that came with a geometry of their own
-        lines = np.array([edges[i][3]["geometry"] for i in own], dtype=object)
-        coords = shapely.get_coordinates(lines)
-        lines = shapely.set_coordinates(lines.copy(), np.column_stack(
-            transform(coords[:, 0], coords[:, 1])))
-        geometry.update(zip(own, lines, strict=True))
+        lines = gpd.GeoSeries([edges[i][3]["geometry"] for i in own], crs=graph.graph["crs"])
+        geometry.update(zip(own, lines.to_crs(to_crs).values, strict=True))
 
     result = nx.MultiDiGraph(**graph.graph)
-    # graph_from_gdfs leaves out missing values (None, NaN: x == x is False only for NaN)
-    result.add_edges_from(
-        (u, v, k, {a: x for a, x in d.items() if a != "geometry" and x is not None and x == x}
-         | ({"geometry": geometry[i]} if i in geometry else {}))
-        for i, (u, v, k, d) in enumerate(edges)
-    )
+    add_edge = result.add_edge
+    for i, (u, v, k, d) in enumerate(edges):
+        # graph_from_gdfs leaves out missing values (None, NaN: x == x is False only for NaN)
+        data = {a: x for a, x in d.items() if a != "geometry" and x is not None and x == x}
+        if i in geometry:
+            data["geometry"] = geometry[i]
+        add_edge(u, v, key=k, **data)
     result.add_nodes_from(set(kept) - set(result.nodes))
     for n in kept:
         data = result.nodes[n]
@@ -933,8 +945,7 @@ def _edge_frame(graph: nx.MultiDiGraph, columns: list[str]) -> gpd.GeoDataFrame:
     geoms = np.array([d.get("geometry") for *_, d in edges], dtype=object)
     straight = np.flatnonzero(np.equal(geoms, None))
     if len(straight):
-        nodes = graph.nodes
-        xy = np.array([[(nodes[edges[i][n]]["x"], nodes[edges[i][n]]["y"]) for n in (0, 1)]
-                       for i in straight], dtype=float)
+        pos = {n: (d["x"], d["y"]) for n, d in graph.nodes(data=True)}
+        xy = np.array([(pos[edges[i][0]], pos[edges[i][1]]) for i in straight], dtype=float)
         geoms[straight] = shapely.linestrings(xy)
     return gpd.GeoDataFrame(records, geometry=geoms, crs=graph.graph["crs"])

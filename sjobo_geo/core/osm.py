@@ -460,6 +460,17 @@ EDGE_TAGS = [*_OSMNX_WAY_TAGS, *(t for t in EXTRA_WAY_TAGS if t not in _OSMNX_WA
 _EARTH_RADIUS_M = 6_371_009
 
 
+def _great_circle(c: np.ndarray) -> list[float]:
+    """osmnx's haversine distances in metres, rows (lat1, lon1, lat2, lon2) in degrees."""
+    import numpy as np
+
+    y1, x1, y2, x2 = (np.deg2rad(c[:, i]) for i in range(4))
+    h = np.sin((y2 - y1) / 2) ** 2 + np.cos(y1) * np.cos(y2) * np.sin((x2 - x1) / 2) ** 2
+    dists = 2 * np.arcsin(np.sqrt(np.minimum(1, h))) * _EARTH_RADIUS_M
+    dists[np.isnan(dists)] = 0
+    return dists.tolist()
+
+
 def _walk_graph(raw: _RawOSM) -> nx.MultiDiGraph:
     """The walk network of ``raw`` as osmnx builds it from a file.
 
@@ -468,8 +479,9 @@ def _walk_graph(raw: _RawOSM) -> nx.MultiDiGraph:
     ``useful_tags_way``): nodes with ``x``/``y``, one edge per pair of consecutive nodes in
     each direction, attributes ``osmid``, the way's tags in :data:`EDGE_TAGS`, ``oneway``
     (always False: a walker may use a one-way street both ways), ``reversed`` and
-    ``length`` (great circle, metres). Nodes and edges are added in osmnx's order, so that
-    simplification gives the same edges.
+    ``length`` (osmnx's great-circle formula, metres; computed once for both directions).
+    Nodes and edges are added in osmnx's order and get its keys, so that simplification
+    gives the same edges.
     """
     from datetime import datetime
     from itertools import groupby, pairwise
@@ -488,28 +500,27 @@ def _walk_graph(raw: _RawOSM) -> nx.MultiDiGraph:
         created_with="sjobo-geo (pyosmium)", crs="epsg:4326",
     )
     graph.add_nodes_from((n, {"y": coords[n][1], "x": coords[n][0]}) for n in wanted)
-    for way_id, refs, tags in ways:
+    # consecutive node pairs of every way (osmnx drops repeated consecutive nodes)
+    runs = [[n for n, _ in groupby(refs)] for _, refs, _ in ways]
+    pairs = [pair for run in runs for pair in pairwise(run)]
+    lengths = iter(_great_circle(np.array(
+        [(*coords[u][::-1], *coords[v][::-1]) for u, v in pairs], dtype=float).reshape(-1, 4)))
+    add_edge = graph.add_edge
+    parallel: dict[tuple[int, int], int] = {}  # edges so far from u to v: the next key
+    for (way_id, _, tags), run in zip(ways, runs, strict=True):
         tags = _clean_tags(tags)
         attrs: dict[str, Any] = {"osmid": way_id}
         attrs.update((t, tags[t]) for t in EDGE_TAGS if t in tags)
-        attrs["oneway"] = False
-        nodes = [n for n, _ in groupby(refs)]  # osmnx drops repeated consecutive nodes
-        pairs = list(pairwise(nodes))
-        graph.add_edges_from(pairs, **attrs, reversed=False)
-        graph.add_edges_from([(v, u) for u, v in pairs], **attrs, reversed=True)
-    if graph.number_of_edges():
-        # osmnx's distance.add_edge_lengths: haversine between the end nodes, all edges at
-        # once in the graph's edge order (same array layout, same rounding)
-        edges = list(graph.edges(data=True))
-        c = np.array([(coords[u][1], coords[u][0], coords[v][1], coords[v][0])
-                      for u, v, _ in edges])
-        y1, x1, y2, x2 = np.deg2rad(c[:, 0]), np.deg2rad(c[:, 1]), np.deg2rad(c[:, 2]), \
-            np.deg2rad(c[:, 3])
-        h = np.sin((y2 - y1) / 2) ** 2 + np.cos(y1) * np.cos(y2) * np.sin((x2 - x1) / 2) ** 2
-        dists = 2 * np.arcsin(np.sqrt(np.minimum(1, h))) * _EARTH_RADIUS_M
-        dists[np.isnan(dists)] = 0
-        for (_, _, data), length in zip(edges, dists.tolist(), strict=True):
-            data["length"] = length
+        attrs["oneway"] = False  # a walker may use a one-way street both ways
+        # osmnx adds a way's edges forwards, then backwards (same order, same keys)
+        way_lengths = [next(lengths) for _ in range(len(run) - 1)]
+        for back in (False, True):
+            for (u, v), length in zip(pairwise(run), way_lengths, strict=True):
+                if back:
+                    u, v = v, u
+                key = parallel.get((u, v), 0)
+                parallel[u, v] = key + 1
+                add_edge(u, v, key, **attrs, reversed=back, length=length)
     return graph
 
 
@@ -649,9 +660,14 @@ def _relation_geometry(members: list[tuple[str, int, str]], way_geoms: dict[int,
 
 
 def _feature_tags(tags: dict[str, str]) -> dict[str, str]:
-    if "geometry" in tags:
-        tags = {k: v for k, v in tags.items() if k != "geometry"}
+    """Tags as osmnx keeps them in a feature's row: a ``geometry`` tag is dropped by osmnx,
+    ``element`` and ``id`` are the names of its index."""
+    if not _INDEX_KEYS.isdisjoint(tags):
+        tags = {k: v for k, v in tags.items() if k not in _INDEX_KEYS}
     return _clean_tags(tags)
+
+
+_INDEX_KEYS = frozenset({"geometry", "element", "id"})
 
 
 def _feature_table(raw: _RawOSM) -> gpd.GeoDataFrame:
@@ -664,7 +680,6 @@ def _feature_table(raw: _RawOSM) -> gpd.GeoDataFrame:
     rules, relations are built from their member ways present in the file. Columns are in
     osmnx's order (first appearance over every element osmnx reads, matching or not).
     """
-    import geopandas as gpd
     import shapely
 
     query = FEATURE_TAGS
@@ -702,32 +717,60 @@ def _feature_table(raw: _RawOSM) -> gpd.GeoDataFrame:
     for _, tags, _ in rel_rows:
         columns.update(dict.fromkeys(["type", "id", "element", *tags, "geometry"]))
 
-    records: list[dict[str, Any]] = []
+    rows: list[tuple[str, int, Any, dict[str, str]]] = []  # in osmnx's sorted order
     for nid, tags in sorted(cand_nodes):
         if _matches_tags(tags, query):
             lon, lat = raw.nodes[nid]
-            records.append({"id": nid, "element": "node",
-                            "geometry": shapely.Point(lon, lat), **_clean_tags(tags)})
+            rows.append(("node", nid, shapely.Point(lon, lat), tags))
     for rid, tags, geom in sorted(rel_rows, key=lambda r: r[0]):
         if _matches_tags(tags, query) and not geom.is_empty:
-            records.append({"type": tags.get("type"), "id": rid, "element": "relation",
-                            **_clean_tags(tags), "geometry": geom})
+            rows.append(("relation", rid, geom, tags))
     for wid, tags in sorted(cand_ways, key=lambda w: w[0]):
         geom = way_geoms[wid]
         if _matches_tags(tags, query) and not geom.is_empty:
-            records.append({"id": wid, "element": "way", "geometry": geom,
-                            **_clean_tags(tags)})
-    if not records:
+            rows.append(("way", wid, geom, tags))
+    if not rows:
         return _empty_features()
-    present: set[str] = set()
-    for record in records:
-        present.update(record)
-    gdf = gpd.GeoDataFrame(
-        records, columns=[c for c in columns if c in present], geometry="geometry",
-        crs="epsg:4326",
-    ).set_index(["element", "id"]).sort_index()
-    gdf["geometry"] = gdf.geometry.make_valid()
-    return gdf
+    return _features_frame(rows, [c for c in columns if c not in ("id", "element")])
+
+
+def _features_frame(rows: list[tuple[str, int, Any, dict[str, str]]], columns: list[str]
+                    ) -> gpd.GeoDataFrame:
+    """osmnx's feature table from its rows, one text column per tag key present in them.
+
+    Built column by column from the few values each one has: pandas would infer the type
+    of every cell of a few hundred mostly empty columns. The columns are pandas' default
+    text type (``str``, missing values NaN), as pandas infers them for osmnx.
+    """
+    import geopandas as gpd
+    import numpy as np
+    import pandas as pd
+    import pyarrow as pa
+
+    n = len(rows)
+    where: dict[str, tuple[list[int], list[str]]] = {}
+    for i, (_, _, _, tags) in enumerate(rows):
+        for key, value in tags.items():
+            if key in where:
+                where[key][0].append(i)
+                where[key][1].append(value)
+            else:
+                where[key] = ([i], [value])
+    text = pd.StringDtype("pyarrow", na_value=np.nan)
+    data: dict[str, Any] = {}
+    for column in columns:
+        if column == "geometry":
+            data[column] = gpd.GeoSeries([r[2] for r in rows], crs="epsg:4326").make_valid().values
+        elif column in where:
+            positions, values = where[column]
+            take = np.full(n, -1)
+            take[positions] = np.arange(len(positions))
+            cells = pa.array(values, type=pa.large_string()).take(pa.array(take, mask=take < 0))
+            data[column] = pd.array(cells, dtype=text)
+    index = pd.MultiIndex.from_arrays(
+        [pd.array([r[0] for r in rows], dtype=text), np.array([r[1] for r in rows])],
+        names=["element", "id"])
+    return gpd.GeoDataFrame(data, index=index, geometry="geometry", crs="epsg:4326")
 
 
 def _from_file(path: Path, profile: AreaProfile, *, source: str) -> OSMData:
@@ -741,7 +784,7 @@ def _from_file(path: Path, profile: AreaProfile, *, source: str) -> OSMData:
     features = _feature_table(raw)
     boundary, boundary_source = _file_boundary(profile, features, notes)
     graph = _walk_graph(raw)
-    if graph.number_of_edges() == 0:
+    if next(iter(graph.edges), None) is None:
         raise EmptyAreaError(f"{path}: no walkable ways in the file")
     graph = _truncate(graph, boundary, path, profile)
     if len(features):
