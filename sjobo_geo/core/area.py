@@ -932,15 +932,16 @@ def _simplify_and_project(graph: nx.MultiDiGraph, edge_attrs_differ: list[str],
 def _edge_frame(graph: nx.MultiDiGraph, columns: list[str]) -> gpd.GeoDataFrame:
     """osmnx's ``graph_to_gdfs(graph, nodes=False).reset_index()``, only ``columns``.
 
-    Columns ``u``, ``v``, ``key``, then those of ``columns`` that some edge has, typed as
-    osmnx's table types them (built the same way, from one dict per edge), and the
-    geometry: the edge's own, or the straight line between its nodes.
+    Columns ``u``, ``v``, ``key``, then those of ``columns`` that some edge has, in the
+    order and with the types of osmnx's table (built the same way, from one dict per
+    edge), and the geometry: the edge's own, or the straight line between its nodes.
     """
     import geopandas as gpd
     import shapely
 
     edges = list(graph.edges(keys=True, data=True))
-    records = [{"u": u, "v": v, "key": k, **{c: d[c] for c in columns if c in d}}
+    wanted = {*columns, "geometry"}  # the geometry's column where osmnx has it
+    records = [{"u": u, "v": v, "key": k, **{c: x for c, x in d.items() if c in wanted}}
                for u, v, k, d in edges]
     geoms = np.array([d.get("geometry") for *_, d in edges], dtype=object)
     straight = np.flatnonzero(np.equal(geoms, None))

@@ -601,8 +601,8 @@ def _way_geometries(ways: list[tuple[int, list[int], dict[str, str]]],
                     nodes: dict[int, tuple[float, float]]) -> np.ndarray:
     """LineStrings and Polygons of ``ways`` (osmnx's rules), built in two vectorised calls.
 
-    Like osmnx, a way too short for its type (one node; a closed way of fewer than four
-    nodes) gets an empty geometry.
+    Like shapely in osmnx, a way too short for its type gets an empty geometry: a line
+    needs two nodes, a polygon three (its ring is closed by repeating the first).
     """
     import numpy as np
     import shapely
@@ -611,7 +611,7 @@ def _way_geometries(ways: list[tuple[int, list[int], dict[str, str]]],
     polygon = np.array([bool(refs) and _is_area(refs, tags) for _, refs, tags in ways],
                        dtype=bool)
     n_refs = np.array([len(refs) for _, refs, _ in ways], dtype=int)
-    too_short = n_refs < np.where(polygon, 4, 2)
+    too_short = n_refs < np.where(polygon, 3, 2)
     for kind, mask in (("area", polygon & ~too_short), ("line", ~polygon & ~too_short)):
         idx = np.flatnonzero(mask)
         if not len(idx):
