@@ -860,11 +860,12 @@ def _simplify_and_project(graph: nx.MultiDiGraph, edge_attrs_differ: list[str],
 
     attrs = list(edge_attrs_differ)
     nodes = list(graph.nodes)
-    out: dict[Any, dict[Any, dict[Any, dict]]] = {n: {} for n in nodes}
+    # networkx's own adjacency dicts (successor -> key -> data), read only
+    out: dict[Any, dict[Any, dict[Any, dict]]] = dict(graph.adjacency())
     inn: dict[Any, dict[Any, list[dict]]] = {n: {} for n in nodes}
-    for u, v, k, d in graph.edges(keys=True, data=True):
-        out[u].setdefault(v, {})[k] = d
-        inn[v].setdefault(u, []).append(d)
+    for u, nbrs in out.items():
+        for v, keydict in nbrs.items():
+            inn[v][u] = list(keydict.values())
 
     # 1. paths between endpoints (the set is built in node order: osmnx's iteration order)
     endpoints = {n for n in nodes if _is_endpoint(n, out, inn, attrs)}
