@@ -686,6 +686,7 @@ def _feature_table(raw: _RawOSM) -> gpd.GeoDataFrame:
     rules, relations are built from their member ways present in the file. Columns are in
     osmnx's order (first appearance over every element osmnx reads, matching or not).
     """
+    import numpy as np
     import shapely
 
     query = FEATURE_TAGS
@@ -724,10 +725,11 @@ def _feature_table(raw: _RawOSM) -> gpd.GeoDataFrame:
         columns.update(dict.fromkeys(["type", "id", "element", *tags, "geometry"]))
 
     rows: list[tuple[str, int, Any, dict[str, str]]] = []  # in osmnx's sorted order
-    for nid, tags in sorted(cand_nodes):
-        if _matches_tags(tags, query):
-            lon, lat = raw.nodes[nid]
-            rows.append(("node", nid, shapely.Point(lon, lat), tags))
+    points = sorted((nid, tags) for nid, tags in cand_nodes if _matches_tags(tags, query))
+    if points:
+        xy = np.array([raw.nodes[nid] for nid, _ in points], dtype=float)
+        rows.extend(("node", nid, point, tags) for (nid, tags), point
+                    in zip(points, shapely.points(xy), strict=True))
     for rid, tags, geom in sorted(rel_rows, key=lambda r: r[0]):
         if _matches_tags(tags, query) and not geom.is_empty:
             rows.append(("relation", rid, geom, tags))
