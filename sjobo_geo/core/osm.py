@@ -446,9 +446,9 @@ def _matches_tags(tags: dict[str, str], query: dict[str, bool | str | list[str]]
 def _clean_tags(tags: dict[str, str]) -> dict[str, str]:
     """Tags without the characters XML 1.0 forbids (seen in the wild in OSM names).
 
-    OSM data reached osmnx as XML until version 0.x of this module; the same characters are
-    still dropped so that names stay writable to GPX, GeoPackage and HTML. ``isprintable``
-    is a fast test that lets almost every tag through untouched.
+    Files used to reach osmnx as OSM XML, which cannot hold them; they are still dropped,
+    so that the model stays the same and names stay writable to GPX and HTML.
+    ``isprintable`` is a fast test that lets almost every tag through untouched.
     """
     if "".join(tags).isprintable() and "".join(tags.values()).isprintable():
         return tags
@@ -497,6 +497,8 @@ def _walk_graph(raw: _RawOSM) -> nx.MultiDiGraph:
 
     accepts = _Filter(WALK_FILTER)
     ways = [w for w in raw.ways if accepts(w[2])]
+    # the nodes in the order osmnx met them in the XML the file source used to write (this
+    # set's): the node order decides which way round simplified paths run
     wanted: set[int] = set()
     for _, refs, _ in ways:
         wanted.update(refs)
@@ -598,6 +600,7 @@ def _is_area(refs: list[int], tags: dict[str, str]) -> bool:
         return False
     for key in tags.keys() & _POLYGON_RULES.keys():
         rule, values = _POLYGON_RULES[key]
+        # passlist: the value must be listed; blocklist: it must not be
         if rule == "all" or (rule == "passlist") == (tags[key] in values):
             return True
     return False
