@@ -674,6 +674,8 @@ def _paths(graph: nx.MultiDiGraph) -> gpd.GeoDataFrame:
     def text(col: str) -> pd.Series:
         # merged edges carry lists in osmnx's (unstable) order: sort them for stable output
         s = _tag(edges, col)
+        if s.dtype != object:
+            return s  # a typed column (text, numbers) holds no lists
         return s.map(lambda v: ";".join(sorted(map(str, v))) if isinstance(v, list) else v)
 
     highway = text("highway")
