@@ -434,10 +434,8 @@ def _repair_clipped_ways(raw: _RawOSM, ways: list[tuple[int, list[int], dict[str
 
 def _matches_tags(tags: dict[str, str], query: dict[str, bool | str | list[str]]) -> bool:
     """osmnx's ``tags`` semantics: any key present with True, equal to a str, or in a list."""
-    for key, wanted in query.items():
-        value = tags.get(key)
-        if value is None:
-            continue
+    for key in query.keys() & tags.keys():  # most elements have none or one of the keys
+        wanted, value = query[key], tags[key]
         if wanted is True or value == wanted or (isinstance(wanted, list) and value in wanted):
             return True
     return False
