@@ -344,8 +344,8 @@ class _Filter:
 
 @dataclass
 class _RawOSM:
-    nodes: dict[int, tuple[float, float]]
-    node_tags: dict[int, dict[str, str]]
+    nodes: dict[int, tuple[float, float]]  # every node with a location: (lon, lat)
+    node_tags: dict[int, dict[str, str]]  # tags of the nodes with a key of FEATURE_TAGS
     ways: list[tuple[int, list[int], dict[str, str]]]
     relations: list[tuple[int, list[tuple[str, int, str]], dict[str, str]]]
     clipped: int = 0
@@ -368,24 +368,32 @@ def _read_osm(path: Path) -> _RawOSM:
     ways: list[tuple[int, list[int], dict[str, str]]] = []
     relations: list[tuple[int, list[tuple[str, int, str]], dict[str, str]]] = []
 
-    class Handler(osmium.SimpleHandler):
+    class Located(osmium.SimpleHandler):
         def node(self, n: Any) -> None:
-            if n.location.valid():
-                nodes[n.id] = (n.location.lon, n.location.lat)
-                if len(n.tags):
-                    node_tags[n.id] = {t.k: t.v for t in n.tags}
+            loc = n.location
+            if loc.valid():
+                nodes[n.id] = (loc.lon, loc.lat)
 
-        def way(self, w: Any) -> None:
-            ways.append((w.id, [nd.ref for nd in w.nodes], {t.k: t.v for t in w.tags}))
-
-        def relation(self, r: Any) -> None:
-            tags = {t.k: t.v for t in r.tags}
-            if tags.get("type") in ("multipolygon", "boundary"):
-                members = [(m.type, m.ref, m.role) for m in r.members]
-                relations.append((r.id, members, tags))
-
+    # only nodes with a key of FEATURE_TAGS come out with their tags (pyosmium's filter
+    # picks them in C++); every other node gives just its location, to the handler
+    objects = (osmium.FileProcessor(str(path))
+               .with_filter(osmium.filter.KeyFilter(*FEATURE_TAGS).enable_for(osmium.osm.NODE))
+               .handler_for_filtered(Located()))
     try:
-        Handler().apply_file(str(path))
+        for obj in objects:
+            if obj.is_node():
+                loc = obj.location
+                if loc.valid():
+                    nodes[obj.id] = (loc.lon, loc.lat)
+                    node_tags[obj.id] = {t.k: t.v for t in obj.tags}
+            elif obj.is_way():
+                ways.append((obj.id, [nd.ref for nd in obj.nodes],
+                             {t.k: t.v for t in obj.tags}))
+            elif obj.is_relation():
+                tags = {t.k: t.v for t in obj.tags}
+                if tags.get("type") in ("multipolygon", "boundary"):
+                    members = [(m.type, m.ref, m.role) for m in obj.members]
+                    relations.append((obj.id, members, tags))
     except RuntimeError as exc:
         raise OSMFileError(
             f"{path}: not a readable OSM file ({exc}); expected OSM XML (.osm) or PBF (.osm.pbf)"
