@@ -270,10 +270,15 @@ def load_area(
     >>> sorted(area.paths["lit_status"].unique())
     ['lit', 'unknown', 'unlit']
     """
+    with _gc_paused():
+        return _load_area(area, osm_file, source, progress or noop)
+
+
+def _load_area(area: str | Path | AreaProfile, osm_file: str | Path | None,
+               source: str | None, step: Callable[[str], None]) -> Area:
     from sjobo_geo.core.osm import fetch_osm
     from sjobo_geo.core.profiles import load_profile
 
-    step = progress or noop
     profile = load_profile(area)
     cached = _cache_file(profile, osm_file, source)
     model = _read_cached(cached) if cached is not None and cached.is_file() else None
@@ -281,10 +286,9 @@ def load_area(
     if model is not None:
         step(LOAD_STEPS[1])
         return model
-    with _gc_paused():
-        osm = fetch_osm(profile, osm_file=osm_file, source=source)
-        step(LOAD_STEPS[1])
-        model = build_area(osm, profile)
+    osm = fetch_osm(profile, osm_file=osm_file, source=source)
+    step(LOAD_STEPS[1])
+    model = build_area(osm, profile)
     if cached is not None:
         _write_cached(model, cached)
     return model
@@ -292,9 +296,9 @@ def load_area(
 
 @contextlib.contextmanager
 def _gc_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector while an area is read and built.
+    """Pause Python's cyclic garbage collector while an area is read and built (or unpickled).
 
-    The build makes about a million small dicts, tuples and geometries and keeps most of
+    Both make several hundred thousand small dicts, tuples and geometries and keep most of
     them: the collector would walk all of them again and again (about a tenth of a cold
     build) to find next to no garbage. Cycles made meanwhile are collected after.
     """
@@ -878,13 +882,14 @@ def _simplify_and_project(graph: nx.MultiDiGraph, edge_attrs_differ: list[str],
 
     # 2. the simplified adjacency: kept edges in their order, merged edges appended with
     # the next free key, as networkx's add_edge gives them
-    s_out = {u: {v: dict(kd) for v, kd in out[u].items() if v not in removed}
-             for u in nodes if u not in removed}
+    s_out = {u: {v: kd for v, kd in out[u].items() if v not in removed}
+             for u in nodes if u not in removed}  # the graph's key dicts, copied on write
     for path in paths:
         u, v = path[0], path[-1]
         if u in removed or v in removed:
             continue  # osmnx adds it, then removes it with its node
-        keydict = s_out[u].setdefault(v, {})
+        keydict = s_out[u].get(v)
+        keydict = s_out[u][v] = {} if keydict is None else dict(keydict)
         key = len(keydict)
         while key in keydict:
             key += 1

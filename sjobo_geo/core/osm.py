@@ -468,6 +468,7 @@ _OSMNX_WAY_TAGS = [
 ]
 #: Way tags on graph edges: osmnx's defaults, then ours (the order osmnx would use).
 EDGE_TAGS = [*_OSMNX_WAY_TAGS, *(t for t in EXTRA_WAY_TAGS if t not in _OSMNX_WAY_TAGS)]
+_EDGE_TAG_ORDER = {tag: i for i, tag in enumerate(EDGE_TAGS)}
 #: osmnx's mean Earth radius for great-circle edge lengths, in metres.
 _EARTH_RADIUS_M = 6_371_009
 
@@ -524,7 +525,8 @@ def _walk_graph(raw: _RawOSM) -> nx.MultiDiGraph:
     for (way_id, _, tags), run in zip(ways, runs, strict=True):
         tags = _clean_tags(tags)
         attrs: dict[str, Any] = {"osmid": way_id}
-        attrs.update((t, tags[t]) for t in EDGE_TAGS if t in tags)
+        attrs.update((t, tags[t]) for t in sorted(tags.keys() & _EDGE_TAG_ORDER.keys(),
+                                                   key=_EDGE_TAG_ORDER.__getitem__))
         attrs["oneway"] = False  # a walker may use a one-way street both ways
         # osmnx adds a way's edges forwards, then backwards (same order, same keys)
         way_lengths = [next(lengths) for _ in range(len(run) - 1)]
