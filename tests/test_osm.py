@@ -6,6 +6,7 @@ import json
 import threading
 import time
 
+import pandas as pd
 import pytest
 
 from sjobo_geo import osm as osm_mod
@@ -114,6 +115,7 @@ def test_sample_source_matches_domain_counts(sample_raw):
 
 
 # ---- live: osmnx + Overpass, tested offline through osmnx's cache ---------------------------
+# (the file source needs no osmnx: tests/test_osm_direct.py compares it with osmnx's readers)
 
 
 def _overpass_json(raw, way_filter=None):
@@ -197,10 +199,37 @@ def test_live_path_from_seeded_cache(sample_raw, cache_dir, monkeypatch, sample_
     data = fetch_osm(profile, source="live")
     assert data.source == "live"
     live = build_area(data, profile)
-    # one result type: the same model as from the file
+    # one result type: the same model as from the file, layer by layer. osmnx builds the
+    # live graph from Overpass' answer (nodes in id order), the file source in the file's
+    # order: paths may run the other way, so rows are compared in a canonical form
     assert live.counts() == sample_area.counts()
-    assert (live.paths["lit_status"].value_counts().to_dict()
-            == sample_area.paths["lit_status"].value_counts().to_dict())
+    assert set(live.graph.nodes) == set(sample_area.graph.nodes)
+    assert _edge_set(live.graph) == _edge_set(sample_area.graph)
+    for kind in sample_area.layers:
+        pd.testing.assert_frame_equal(_canonical(live.layers[kind]),
+                                      _canonical(sample_area.layers[kind]), obj=kind)
+
+
+def _edge_set(graph):
+    return sorted((u, v, round(d["length"], 6), bool(d.get("area_crossing")))
+                  for u, v, d in graph.edges(data=True))
+
+
+def _canonical(layer):
+    """Rows in a fixed order, each path from its lower node id, lengths to the micrometre."""
+    import numpy as np
+    import shapely
+
+    frame = pd.DataFrame(layer.drop(columns="geometry"))
+    if {"u", "v"} <= set(frame.columns):
+        frame["u"], frame["v"] = (np.minimum(frame["u"], frame["v"]),
+                                  np.maximum(frame["u"], frame["v"]))
+    for col in frame.columns[frame.dtypes == "float64"]:
+        frame[col] = frame[col].round(6)
+    frame["geometry"] = shapely.to_wkt(shapely.normalize(layer.geometry.values),
+                                       rounding_precision=6)
+    return frame.sort_values(list(frame.columns), key=lambda s: s.astype(str)).reset_index(
+        drop=True)
 
 
 def test_live_path_without_network_fails_fast(cache_dir, monkeypatch):
