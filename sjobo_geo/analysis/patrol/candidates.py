@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from sjobo_geo.analysis.hotspots import HotspotAnalysis
 
-__all__ = ["candidate_stops"]
+__all__ = ["candidate_stops", "factor_codes"]
 
 
 def busiest_hours(profile: Any, n: int = 3) -> str:
@@ -37,10 +37,21 @@ def busiest_hours(profile: Any, n: int = 3) -> str:
     return ",".join(f"{h:02d}" for h in top)
 
 
+def factor_codes(units: pd.DataFrame, n_factors: int = 3) -> list[str]:
+    """Per unit its largest positive police-presence factors, largest first, as "f1,f2"
+    (codes of :data:`~sjobo_geo.analysis.scoring.POLICE_FACTORS`, from the ``police_<f>``
+    contribution columns).
+
+    Examples
+    --------
+    >>> factor_codes(pd.DataFrame({"police_unsafety": [0.1, 0.0], "police_youth": [0.2, 0.0]}))
+    ['youth,unsafety', '']
+    """
+    return _top_factors(units, n_factors)[0]
+
+
 def _top_factors(units: pd.DataFrame, n_factors: int = 3) -> tuple[list[str], np.ndarray,
                                                                       np.ndarray]:
-    """Per unit the largest positive factor contributions, as "f1,f2" (codes of
-    :data:`~sjobo_geo.analysis.scoring.POLICE_FACTORS`), with the columns and order used."""
     cols = [f"police_{f}" for f in POLICE_FACTORS if f"police_{f}" in units]
     contrib = units[cols].to_numpy(dtype=float) if cols else np.zeros((len(units), 0))
     order = np.argsort(-contrib, axis=1, kind="stable")[:, :n_factors]

@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from sjobo_geo.analysis.patrol._errors import PatrolError
+from sjobo_geo.analysis.patrol.candidates import factor_codes
 from sjobo_geo.analysis.patrol.routes import added_minutes, swap_minutes
 from sjobo_geo.core.i18n import label
 
@@ -60,7 +61,7 @@ TOP_UNITS_COLUMNS = (
     "alone_min", "budget_min", "max_stops", "n_candidates", "merged_into", "merged_rank",
     "merged_stop", "merged_m", "merged_reason", "other_stop", "other_priority",
     "swap_min", "priority_per_min", "lowest_per_min", "weight", "other_weight", "jitter",
-    "x", "y")
+    "factors", "gi_class", "x", "y")
 
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
@@ -229,7 +230,8 @@ def explain_top_units(units: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame,
         ``other_priority`` / ``swap_min`` (the lower-priority stop it was weighed
         against and the tour's minutes with it in that stop's place),
         ``priority_per_min`` / ``lowest_per_min``, ``merged_*``, ``weight`` (its priority
-        after the seeded variation); ``x``/``y`` its representative point.
+        after the seeded variation); ``factors``/``gi_class`` (for :func:`why_text`);
+        ``x``/``y`` its representative point.
 
     Examples
     --------
@@ -243,6 +245,7 @@ def explain_top_units(units: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame,
     table = table.sort_values("police_score", ascending=False, kind="stable")
     top = table.head(n)
     xy = _unit_points(top)
+    codes = factor_codes(top)
     cand_ids = candidates["unit_id"].astype(str).to_numpy()
     cand_xy = np.column_stack([candidates.geometry.x, candidates.geometry.y]) \
         if len(candidates) else np.zeros((0, 2))
@@ -318,7 +321,9 @@ def explain_top_units(units: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame,
             else "", "police_score": round(float(u["police_score"]), 4),
             "n_reports": int(u["n_reports"]) if "n_reports" in top else 0,
             "budget_min": budget, "max_stops": plan.max_stops, "n_candidates": n_candidates,
-            "jitter": plan.jitter, "x": round(float(xy[k, 0]), 1),
+            "jitter": plan.jitter, "factors": codes[k],
+            "gi_class": str(u["gi_class"]) if "gi_class" in top else "",
+            "x": round(float(xy[k, 0]), 1),
             "y": round(float(xy[k, 1]), 1)}
         hit = np.flatnonzero(cand_ids == uid)
         if len(hit):

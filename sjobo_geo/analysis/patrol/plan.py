@@ -306,13 +306,13 @@ def plan_patrol(
                     [clock_time(start_time, v) for v in week["arrival_min"]])
     top = explain_top_units(unit_table, cands, plan, n=10, start_time=start_time,
                             n_candidates=n_candidates)
-    messages.extend(_top_messages(top))
     tag = " (SYNTHETIC)" if synthetic else ""
     n_unreach = int((~cands["reachable"]).sum())
     messages.append(
         f"patrol{tag}: {len(chosen)} stops of {int(cands['reachable'].sum())} reachable "
         f"candidates, {plan.length_m:.0f} m walking, {plan.time_min:.0f} of "
-        f"{shift_min:g} min (nearest neighbour: {plan.nn_length_m:.0f} m)")
+        f"{shift_min:g} min (nearest neighbour: {plan.nn_length_m:.0f} m), start {start_time}")
+    messages.extend(_top_messages(top))
     if n_unreach:
         messages.append(f"{n_unreach} candidate(s) unreachable on the walk network: "
                         + ", ".join(cands.loc[~cands['reachable'], 'unit_id']))
@@ -343,11 +343,12 @@ def _top_messages(top: pd.DataFrame) -> list[str]:
              "budget": "beyond the time budget", "capped": "capped by max_stops",
              "per_minute": "lower priority per minute", "varied": "left out by the variation",
              "not_chosen": "not chosen"}
-    out = [f"top {len(top)} for police presence: " + ", ".join(
-        f"{int(counts[k])} {words[k]}" for k in words if k in counts)]
+    out = []
     first = top.iloc[0]
     if first["reason"] != "visited":
         out.append(f"rank 1 for police presence ({first['nearest_street'] or first['unit_id']}, "
                    f"score {first['police_score']:.2f}, {int(first['n_reports'])} reports) is "
                    f"not visited: {first['explanation']}")
+    out.append(f"top {len(top)} for police presence: " + ", ".join(
+        f"{int(counts[k])} {words[k]}" for k in words if k in counts))
     return out
