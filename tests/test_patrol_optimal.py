@@ -109,15 +109,21 @@ def test_route_matches_brute_force(rg, nodes, picks, prio, budget, max_stops, st
         got = float(prio[plan.order].sum())
         assert plan.time_min <= budget + 1e-6
         assert max_stops is None or len(plan.order) <= max_stops
+        free, _ = brute_force(t, prio, budget, stop_min, max_stops)
+        opt = free
         if visit_top:
-            # the top stop that fits on its own is in, and the optimum is taken with it
+            # the top stop that fits on its own is in, and the optimum is taken with it,
+            # unless that costs more than a quarter of the priority
             solo = [i for i in range(m) if 2 * t[0, i + 1] + stop_min <= budget + 1e-9]
             top = max(solo, key=lambda i: (prio[i], -i)) if solo else None
             assert plan.first == top
             if top is not None:
-                assert top in plan.order
-        opt, _ = brute_force(t, prio, budget, stop_min, max_stops,
-                             must=plan.first if visit_top else None)
+                with_top, _ = brute_force(t, prio, budget, stop_min, max_stops, must=top)
+                assert plan.priority_with_first == pytest.approx(with_top, abs=1e-4)
+                assert plan.priority_without_first == pytest.approx(free, abs=1e-4)
+                assert plan.first_kept == (with_top >= 0.75 * free - 1e-9)
+                assert (top in plan.order) == plan.first_kept
+                opt = with_top if plan.first_kept else free
         assert got == pytest.approx(opt, abs=1e-9), (visit_top, sorted(plan.order))
         # and the walk is the shortest for the stops chosen
         walk = shortest_walk(t, [i + 1 for i in plan.order])
@@ -230,5 +236,48 @@ def test_explanations_hold(rg, units, budget, max_stops, seed, jitter):
                 assert r["need_min"] > r["left_min"]
         if r["reason"] == "per_minute":
             assert r["priority_per_min"] < r["lowest_per_min"]
+    for r in top[top["reason"] == "top_cost"].to_dict("records"):
+        assert plan_index[r["unit_id"]] - 1 == plan.first and not plan.first_kept
+        assert r["priority_with"] < 0.75 * r["priority_without"]
+        assert f"{r['priority_without']:.2f}" in r["explanation"]
     if jitter == 0:
         assert "varied" not in set(top["reason"])
+
+
+def test_a_top_place_that_takes_the_whole_shift():
+    """The top place at the far end: keeping it in would leave one stop for the shift
+    instead of six, so it is left out, and its row says so with both priorities."""
+    import geopandas as gpd
+    import networkx as nx
+    import shapely
+
+    g = nx.Graph()
+    g.add_node("s", x=0.0, y=0.0)
+    xy = [(4000.0, 0.0)] + [(0.0, 150.0 * (i + 1)) for i in range(6)]
+    for i, (x, y) in enumerate(xy):
+        g.add_node(i, x=x, y=y)
+        g.add_edge("s" if i < 2 else i - 1, i, length=float(np.hypot(x, y) if i < 2 else 150))
+    units = gpd.GeoDataFrame({
+        "unit_id": [f"u{i}" for i in range(7)],
+        "police_score": [0.9, 0.5, 0.49, 0.48, 0.47, 0.46, 0.45],
+        "n_reports": [20, 5, 5, 5, 5, 5, 5]}, geometry=shapely.points(xy))
+    cands = candidate_stops(units, g)
+    assert cands["reachable"].all()
+    plan = plan_route(g, "s", list(cands["node"]), budget_min=120, stop_min=12,
+                      priorities=cands["priority"].to_numpy(), jitter=0)
+    assert plan.first == 0 and not plan.first_kept and 0 not in plan.order
+    assert plan.priority_with_first == pytest.approx(0.9)
+    assert plan.priority_without_first == pytest.approx(2.85)
+    top = explain_top_units(units, cands, plan)
+    row = top.iloc[0]
+    assert row["reason"] == "top_cost"
+    assert row["explanation"] == ("visiting it would cut the priority the shift collects "
+                                  "from 2.85 to 0.90 (−68 %, more than the 25 % the plan "
+                                  "gives up to keep the top place in)")
+    # with the rule off the plan is the same, and with a higher cost allowed it keeps it in
+    assert plan_route(g, "s", list(cands["node"]), budget_min=120, stop_min=12,
+                      priorities=cands["priority"].to_numpy(), jitter=0,
+                      visit_top=False).order == plan.order
+    kept = plan_route(g, "s", list(cands["node"]), budget_min=120, stop_min=12,
+                      priorities=cands["priority"].to_numpy(), jitter=0, top_cost=0.7)
+    assert kept.first_kept and kept.order == [0]

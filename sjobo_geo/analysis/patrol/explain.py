@@ -20,7 +20,11 @@ each at which stop (and clock time) it is visited, or why not, with the numbers:
     its priority per added minute is below that of every stop chosen;
 ``varied``
     it would fit in place of a lower-priority stop, but the seeded variation of the
-    priorities (unpredictable patrols, ``jitter``) put that stop first.
+    priorities (unpredictable patrols, ``jitter``) put that stop first;
+``top_cost``
+    the highest-priority place that fits the shift, left out because keeping it in would
+    cost more than ``top_cost`` of the priority the shift collects (the priority with it
+    and without it).
 
 The tests that decide between these are the ones the route search used
 (:func:`~.routes.added_minutes`, :func:`~.routes.swap_minutes`), so a reason is what the
@@ -52,7 +56,7 @@ __all__ = ["REASONS", "TOP_UNITS_COLUMNS", "check_start_time", "clock_time",
 
 #: Reason codes of :func:`explain_top_units` (``visited`` for the units that are stops).
 REASONS = ("visited", "unreachable", "not_candidate", "merged", "budget", "capped",
-           "per_minute", "varied", "not_chosen")
+           "per_minute", "varied", "top_cost", "not_chosen")
 
 #: Columns of :func:`explain_top_units`.
 TOP_UNITS_COLUMNS = (
@@ -61,7 +65,7 @@ TOP_UNITS_COLUMNS = (
     "alone_min", "budget_min", "max_stops", "n_candidates", "merged_into", "merged_rank",
     "merged_stop", "merged_m", "merged_reason", "other_stop", "other_priority",
     "swap_min", "priority_per_min", "lowest_per_min", "weight", "other_weight", "jitter",
-    "factors", "gi_class", "x", "y")
+    "priority_with", "priority_without", "top_cost", "factors", "gi_class", "x", "y")
 
 _CLOCK = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
@@ -156,6 +160,11 @@ def reason_text(row: Any, lang: str | None = None) -> str:
             p=_num(r["police_score"], 2), need=_num(r["need_min"]),
             ppm=_num(r["priority_per_min"], 3), low=_num(r["lowest_per_min"], 3),
             stop=int(r["other_stop"]), left=_num(r["left_min"]))
+    if code == "top_cost":
+        loss = 1 - float(r["priority_with"]) / max(float(r["priority_without"]), 1e-12)
+        return label("pt_r_top_cost", lang).format(
+            without=_num(r["priority_without"], 2), with_=_num(r["priority_with"], 2),
+            loss=_num(100 * loss), limit=_num(100 * float(r["top_cost"])))
     if code == "varied":
         return label("pt_r_varied", lang).format(
             jitter=_num(100 * float(r["jitter"])), p=_num(r["police_score"], 3),
@@ -286,6 +295,10 @@ def explain_top_units(units: gpd.GeoDataFrame, candidates: gpd.GeoDataFrame,
         out.update(alone_min=alone, need_min=need, left_min=left, weight=float(w[j - 1]))
         if alone > budget + 1e-9:
             return {**out, "reason": "budget"}
+        if plan.first is not None and not plan.first_kept and j - 1 == plan.first:
+            return {**out, "reason": "top_cost", "priority_with": plan.priority_with_first,
+                    "priority_without": plan.priority_without_first,
+                    "top_cost": plan.top_cost}
         lower = [i for i in order if prio[i - 1] < prio[j - 1]]
         n_stops = len(order)
         cap = plan.max_stops

@@ -342,6 +342,7 @@ def _top_messages(top: pd.DataFrame) -> list[str]:
              "unreachable": "unreachable", "not_candidate": "not a candidate",
              "budget": "beyond the time budget", "capped": "capped by max_stops",
              "per_minute": "lower priority per minute", "varied": "left out by the variation",
+             "top_cost": "costing the shift too much priority",
              "not_chosen": "not chosen"}
     out = []
     first = top.iloc[0]

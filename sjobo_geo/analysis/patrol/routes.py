@@ -32,7 +32,7 @@ EXACT_ORDER_MAX = 10
 
 # a swap or an addition that does not fit by cheapest insertion is re-ordered (best_order)
 # only when it is within this share over the budget: a shorter order rarely saves more
-_REORDER_SLACK = 0.3
+_REORDER_SLACK = 0.15
 
 
 def tour_length(dist: np.ndarray, order: Sequence[int]) -> float:
@@ -85,7 +85,7 @@ def two_opt(dist: np.ndarray, order: Sequence[int], max_rounds: int = 200) -> li
     m = len(seq)
     if m < 5:
         return [int(v) for v in seq[1:-1]]
-    i_idx, j_idx = np.triu_indices(m - 1, k=2)
+    i_idx, j_idx = _pairs(m - 1)
     for _ in range(max_rounds):
         a, b = seq[i_idx], seq[i_idx + 1]
         c, d = seq[j_idx], seq[j_idx + 1]
@@ -96,6 +96,12 @@ def two_opt(dist: np.ndarray, order: Sequence[int], max_rounds: int = 200) -> li
         i, j = i_idx[k], j_idx[k]
         seq[i + 1:j + 1] = seq[i + 1:j + 1][::-1].copy()
     return [int(v) for v in seq[1:-1]]
+
+
+@functools.cache
+def _pairs(n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The index pairs (i, j >= i + 2) of :func:`two_opt` for ``n`` edges."""
+    return np.triu_indices(n, k=2)
 
 
 @functools.cache
@@ -137,8 +143,9 @@ def best_order(dist: np.ndarray, order: Sequence[int]) -> list[int]:
     """The shortest closed tour 0 -> stops -> 0 over the stops of ``order`` that we find.
 
     Up to :data:`EXACT_ORDER_MAX` stops the optimum (Held-Karp over every subset; ties:
-    the first found over the sorted stops); more stops: 2-opt from ``order`` and from a
-    nearest-neighbour start, the shortest of the three kept. Never longer than ``order``.
+    the first found over the sorted stops); more stops: 2-opt and Or-opt (runs of 1-3
+    stops moved) from ``order`` and from a nearest-neighbour start, the shortest of the
+    three kept. Never longer than ``order``.
 
     Examples
     --------
@@ -154,8 +161,67 @@ def best_order(dist: np.ndarray, order: Sequence[int]) -> list[int]:
     if k <= EXACT_ORDER_MAX:
         best = _held_karp(dist, np.array(sorted(order), dtype=np.int64))
         return best if tour_length(dist, best) < tour_length(dist, order) - 1e-9 else order
-    tries = [order, two_opt(dist, order), two_opt(dist, nearest_neighbour_order(dist, order))]
+    tries = [order, _improve_order(dist, order),
+             _improve_order(dist, nearest_neighbour_order(dist, order))]
     return min(tries, key=lambda o: tour_length(dist, o))
+
+
+def _or_opt(dist: np.ndarray, order: list[int], max_rounds: int = 500) -> list[int]:
+    """Or-opt: move a run of 1-3 stops (either way round) to the cheapest other place,
+    the best move each round, while one shortens the tour."""
+    seq = [0, *order, 0]
+    for _ in range(max_rounds):
+        s = np.array(seq, dtype=np.int64)
+        n = len(s) - 2
+        best = (1e-9, None)
+        for length in (1, 2, 3):
+            if length >= n:
+                break
+            i = np.arange(1, n - length + 2)  # run s[i] .. s[i + length - 1]
+            first, last = s[i], s[i + length - 1]
+            prev, nxt = s[i - 1], s[i + length]
+            saved = dist[prev, first] + dist[last, nxt] - dist[prev, nxt]
+            a = np.arange(0, n + 1)  # insert between s[a] and s[a + 1]
+            ea, eb = s[a], s[a + 1]
+            fwd = dist[ea][:, first].T + dist[last][:, eb] - dist[ea, eb]  # runs × places
+            rev = dist[ea][:, last].T + dist[first][:, eb] - dist[ea, eb]
+            gain = saved[:, None] - np.minimum(fwd, rev)
+            inside = (a[None, :] >= i[:, None] - 1) & (a[None, :] <= i[:, None] + length - 1)
+            gain[inside] = -np.inf
+            k = int(np.argmax(gain))
+            r, c = divmod(k, gain.shape[1])
+            if gain[r, c] > best[0]:
+                best = (float(gain[r, c]), (int(i[r]), length, int(a[c]),
+                                            bool(rev[r, c] < fwd[r, c])))
+        if best[1] is None:
+            break
+        start, length, at, flip = best[1]
+        run = seq[start:start + length]
+        rest = seq[:start] + seq[start + length:]
+        at = at if at < start else at - length  # the place, counted in ``rest``
+        seq = rest[:at + 1] + (run[::-1] if flip else run) + rest[at + 1:]
+    return [int(v) for v in seq[1:-1]]
+
+
+def _improve_order(dist: np.ndarray, order: list[int]) -> list[int]:
+    """2-opt and Or-opt in turn until neither shortens the tour."""
+    order = two_opt(dist, order)
+    for _ in range(20):
+        moved = two_opt(dist, _or_opt(dist, order))
+        if tour_length(dist, moved) >= tour_length(dist, order) - 1e-9:
+            break
+        order = moved
+    return order
+
+
+def _quick_order(dist: np.ndarray, order: list[int]) -> list[int]:
+    """:func:`best_order` without the nearest-neighbour restart: what the search uses to
+    test whether a changed tour fits (exact up to :data:`EXACT_ORDER_MAX` stops all the
+    same); the chosen tour gets :func:`best_order`."""
+    if len(order) <= EXACT_ORDER_MAX:
+        return best_order(dist, order)
+    better = two_opt(dist, order)
+    return better if tour_length(dist, better) < tour_length(dist, order) else list(order)
 
 
 def _insertion(t: np.ndarray, order: Sequence[int], cand: np.ndarray
@@ -176,10 +242,11 @@ def added_minutes(t: np.ndarray, order: Sequence[int], c: int, stop_min: float, 
                   budget: float | None = None) -> tuple[float, list[int]]:
     """Minutes that visiting stop ``c`` adds to the tour ``order``, and the new tour.
 
-    Cheapest insertion; when that exceeds the ``budget`` by less than 30 % (or no budget
-    is given), also the best order of the stops with ``c`` (:func:`best_order`), the
-    smaller kept. ``t`` is the walking-time matrix (row/column 0 the start); the minutes
-    include ``stop_min`` for ``c``.
+    Cheapest insertion; when that exceeds the ``budget`` by less than 15 %, also a better
+    order of the stops with ``c`` (exact up to :data:`EXACT_ORDER_MAX` stops, else 2-opt
+    from the insertion), the smaller kept. Without a budget, always :func:`best_order`.
+    ``t`` is the walking-time matrix (row/column 0 the start); the minutes include
+    ``stop_min`` for ``c``.
 
     Examples
     --------
@@ -193,7 +260,7 @@ def added_minutes(t: np.ndarray, order: Sequence[int], c: int, stop_min: float, 
     new = order[:int(pos[0])] + [int(c)] + order[int(pos[0]):]
     added = float(cost[0]) + stop_min
     if budget is None or (budget + 1e-9 < base + added <= budget * (1 + _REORDER_SLACK)):
-        alt = best_order(t, new)
+        alt = best_order(t, new) if budget is None else _quick_order(t, new)
         alt_added = _tour_min(t, alt, stop_min) - base
         if alt_added < added - 1e-9:
             return alt_added, alt
@@ -205,8 +272,8 @@ def swap_minutes(t: np.ndarray, order: Sequence[int], out: Sequence[int], c: int
     """Minutes of the tour ``order`` with the stops ``out`` replaced by ``c``, and the tour.
 
     ``c`` is inserted where it is cheapest into the tour without ``out``; when that exceeds
-    the ``budget`` by less than 30 % (or no budget is given) the best order of the new
-    stops (:func:`best_order`) is tried too and the shorter kept.
+    the ``budget`` by less than 15 % (or no budget is given) a better order of the new
+    stops is tried too and the shorter kept (as :func:`added_minutes`).
 
     Examples
     --------
@@ -242,7 +309,7 @@ def _fill(t: np.ndarray, w: np.ndarray, order: list[int], pool: Sequence[int], b
             score = w[cand] / np.maximum(cost, 1e-6) if by == "ratio" else w[cand]
             k = int(np.argmax(np.where(fits, score, -np.inf)))
             order.insert(int(pos[k]), int(cand[k]))
-            order = best_order(t, order)
+            order = _quick_order(t, order)
             continue
         # nothing fits by insertion: the highest priority that fits in a better order
         near = np.flatnonzero(used + cost <= budget * (1 + _REORDER_SLACK))
@@ -274,7 +341,7 @@ def _swap(t: np.ndarray, w: np.ndarray, order: list[int], pool: Sequence[int], b
         if best is None or (gain, -tm) > (best[0], best[1]):
             best = (gain, -tm, new)
 
-    reorders = 200  # bounds the work of the two-in moves that fit only in a better order
+    reorders = 50  # bounds the work of the two-in moves that fit only in a better order
     outs = [(i,) for i in movable] + list(itertools.combinations(movable, 2))
     for out in outs:
         gain = w[left] - sum(w[i] for i in out)
@@ -319,7 +386,7 @@ def _swap(t: np.ndarray, w: np.ndarray, order: list[int], pool: Sequence[int], b
                     if reorders <= 0:
                         continue
                     reorders -= 1
-                    new = best_order(t, new)
+                    new = _quick_order(t, new)
                     tm = _tour_min(t, new, stop_min)
                     if not _fits(tm, budget):
                         continue
@@ -335,7 +402,7 @@ def _swap(t: np.ndarray, w: np.ndarray, order: list[int], pool: Sequence[int], b
                 gain = float(w[new].sum()) - now
                 if gain > 1e-12:
                     consider(gain, _tour_min(t, new, stop_min), new)
-    return None if best is None else best_order(t, best[2])
+    return None if best is None else _quick_order(t, best[2])
 
 
 def _local_search(t: np.ndarray, w: np.ndarray, order: list[int], pool: Sequence[int],
@@ -391,14 +458,24 @@ class PatrolPlan:
     jitter: float = 0.0
     """Relative jitter of the priorities (unpredictability)."""
     first: int | None = None
-    """The stop kept in whatever else changes (``visit_top``): the highest priority that
-    fits the budget on its own; None without ``visit_top``."""
+    """The highest-priority stop that fits the budget on its own (``visit_top``); None
+    without ``visit_top`` or when no stop fits."""
+    first_kept: bool = True
+    """Whether ``first`` is in the tour (False: keeping it in would cost more than
+    ``top_cost`` of the collected priority)."""
+    priority_with_first: float = 0.0
+    """The priority collected by the best tour found with ``first`` in."""
+    priority_without_first: float = 0.0
+    """The priority collected by the best tour found without that rule."""
+    top_cost: float = 0.0
+    """The largest share of the collected priority given up to keep ``first`` in."""
 
 
 def plan_route(graph: Any, start_node: Any, stops: Sequence[Any], *, budget_min: float,
                speed_kmh: float = 5.0, stop_min: float = 12.0, seed: int = 0,
                priorities: Sequence[float] | None = None, jitter: float = 0.15,
-               max_stops: int | None = None, visit_top: bool = True) -> PatrolPlan:
+               max_stops: int | None = None, visit_top: bool = True,
+               top_cost: float = 0.25) -> PatrolPlan:
     """Choose and order stops for a closed walking tour within a time budget.
 
     The choice maximises the summed (jittered) priority of the stops within the budget
@@ -408,7 +485,9 @@ def plan_route(graph: Any, start_node: Any, stops: Sequence[Any], *, budget_min:
     left out while that raises the sum and fits, and adding stops while they fit; the
     stops of a tour are ordered by :func:`best_order` (exact up to :data:`EXACT_ORDER_MAX`
     stops). With ``visit_top`` the highest-priority reachable stop that fits the budget on
-    its own is in every tour (a plan that leaves out the top hot spot is hard to explain).
+    its own is in the tour (a plan that leaves out the top hot spot is hard to explain)
+    unless keeping it in costs more than ``top_cost`` of the priority the tour collects
+    without that rule (a top stop at the far end of the area can take the whole shift).
     The tests compare it with a brute-force optimum on small instances.
 
     Parameters
@@ -433,8 +512,11 @@ def plan_route(graph: Any, start_node: Any, stops: Sequence[Any], *, budget_min:
     max_stops : int, optional
         Most stops to choose (hot spot policing advises 2-5 per shift); no limit when None.
     visit_top : bool, default True
-        Always visit the highest-priority reachable stop that fits the budget on its own
-        (by the priorities given, before jitter).
+        Visit the highest-priority reachable stop that fits the budget on its own (by the
+        priorities given, before jitter), unless that costs more than ``top_cost``.
+    top_cost : float, default 0.25
+        Largest share of the collected priority (priorities as given) that keeping the
+        top stop in may cost.
 
     Returns
     -------
@@ -462,6 +544,8 @@ def plan_route(graph: Any, start_node: Any, stops: Sequence[Any], *, budget_min:
         raise PatrolError(f"jitter must be in [0, 1); got {jitter!r}")
     if max_stops is not None and max_stops < 0:
         raise PatrolError(f"max_stops must be 0 or more; got {max_stops!r}")
+    if not 0 <= top_cost <= 1:
+        raise PatrolError(f"top_cost must be in [0, 1]; got {top_cost!r}")
     rg = graph if isinstance(graph, RouteGraph) else RouteGraph.from_graph(graph)
     if start_node not in rg.index:
         raise PatrolError(f"start node {start_node!r} is not in the graph")
@@ -490,19 +574,34 @@ def plan_route(graph: Any, start_node: Any, stops: Sequence[Any], *, budget_min:
     pool = [int(i) + 1 for i in np.flatnonzero(reach)]
     # deterministic tie-break: pool order by jittered priority, then index
     pool.sort(key=lambda i: (-w[i], i))
-    fixed = None
+    first = None
     if visit_top and max_stops != 0:
         solo = [i for i in pool if _fits(2 * t[0, i] + stop_min, budget_min)]
         if solo:
-            fixed = min(solo, key=lambda i: (-prio[i - 1], i))
-    start = [] if fixed is None else [fixed]
-    best: list[int] = []
-    best_key: tuple[float, float] | None = None
-    for by in ("ratio", "priority"):  # two starts; the larger sum, then the shorter tour
-        order = _local_search(t, w, start, pool, budget_min, stop_min, max_stops, fixed, by)
-        key = (round(float(w[order].sum()), 12), -round(tour_length(t, order), 9))
-        if best_key is None or key > best_key:
-            best, best_key = order, key
+            first = min(solo, key=lambda i: (-prio[i - 1], i))
+
+    def search(fixed: int | None) -> list[int]:
+        start = [] if fixed is None else [fixed]
+        best: list[int] = []
+        best_key: tuple[float, float] | None = None
+        for by in ("ratio", "priority"):  # two starts; the larger sum, then the shorter
+            order = _local_search(t, w, start, pool, budget_min, stop_min, max_stops, fixed,
+                                  by)
+            key = (round(float(w[order].sum()), 12), -round(tour_length(t, order), 9))
+            if best_key is None or key > best_key:
+                best, best_key = order, key
+        return best
+
+    best = search(None)
+    free_p = with_p = float(prio[[i - 1 for i in best]].sum())
+    kept = first is None or first in best
+    if not kept:
+        # the top stop that fits is kept in unless that costs more than top_cost of the
+        # priority the shift collects without it
+        forced = search(first)
+        with_p = float(prio[[i - 1 for i in forced]].sum())
+        if with_p >= (1 - top_cost) * free_p - 1e-12:
+            best, kept = forced, True
     order = best_order(dist, best)
     length = tour_length(dist, order)
     nn_length = tour_length(dist, nearest_neighbour_order(dist, order))
@@ -527,7 +626,9 @@ def plan_route(graph: Any, start_node: Any, stops: Sequence[Any], *, budget_min:
         skipped=[i - 1 for i in pool if i not in chosen], budget_min=float(budget_min),
         walk_min=round(walk, 2), stop_min=float(stop_min), minutes=minutes, priorities=prio,
         weights=w[1:], max_stops=max_stops, jitter=float(jitter),
-        first=None if fixed is None else fixed - 1)
+        first=None if first is None else first - 1, first_kept=bool(kept),
+        priority_with_first=round(with_p, 4), priority_without_first=round(free_p, 4),
+        top_cost=float(top_cost))
 
 
 def _leg(pred_row: np.ndarray, source: int, target: int) -> list[int]:
