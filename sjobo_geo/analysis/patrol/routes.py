@@ -30,9 +30,16 @@ __all__ = ["EXACT_ORDER_MAX", "PatrolPlan", "added_minutes", "best_order",
 #: 2-opt from two starts.
 EXACT_ORDER_MAX = 10
 
-# a swap or an addition that does not fit by cheapest insertion is re-ordered (best_order)
-# only when it is within this share over the budget: a shorter order rarely saves more
+# a swap or an addition that does not fit by cheapest insertion is re-ordered only when it
+# is over the budget by at most this share of it, and at most _REORDER_MAX_MIN minutes: a
+# better order after one change rarely saves more
 _REORDER_SLACK = 0.15
+_REORDER_MAX_MIN = 15.0
+# the re-ordering in those tests is exact up to this many stops (2-opt beyond)
+_QUICK_EXACT = 6
+
+# local searches started from tours built around single stops (the best ones)
+_SEEDED_STARTS = 3
 
 
 def tour_length(dist: np.ndarray, order: Sequence[int]) -> float:
@@ -214,11 +221,15 @@ def _improve_order(dist: np.ndarray, order: list[int]) -> list[int]:
     return order
 
 
+def _reorder_limit(budget: float) -> float:
+    return budget + min(_REORDER_SLACK * budget, _REORDER_MAX_MIN)
+
+
 def _quick_order(dist: np.ndarray, order: list[int]) -> list[int]:
-    """:func:`best_order` without the nearest-neighbour restart: what the search uses to
-    test whether a changed tour fits (exact up to :data:`EXACT_ORDER_MAX` stops all the
-    same); the chosen tour gets :func:`best_order`."""
-    if len(order) <= EXACT_ORDER_MAX:
+    """A better order, quickly: what the search uses to test whether a changed tour fits
+    (exact up to 6 stops, else 2-opt from ``order``); the chosen tour gets
+    :func:`best_order`."""
+    if len(order) <= _QUICK_EXACT:
         return best_order(dist, order)
     better = two_opt(dist, order)
     return better if tour_length(dist, better) < tour_length(dist, order) else list(order)
@@ -242,9 +253,9 @@ def added_minutes(t: np.ndarray, order: Sequence[int], c: int, stop_min: float, 
                   budget: float | None = None) -> tuple[float, list[int]]:
     """Minutes that visiting stop ``c`` adds to the tour ``order``, and the new tour.
 
-    Cheapest insertion; when that exceeds the ``budget`` by less than 15 %, also a better
-    order of the stops with ``c`` (exact up to :data:`EXACT_ORDER_MAX` stops, else 2-opt
-    from the insertion), the smaller kept. Without a budget, always :func:`best_order`.
+    Cheapest insertion; when that exceeds the ``budget`` by at most 15 % of it and at most
+    15 minutes, also a better order of the stops with ``c`` (exact up to 6 stops, else
+    2-opt from the insertion), the smaller kept. Without a budget, always :func:`best_order`.
     ``t`` is the walking-time matrix (row/column 0 the start); the minutes include
     ``stop_min`` for ``c``.
 
@@ -259,7 +270,7 @@ def added_minutes(t: np.ndarray, order: Sequence[int], c: int, stop_min: float, 
     cost, pos = _insertion(t, order, np.array([c], dtype=np.int64))
     new = order[:int(pos[0])] + [int(c)] + order[int(pos[0]):]
     added = float(cost[0]) + stop_min
-    if budget is None or (budget + 1e-9 < base + added <= budget * (1 + _REORDER_SLACK)):
+    if budget is None or (budget + 1e-9 < base + added <= _reorder_limit(budget)):
         alt = best_order(t, new) if budget is None else _quick_order(t, new)
         alt_added = _tour_min(t, alt, stop_min) - base
         if alt_added < added - 1e-9:
@@ -272,8 +283,8 @@ def swap_minutes(t: np.ndarray, order: Sequence[int], out: Sequence[int], c: int
     """Minutes of the tour ``order`` with the stops ``out`` replaced by ``c``, and the tour.
 
     ``c`` is inserted where it is cheapest into the tour without ``out``; when that exceeds
-    the ``budget`` by less than 15 % (or no budget is given) a better order of the new
-    stops is tried too and the shorter kept (as :func:`added_minutes`).
+    the ``budget`` by a little (or no budget is given) a better order of the new stops is
+    tried too and the shorter kept (as :func:`added_minutes`).
 
     Examples
     --------
@@ -291,10 +302,12 @@ def _fits(time: float, budget: float) -> bool:
 
 
 def _fill(t: np.ndarray, w: np.ndarray, order: list[int], pool: Sequence[int], budget: float,
-          stop_min: float, max_stops: int | None, *, by: str = "ratio") -> list[int]:
+          stop_min: float, max_stops: int | None, *, by: str = "ratio",
+          reorder: bool = True) -> list[int]:
     """Add stops while they fit: best priority per added minute (``by="ratio"``) or highest
-    priority first (``by="priority"``), each where it is cheapest; the order re-optimised
-    after each addition, and a stop that fits only in a better order added too."""
+    priority first (``by="priority"``), each where it is cheapest; with ``reorder`` the
+    order re-optimised after each addition, and a stop that fits only in a better order
+    added too (without: a quick first tour)."""
     order = list(order)
     while max_stops is None or len(order) < max_stops:
         left = [c for c in pool if c not in order]
@@ -309,10 +322,13 @@ def _fill(t: np.ndarray, w: np.ndarray, order: list[int], pool: Sequence[int], b
             score = w[cand] / np.maximum(cost, 1e-6) if by == "ratio" else w[cand]
             k = int(np.argmax(np.where(fits, score, -np.inf)))
             order.insert(int(pos[k]), int(cand[k]))
-            order = _quick_order(t, order)
+            if reorder:
+                order = _quick_order(t, order)
             continue
+        if not reorder:
+            break
         # nothing fits by insertion: the highest priority that fits in a better order
-        near = np.flatnonzero(used + cost <= budget * (1 + _REORDER_SLACK))
+        near = np.flatnonzero(used + cost <= _reorder_limit(budget))
         added = None
         for k in sorted(near, key=lambda k: (-w[cand[k]], int(cand[k]))):
             extra, new = added_minutes(t, order, int(cand[k]), stop_min, budget=budget)
@@ -343,6 +359,7 @@ def _swap(t: np.ndarray, w: np.ndarray, order: list[int], pool: Sequence[int], b
 
     reorders = 50  # bounds the work of the two-in moves that fit only in a better order
     outs = [(i,) for i in movable] + list(itertools.combinations(movable, 2))
+    swaps = []  # one in for one or two out: by cheapest insertion first
     for out in outs:
         gain = w[left] - sum(w[i] for i in out)
         rest = [i for i in order if i not in out]
@@ -350,17 +367,28 @@ def _swap(t: np.ndarray, w: np.ndarray, order: list[int], pool: Sequence[int], b
         cost, pos = _insertion(t, rest, left)
         cheap = base + cost + stop_min
         for k in np.flatnonzero(gain > 1e-12):
-            if best is not None and gain[k] < best[0] - 1e-12:
-                continue
             if _fits(cheap[k], budget):
                 new = rest[:int(pos[k])] + [int(left[k])] + rest[int(pos[k]):]
                 consider(float(gain[k]), float(cheap[k]), new)
-            elif cheap[k] <= budget * (1 + _REORDER_SLACK):
-                tm, new = swap_minutes(t, order, out, int(left[k]), stop_min, budget=budget)
-                if _fits(tm, budget):
-                    consider(float(gain[k]), tm, new)
+            elif cheap[k] <= _reorder_limit(budget):
+                swaps.append((float(gain[k]), out, int(left[k])))
+    swaps.sort(key=lambda x: -x[0])
+    # those that fit only in a better order, the largest gain first: the first that fits
+    # is the best of them (every one is tried when none fits: the explanations rely on it)
+    for gain_k, out, c in swaps:
+        if best is not None and gain_k < best[0] - 1e-12:
+            break
+        tm, new = swap_minutes(t, order, out, c, stop_min, budget=budget)
+        if _fits(tm, budget):
+            consider(gain_k, tm, new)
+            break
+    for out in outs:
         if len(out) == 2 or (max_stops is not None and len(order) + 1 > max_stops):
             continue
+        rest = [i for i in order if i not in out]
+        base = _tour_min(t, rest, stop_min)
+        cost, pos = _insertion(t, rest, left)
+        cheap = base + cost + stop_min
         # one out, two in: the first by cheapest insertion, then every second one
         top2 = np.sort(w[left])[-2:].sum() - w[out[0]]
         if top2 <= 1e-12 or (best is not None and top2 < best[0] - 1e-12):
@@ -376,7 +404,7 @@ def _swap(t: np.ndarray, w: np.ndarray, order: list[int], pool: Sequence[int], b
                 continue
             c2, p2 = _insertion(t, with_a, others)
             tm2 = cheap[k] + c2 + stop_min
-            near = (g2 > 1e-12) & (tm2 <= budget * (1 + _REORDER_SLACK))
+            near = (g2 > 1e-12) & (tm2 <= _reorder_limit(budget))
             for j in np.flatnonzero(near)[np.argsort(-g2[near], kind="stable")]:
                 if best is not None and g2[j] < best[0] - 1e-12:
                     break
@@ -391,7 +419,7 @@ def _swap(t: np.ndarray, w: np.ndarray, order: list[int], pool: Sequence[int], b
                     if not _fits(tm, budget):
                         continue
                 consider(float(g2[j]), tm, new)
-    if best is None and len(movable) <= 12:
+    if best is None and len(movable) <= 6:
         # ruin and recreate: one or two stops out, the time they free filled again
         now = float(w[order].sum())
         for out in outs:
@@ -480,12 +508,13 @@ def plan_route(graph: Any, start_node: Any, stops: Sequence[Any], *, budget_min:
 
     The choice maximises the summed (jittered) priority of the stops within the budget
     (walking plus ``stop_min`` per stop) and ``max_stops``; among equal sums, the shorter
-    tour. It is a local search: tours built by best priority per added minute and by
-    highest priority first, then improved by exchanging one or two chosen stops for one
-    left out while that raises the sum and fits, and adding stops while they fit; the
-    stops of a tour are ordered by :func:`best_order` (exact up to :data:`EXACT_ORDER_MAX`
-    stops). With ``visit_top`` the highest-priority reachable stop that fits the budget on
-    its own is in the tour (a plan that leaves out the top hot spot is hard to explain)
+    tour. It is a local search: tours built by best priority per added minute, by highest
+    priority first and around each stop that fits on its own (the best three), each
+    improved by exchanging one or two chosen stops for one left out, or one for two, while
+    that raises the sum and fits, and by adding stops while they fit; the stops of the tour
+    are ordered by :func:`best_order` (exact up to :data:`EXACT_ORDER_MAX` stops). With
+    ``visit_top`` the highest-priority reachable stop that fits the budget on its own is in
+    the tour (a plan that leaves out the top hot spot is hard to explain)
     unless keeping it in costs more than ``top_cost`` of the priority the tour collects
     without that rule (a top stop at the far end of the area can take the whole shift).
     The tests compare it with a brute-force optimum on small instances.
@@ -580,16 +609,33 @@ def plan_route(graph: Any, start_node: Any, stops: Sequence[Any], *, budget_min:
         if solo:
             first = min(solo, key=lambda i: (-prio[i - 1], i))
 
+    def key(order: list[int]) -> tuple[float, float]:  # the larger sum, then the shorter
+        return round(float(w[order].sum()), 12), -round(tour_length(t, order), 9)
+
+    solo_all = [i for i in pool if _fits(2 * t[0, i] + stop_min, budget_min)]
+
     def search(fixed: int | None) -> list[int]:
         start = [] if fixed is None else [fixed]
+        # starts: built by priority per minute and by priority, and the best few of the
+        # tours built around each stop that fits on its own (a far cluster of middling
+        # stops is found from one of its own)
+        starts = [(start, "ratio"), (start, "priority")]
+        seeded = {}
+        for c in solo_all:
+            if c == fixed:
+                continue
+            tour = _fill(t, w, start + [c], pool, budget_min, stop_min, max_stops,
+                         reorder=False)
+            if _fits(_tour_min(t, tour, stop_min), budget_min):
+                seeded.setdefault(frozenset(tour), tour)
+        for tour in sorted(seeded.values(), key=key, reverse=True)[:_SEEDED_STARTS]:
+            starts.append((tour, "ratio"))
         best: list[int] = []
-        best_key: tuple[float, float] | None = None
-        for by in ("ratio", "priority"):  # two starts; the larger sum, then the shorter
-            order = _local_search(t, w, start, pool, budget_min, stop_min, max_stops, fixed,
+        for tour, by in starts:
+            order = _local_search(t, w, tour, pool, budget_min, stop_min, max_stops, fixed,
                                   by)
-            key = (round(float(w[order].sum()), 12), -round(tour_length(t, order), 9))
-            if best_key is None or key > best_key:
-                best, best_key = order, key
+            if not best or key(order) > key(best):
+                best = order
         return best
 
     best = search(None)
