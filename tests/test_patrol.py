@@ -401,7 +401,7 @@ def test_capped_units_say_so(sample_area, demo_plan):
     patrol = plan_patrol(sample_area, demo_plan.hotspots, shift_min=240, max_stops=2, seed=4)
     top = patrol.top_units
     assert len(patrol.stops) == 2
-    assert top.loc[0, "reason"] == "visited"  # rank 1 is always in when it fits
+    assert top.loc[0, "reason"] == "visited"  # rank 1 is in when it fits and costs little
     capped = top[top["reason"] == "capped"]
     assert len(capped) >= 1
     assert capped["explanation"].str.startswith("capped at 2 stops").all()

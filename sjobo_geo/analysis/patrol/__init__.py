@@ -17,10 +17,12 @@ Route
     (``scipy.sparse.csgraph.dijkstra`` from those nodes, on the graph with every edge
     walkable both ways). The stops are chosen to collect the most priority within the
     time budget and ``max_stops`` (a local search: tours built by priority per added
-    minute and by priority, improved by exchanging one or two stops for one left out, or
-    one for two, while the sum rises and the budget holds); the highest-priority
-    reachable stop that fits the shift on its own is always in. Tours of up to
-    :data:`EXACT_ORDER_MAX` stops are ordered exactly (Held-Karp), longer ones by 2-opt.
+    minute, by priority and around single stops, improved by exchanging one or two stops
+    for one left out, or one for two, while the sum rises and the budget holds); the
+    highest-priority reachable stop that fits the shift on its own is in unless keeping
+    it costs more than a quarter of the priority (``top_cost``; the plan then says so).
+    Tours of up to :data:`EXACT_ORDER_MAX` stops are ordered exactly (Held-Karp), longer
+    ones by 2-opt and Or-opt.
     The tests compare it with a brute-force optimum over every subset and order; the
     benchmark reports its gap to an exact optimum and to OR-Tools. The tour starts and
     ends at the start node. The budget always holds: travel time plus ``stop_min``

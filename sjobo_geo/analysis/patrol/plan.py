@@ -202,8 +202,9 @@ def plan_patrol(
         Patrol areas to group the candidates into.
     max_stops : int or None, default 5
         Most stops per shift (2-5 is the usual advice); None: as many as the shift allows.
-        The highest-priority reachable stop that fits the shift on its own is always in
-        (:func:`~.routes.plan_route`, ``visit_top``).
+        The highest-priority reachable stop that fits the shift on its own is in, unless
+        that costs more than a quarter of the priority the shift collects
+        (:func:`~.routes.plan_route`, ``visit_top`` and ``top_cost``; the plan says so).
     start_time : str, optional
         Clock time of the start, "HH:MM"; default the profile's ``[patrol] start_time``
         (18:00 when it has none). Arrivals are given as clock times too.

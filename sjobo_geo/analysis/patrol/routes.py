@@ -1,12 +1,13 @@
 """Tours: a closed walking route over chosen stops within a time budget.
 
 :func:`plan_route` chooses the stops (most priority within the time budget and the number of
-stops, the highest-priority stop that fits always in) and orders them (exactly for up to
-:data:`EXACT_ORDER_MAX` stops, else by 2-opt), and returns a :class:`PatrolPlan` with the
-route on the streets. :func:`tour_length`, :func:`nearest_neighbour_order`, :func:`two_opt`,
-:func:`best_order`, :func:`added_minutes` and :func:`swap_minutes` work on a distance (or
-time) matrix alone; the last two are also what the plan's explanations
-(:mod:`.explain`) use, so that an explanation tests exactly what the search tested.
+stops, the highest-priority stop that fits in unless that costs too much) and orders them
+(exactly for up to :data:`EXACT_ORDER_MAX` stops, else by 2-opt and Or-opt), and returns a
+:class:`PatrolPlan` with the route on the streets. :func:`tour_length`,
+:func:`nearest_neighbour_order`, :func:`two_opt`, :func:`best_order`, :func:`added_minutes`
+and :func:`swap_minutes` work on a distance (or time) matrix alone; the last two are also
+what the plan's explanations (:mod:`.explain`) use, so that an explanation tests exactly
+what the search tested.
 """
 
 from __future__ import annotations
@@ -158,8 +159,8 @@ def best_order(dist: np.ndarray, order: Sequence[int]) -> list[int]:
     --------
     >>> pts = np.array([[0, 0], [0, 1], [1, 1], [1, 0]], float)
     >>> d = np.hypot(*(pts[:, None] - pts[None]).transpose(2, 0, 1))
-    >>> best_order(d, [2, 1, 3])
-    [1, 2, 3]
+    >>> best_order(d, [2, 1, 3])  # around the square (either way round)
+    [3, 2, 1]
     """
     order = [int(v) for v in order]
     k = len(order)
@@ -263,7 +264,7 @@ def added_minutes(t: np.ndarray, order: Sequence[int], c: int, stop_min: float, 
     --------
     >>> t = np.array([[0, 3, 4], [3, 0, 5], [4, 5, 0]], float)
     >>> added_minutes(t, [1], 2, 10)
-    (16.0, [1, 2])
+    (16.0, [2, 1])
     """
     order = [int(v) for v in order]
     base = _tour_min(t, order, stop_min)
