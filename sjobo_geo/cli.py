@@ -183,6 +183,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="seed: same seed, same plan (0)")
     p.add_argument("--units", choices=["grid", "segments"], default="grid")
     p.add_argument("--max-stops", type=int, default=5, help="at most this many stops (5)")
+    p.add_argument("--start-time", default=None, metavar="HH:MM",
+                   help="clock time of the start; arrivals are clock times "
+                        "(default: the profile's [patrol] start_time, 18:00)")
     _add_measures_flag(p)
     p.add_argument("--out", type=Path, required=True, help="output folder")
     _add_map_flags(p)
@@ -312,7 +315,7 @@ def _run(args: argparse.Namespace) -> int:
                     shift_minutes=args.shift_minutes, start=args.start,
                     speed_kmh=args.speed_kmh, stop_minutes=args.stop_minutes, seed=args.seed,
                     units=args.units, max_stops=args.max_stops, measures=args.measures,
-                    **map_flags)
+                    start_time=args.start_time, **map_flags)
     if args.command == "est-week":
         from sjobo_geo.jobs.est import EST_STEPS, run_est_week
 

@@ -40,6 +40,8 @@ Schema
                                          # optional: the organisations (EST actors) whose
                                          # names public outputs may show; any other actor
                                          # (a person, an address) is "other actor" there
+    [patrol]                             # optional
+    start_time = "18:00"                 # the evening shift's start (HH:MM; default 18:00)
 """
 
 from __future__ import annotations
@@ -102,6 +104,8 @@ class AreaProfile:
         (:func:`sjobo_geo.analysis.privacy.public_actors`). Empty: no actor is named.
     path : pathlib.Path or None
         The TOML file the profile came from.
+    patrol_start_time : str
+        Start of the evening patrol shift, "HH:MM" (``[patrol] start_time``; 18:00).
     """
 
     name: str
@@ -118,6 +122,7 @@ class AreaProfile:
     description: str = ""
     timezone: str = "Europe/Stockholm"
     path: Path | None = None
+    patrol_start_time: str = "18:00"
 
     def boundary_polygon(self):
         """The profile's own boundary in WGS84 (polygon, else bbox), or None for a place only.
@@ -292,7 +297,23 @@ def _profile_from_dict(raw: dict[str, Any], *, key: str, path: Path | None) -> A
         description=str(raw.get("description", "")),
         timezone=str(timezone),
         path=path,
+        patrol_start_time=_patrol_start_time(raw.get("patrol", {}), where),
     )
+
+
+def _patrol_start_time(patrol: Any, where: str) -> str:
+    """``[patrol] start_time`` as "HH:MM" (24-hour clock); 18:00 when absent."""
+    import datetime
+
+    value = patrol.get("start_time", "18:00") if isinstance(patrol, dict) else None
+    if isinstance(value, datetime.time):  # TOML's own local time, 18:00:00
+        value = value.strftime("%H:%M")
+    parts = str(value).strip().split(":") if isinstance(value, str) else []
+    if len(parts) == 2 and all(p.isdigit() and len(p) <= 2 for p in parts) \
+            and int(parts[0]) < 24 and int(parts[1]) < 60 and len(parts[1]) == 2:
+        return f"{int(parts[0]):02d}:{parts[1]}"
+    raise ProfileError(f"{where}: [patrol] start_time must be a clock time \"HH:MM\" "
+                       f"(24-hour clock); got {value!r}")
 
 
 def validate_metric_crs(crs: Any, *, where: str = "CRS") -> str:
