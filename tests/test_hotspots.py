@@ -308,14 +308,15 @@ def test_public_view_suppresses_small_units(planted, sample_area):
     pub = public_view(planted, _reports(sample_area, xy, time_band=bands), k=5)
     assert pub.public and pub.k == 5
     assert (planted.grid["n_reports"].between(1, 4)).any()
-    for units in (pub.grid, pub.segments):
-        assert len(units) and (units["n_reports"] >= 5).all()
-    assert (pub.contours["n_reports"] >= 5).all()
+    assert planted.cell_size < 100 and pub.cell_size == 100  # counted again on 100 m cells
+    assert len(pub.grid) and (pub.grid["n_reports"] >= 5).all()
+    assert pub.segments.empty  # street segments are not published
+    assert len(pub.contours) and (pub.contours["n_reports"] >= 5).all()
     assert (pub.profiles["n"] >= 5).all()
     assert set(pub.profiles.columns) >= {"unit_id", "time_band", "n"}
     table = priorities_table(pub)
     assert (table["n_reports"] >= 5).all()
-    assert len(table) == len(pub.grid) + len(pub.segments)
+    assert len(table) == len(pub.grid)
     assert not any(c in table for c in ("text", "report_id", "actor"))
 
 
