@@ -15,7 +15,9 @@ whole process (``RUSAGE_CHILDREN``: interpreter start, imports, reading the poin
 as ``/usr/bin/time`` would count them):
 
 (a) **ours**: ``load_area("sample")`` with the area model kept from an earlier run (the
-    setup run keeps it), read the validated reports, ``analyse_hotspots(area, reports)``
+    setup run keeps it), read the validated reports (the columns the analysis uses:
+    category, weight, time, darkness, synthetic flag, the path validation snapped each
+    report onto, the point), ``analyse_hotspots(area, reports)``
     (grid cells of the default size, street segments, density regions, scores, profiles,
     emerging hot spots) and ``hotspots_map(analysis, area)``, rendered to HTML;
 (b) **peer**: read the area outline and the same points (geometry column only), a 100 m
@@ -63,8 +65,10 @@ import geopandas as gpd
 from sjobo_geo import load_area
 from sjobo_geo.analysis.hotspots import analyse_hotspots
 from sjobo_geo.maps.hotspots import hotspots_map
+COLUMNS = ["category", "weight", "after_dark", "time_band", "hour", "weekday", "timestamp",
+           "synthetic", "snapped_to", "snap_path", "geometry"]
 area = load_area("sample")
-reports = gpd.read_parquet(sys.argv[1])
+reports = gpd.read_parquet(sys.argv[1], columns=COLUMNS)
 t0 = time.process_time()
 analysis = analyse_hotspots(area, reports)
 html = hotspots_map(analysis, area).get_root().render()

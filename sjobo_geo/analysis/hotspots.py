@@ -419,7 +419,16 @@ def density_contours(points_xy: Any, weights: Any, bandwidth: float, boundary: A
     For each share m in ``mass`` the region is the set of 10 m cells of highest density that
     together hold a share m of the kernel mass inside the area; it is dissolved, split into
     its parts and clipped to the boundary. Columns ``level`` (0 = innermost), ``mass_share``,
-    ``density_per_ha`` (threshold density, weight per hectare) and the polygon.
+    ``density_per_ha`` (threshold density, weight per hectare), ``n_reports`` (how many of
+    the points lie inside the region, its edge excluded) and the polygon.
+
+    Examples
+    --------
+    >>> import numpy as np, shapely
+    >>> pts = np.random.default_rng(0).normal(500.0, 30.0, (500, 2))
+    >>> regions = density_contours(pts, None, 20.0, shapely.box(0, 0, 1000, 1000), 3006)
+    >>> regions[["level", "mass_share", "n_reports"]].to_numpy().tolist()[0][:2]
+    [0.0, 0.25]
     """
     import geopandas as gpd
     import shapely
@@ -431,31 +440,88 @@ def density_contours(points_xy: Any, weights: Any, bandwidth: float, boundary: A
     bounds = (xmin, ymin, xmax, ymax)
     dens = kde(xy, weights, bandwidth, cell, bounds)
     nrows, ncols = dens.shape
-    rr, cc = np.meshgrid(np.arange(nrows), np.arange(ncols), indexing="ij")
-    boxes = shapely.box(xmin + cc.ravel() * cell, ymin + rr.ravel() * cell,
-                        xmin + (cc.ravel() + 1) * cell, ymin + (rr.ravel() + 1) * cell)
-    inside = shapely.intersects(boundary, shapely.centroid(boxes))
-    flat = dens.ravel()
-    vals = np.where(inside, flat, 0.0)
+    rr, cc = (a.ravel() for a in np.meshgrid(np.arange(nrows), np.arange(ncols), indexing="ij"))
+    shapely.prepare(boundary)
+    inside = shapely.intersects_xy(boundary, xmin + (cc + 0.5) * cell, ymin + (rr + 0.5) * cell)
+    vals = np.where(inside, dens.ravel(), 0.0)
     order = np.argsort(vals)[::-1]
     cum = np.cumsum(vals[order])
     total = cum[-1] if cum.size else 0.0
     rows: list[dict[str, Any]] = []
     geoms: list[Any] = []
-    if total > 0:
-        for level, m in enumerate(sorted(mass)):
-            k = int(np.searchsorted(cum, m * total)) + 1
-            chosen = order[:k]
-            region = shapely.coverage_union_all(boxes[chosen])
-            region = shapely.intersection(region, boundary)
-            for part in shapely.get_parts(region):
-                if part.geom_type != "Polygon" or part.area <= 0:
-                    continue
-                rows.append({"level": level, "mass_share": m,
-                             "density_per_ha": round(float(vals[order[k - 1]]) * 1e4, 3)})
-                geoms.append(part)
-    return gpd.GeoDataFrame(rows or {"level": [], "mass_share": [], "density_per_ha": []},
-                            geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
+    if total <= 0:
+        return gpd.GeoDataFrame({"level": [], "mass_share": [], "density_per_ha": [],
+                                 "n_reports": []}, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
+    boxes = np.empty(nrows * ncols, dtype=object)  # only cells with their centre inside
+    ii = np.flatnonzero(inside)
+    boxes[ii] = shapely.box(xmin + cc[ii] * cell, ymin + rr[ii] * cell,
+                            xmin + (cc[ii] + 1) * cell, ymin + (rr[ii] + 1) * cell)
+    # cells wholly inside the boundary: a point in one (off its edges) is inside every region
+    # that holds the cell, so such points are counted per cell, not one by one
+    whole = np.zeros(nrows * ncols, dtype=bool)
+    whole[ii] = shapely.contains_properly(boundary, boxes[ii])
+    counted = _PointCells(xy, (xmin, ymin), cell, nrows, ncols)
+    for level, m in enumerate(sorted(mass)):
+        k = int(np.searchsorted(cum, m * total)) + 1
+        chosen = np.zeros(nrows * ncols, dtype=bool)
+        chosen[order[:k]] = True
+        region = shapely.intersection(shapely.coverage_union_all(boxes[order[:k]]), boundary)
+        parts = [p for p in shapely.get_parts(region)
+                 if p.geom_type == "Polygon" and p.area > 0]
+        for part, n in zip(parts, counted.in_parts(parts, chosen, whole), strict=True):
+            rows.append({"level": level, "mass_share": m,
+                         "density_per_ha": round(float(vals[order[k - 1]]) * 1e4, 3),
+                         "n_reports": n})
+            geoms.append(part)
+    out = gpd.GeoDataFrame(rows, geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
+    out["n_reports"] = out["n_reports"].astype("int64")
+    return out
+
+
+class _PointCells:
+    """Points binned to the cells of a grid, to count them in regions made of its cells."""
+
+    def __init__(self, xy: np.ndarray, origin: tuple[float, float], cell: float, nrows: int,
+                 ncols: int) -> None:
+        self.xy = xy
+        self.ncols, self.cell, self.origin = ncols, cell, origin
+        fx, fy = (xy[:, 0] - origin[0]) / cell, (xy[:, 1] - origin[1]) / cell
+        c, r = np.floor(fx), np.floor(fy)
+        ok = (c >= 0) & (c < ncols) & (r >= 0) & (r < nrows)
+        self.flat = np.where(ok, r * ncols + c, -1).astype(np.int64)
+        # within a millionth of a cell of an edge: the exact test decides (edges excluded)
+        tol = 1e-6
+        self.edge = (fx - c < tol) | (c + 1 - fx < tol) | (fy - r < tol) | (r + 1 - fy < tol)
+        self.ncells = nrows * ncols
+
+    def in_parts(self, parts: list[Any], chosen: np.ndarray, whole: np.ndarray) -> list[int]:
+        """Points strictly inside each part of a region made of the ``chosen`` cells (clipped
+        by a boundary that wholly holds the ``whole`` cells)."""
+        import shapely
+
+        x0, y0 = self.origin
+        cs, ncols = self.cell, self.ncols
+        part_of = np.full(self.ncells, -1, dtype=np.int64)
+        fast_cells = np.flatnonzero(chosen & whole)
+        cx = x0 + (fast_cells % ncols + 0.5) * cs
+        cy = y0 + (fast_cells // ncols + 0.5) * cs
+        for j, part in enumerate(parts):
+            shapely.prepare(part)
+            part_of[fast_cells[shapely.contains_xy(part, cx, cy)]] = j
+        in_grid = self.flat >= 0
+        cell_of = np.where(in_grid, self.flat, 0)
+        owner = np.where(in_grid & ~self.edge, part_of[cell_of], -1)
+        counts = np.bincount(owner[owner >= 0], minlength=len(parts))
+        # the rest of the points in chosen cells: cut by the boundary, on an edge, or (after
+        # rounding in the overlay) in a cell no part claimed
+        slow = np.flatnonzero(in_grid & chosen[cell_of] & (owner < 0))
+        if slow.size:
+            px, py = self.xy[slow, 0], self.xy[slow, 1]
+            for j, part in enumerate(parts):
+                bx0, by0, bx1, by1 = part.bounds
+                near = (px >= bx0) & (px <= bx1) & (py >= by0) & (py <= by1)
+                counts[j] += int(shapely.contains_xy(part, px[near], py[near]).sum())
+        return [int(v) for v in counts]
 
 
 def _profile_strings(hours: np.ndarray, weekdays: np.ndarray, unit: np.ndarray,
@@ -479,16 +545,24 @@ def time_profiles(reports: pd.DataFrame, unit_index: np.ndarray, units: pd.DataF
     ``only`` (bool per unit) limits the table to some units (e.g. hot spots).
     """
     hours, weekdays = _hours_weekdays(reports)
+    return _time_profiles(hours, weekdays, unit_index, units, unit_type, only)
+
+
+def _time_profiles(hours: np.ndarray, weekdays: np.ndarray, unit_index: np.ndarray,
+                   units: pd.DataFrame, unit_type: str, only: np.ndarray | None
+                   ) -> pd.DataFrame:
     ok = (unit_index >= 0) & (hours >= 0) & (weekdays >= 0)
     if only is not None:
         ok &= np.asarray(only, bool)[np.where(unit_index >= 0, unit_index, 0)]
-    df = pd.DataFrame({"unit": unit_index[ok], "weekday": weekdays[ok], "hour": hours[ok]})
-    counts = df.groupby(["unit", "weekday", "hour"]).size().rename("n").reset_index()
+    # one bin per (unit, weekday, hour), counted in one pass; sorted as a groupby would be
+    n = np.bincount(unit_index[ok] * 168 + weekdays[ok] * 24 + hours[ok],
+                    minlength=len(units) * 168)
+    key = np.flatnonzero(n)
     ids = units["unit_id"].to_numpy()
     return pd.DataFrame({
-        "unit_type": unit_type, "unit_id": ids[counts["unit"].to_numpy()],
-        "weekday": counts["weekday"].astype("int64"), "hour": counts["hour"].astype("int64"),
-        "n": counts["n"].astype("int64"),
+        "unit_type": unit_type, "unit_id": ids[key // 168],
+        "weekday": (key % 168 // 24).astype("int64"), "hour": (key % 24).astype("int64"),
+        "n": n[key].astype("int64"),
     })
 
 
@@ -843,43 +917,18 @@ def analyse_hotspots(
     grid["synthetic"] = synthetic
     segments["synthetic"] = synthetic
     profiles = pd.concat([
-        time_profiles(data, cell_idx, grid, "grid",
-                      only=grid["gi_class"].str.startswith("hot").to_numpy()),
-        time_profiles(data, seg_idx, segments, "segment",
-                      only=segments["gi_class"].str.startswith("hot").to_numpy()),
+        _time_profiles(hours, weekdays, cell_idx, grid, "grid",
+                       grid["gi_class"].str.startswith("hot").to_numpy()),
+        _time_profiles(hours, weekdays, seg_idx, segments, "segment",
+                       segments["gi_class"].str.startswith("hot").to_numpy()),
     ], ignore_index=True)
     profiles["synthetic"] = synthetic
     contours = density_contours(xy, w, h, area.boundary, area.crs)
-    contours["n_reports"] = _points_in(contours, xy)
     contours["synthetic"] = synthetic
     return HotspotAnalysis(grid=grid, segments=segments, contours=contours, profiles=profiles,
                            cell_size=float(cell_size), bandwidth=h, weeks=weeks,
                            synthetic=synthetic, config=config, messages=messages, area=area,
                            gaps=gaps)
-
-
-def _points_in(polys: gpd.GeoDataFrame, xy: np.ndarray) -> np.ndarray:
-    """Number of points inside each polygon (its boundary excluded, as ``contains``)."""
-    import shapely
-
-    geoms = polys.geometry.to_numpy()
-    out = np.zeros(len(geoms), dtype=np.int64)
-    if len(geoms) == 0 or len(xy) == 0:
-        return out
-    # points sorted by x once; each polygon tests only the points in its bounding box, by
-    # coordinates (no million point objects, no tree over them)
-    order = np.argsort(xy[:, 0], kind="stable")
-    xs = xy[order, 0]
-    bounds = shapely.bounds(geoms)
-    lo = np.searchsorted(xs, bounds[:, 0], side="left")
-    hi = np.searchsorted(xs, bounds[:, 2], side="right")
-    for k, geom in enumerate(geoms):
-        cand = order[lo[k]:hi[k]]
-        cand = cand[(xy[cand, 1] >= bounds[k, 1]) & (xy[cand, 1] <= bounds[k, 3])]
-        if cand.size:
-            shapely.prepare(geom)
-            out[k] = int(shapely.contains_xy(geom, xy[cand, 0], xy[cand, 1]).sum())
-    return out
 
 
 def _factor_weights(data: pd.DataFrame, config: ScoringConfig) -> pd.DataFrame:
@@ -894,7 +943,9 @@ def _factor_weights(data: pd.DataFrame, config: ScoringConfig) -> pd.DataFrame:
     for c in cols:
         codes, uniques = pd.factorize(data[c], use_na_sentinel=True)
         key = key * (len(uniques) + 1) + (codes + 1)
-    _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+    inverse, distinct = pd.factorize(key)  # hashing: no sort of a million keys
+    first = np.zeros(len(distinct), dtype=np.int64)
+    first[inverse[::-1]] = np.arange(len(key) - 1, -1, -1)  # first row of each triple
     small = data[cols].iloc[first].copy()
     small["weight"] = 1.0
     per = report_factor_weights(small, config)
