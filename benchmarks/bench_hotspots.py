@@ -158,6 +158,13 @@ def main(argv: list[str] | None = None) -> None:
                     default=Path(tempfile.gettempdir()) / "sjobo-geo-bench",
                     help="folder of the generated reports (kept for later runs)")
     args = ap.parse_args(argv)
+    import importlib.util
+
+    missing = [m for m in ("esda", "libpysal", "mapclassify", "matplotlib")
+               if importlib.util.find_spec(m) is None]
+    if missing:  # the peer recipe's libraries, not sjobo-geo's
+        sys.exit(f"the PySAL recipe needs {', '.join(missing)}: pip install "
+                 f"{' '.join(missing)}")
     args.data.mkdir(parents=True, exist_ok=True)
     env = area_case_env(AREA_CASES[1], args.data / "kept_areas")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python "

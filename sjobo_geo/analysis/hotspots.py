@@ -427,8 +427,10 @@ def density_contours(points_xy: Any, weights: Any, bandwidth: float, boundary: A
     >>> import numpy as np, shapely
     >>> pts = np.random.default_rng(0).normal(500.0, 30.0, (500, 2))
     >>> regions = density_contours(pts, None, 20.0, shapely.box(0, 0, 1000, 1000), 3006)
-    >>> regions[["level", "mass_share", "n_reports"]].to_numpy().tolist()[0][:2]
-    [0.0, 0.25]
+    >>> regions["mass_share"].unique().tolist()
+    [0.25, 0.5, 0.75]
+    >>> regions.groupby("level")["n_reports"].sum().tolist()  # of the 500 points
+    [171, 318, 430]
     """
     import geopandas as gpd
     import shapely
@@ -798,7 +800,9 @@ def analyse_hotspots(
     reports : ReportSet or geopandas.GeoDataFrame
         Validated reports (a ``ReportSet`` or its ``reports``): point geometry and the
         columns ``category``, ``weight``, ``after_dark``, ``time_band``, ``hour``,
-        ``weekday``, ``timestamp``, ``synthetic`` (missing columns: weight 1, time unknown).
+        ``weekday``, ``timestamp``, ``synthetic`` (missing columns: weight 1, time unknown),
+        and from validation ``snapped_to`` and ``snap_path``: a report snapped onto a path
+        belongs to that path's segment without a search (:func:`assign_to_segments`).
         In any CRS: reprojected to ``area.crs`` (:func:`sjobo_geo.core.crs.to_area_crs`);
         a frame without a CRS is refused.
     cell_size : float, optional
