@@ -335,3 +335,16 @@ def test_courtyards_csv_ranks_every_courtyard(demo, sample_area):
         assert col in table, col
     # the addresses come from the buildings around: some courtyards have them
     assert table["addresses"].fillna("").str.len().gt(0).sum() > 10
+
+
+def test_docstring_examples():
+    import doctest
+
+    import sjobo_geo.analysis.lighting.courtyards as courtyards
+    import sjobo_geo.analysis.lighting.coverage as coverage
+    import sjobo_geo.analysis.lighting.proposals as proposals
+    import sjobo_geo.maps.lighting as lighting_map
+
+    for module in (coverage, proposals, courtyards, lighting_map):
+        result = doctest.testmod(module, optionflags=doctest.NORMALIZE_WHITESPACE)
+        assert result.attempted >= 2 and result.failed == 0, module.__name__

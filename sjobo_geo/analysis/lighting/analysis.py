@@ -30,6 +30,7 @@ from sjobo_geo.analysis.lighting.coverage import (
     COVERED_CLASSES,
     LAMP_DATA,
     SURFACE_COVERED_SHARE,
+    coverage_message,
     lamp_data_class,
     lamp_reach,
     lamps_in_data,
@@ -394,9 +395,11 @@ class LightingAnalysis:
         return bool(self.params.get("synthetic_reports"))
 
     def summary(self) -> str:
-        """A few lines of figures."""
+        """A few lines of figures, the lamp data coverage first
+        (:func:`~.coverage.coverage_message`)."""
         f = self.figures
         lines = [
+            coverage_message(self.coverage),
             f"lamps: {f['lamps_counted']} of {f['lamps_total']} counted as giving light "
             f"(broken/planned left out: {f['lamps_total'] - f['lamps_counted']}); "
             f"maintenance factor {self.params['maintenance_factor']}",

@@ -39,7 +39,8 @@ __all__ = [
     "CAR_HIGHWAYS", "COVERAGE_THRESHOLD", "LAMP_DATA", "LAMP_DATA_STATUSES",
     "LAMP_REACH_HEIGHTS", "LAMP_REACH_MIN_M", "SURFACE_COVERED_SHARE",
     "TEMPLATE_LAMP_DISTANCE_M", "TARGETS", "carries_cars", "check_target",
-    "lamp_data_class", "lamp_reach", "lamps_in_data", "points_within_reach", "within_reach",
+    "coverage_message", "lamp_data_class", "lamp_reach", "lamps_in_data",
+    "points_within_reach", "within_reach",
 ]
 
 # --------------------------------------------------------------------------------------
@@ -268,3 +269,33 @@ def check_target(target: str) -> tuple[str, ...]:
     if target not in TARGETS:
         raise LightingError(f"unknown target {target!r}; choose one of {', '.join(TARGETS)}")
     return TARGETS[target]
+
+
+def coverage_message(coverage: dict[str, Any]) -> str:
+    """The coverage in one line for the user (messages, CLI summary).
+
+    Examples
+    --------
+    >>> coverage_message({"share": 0.4, "lit_length_m": 64000.0, "lamp_data_missing_m": 38000.0,
+    ...                   "covered_length_m": 35000.0, "uncovered_length_m": 55000.0,
+    ...                   "uncovered_share": 0.61, "threshold": 0.5, "below_threshold": True,
+    ...                   "reach": "max(4 × mounting height, 20 m)"})[:62]
+    'lamp data coverage: 40.0 % of the 64.0 km tagged lit (lit=yes)'
+    """
+    share = coverage["share"]
+    if share != share:  # NaN: nothing tagged lit
+        head = "lamp data coverage: no way is tagged lit (lit=yes) in OSM, cannot be stated"
+    else:
+        head = (f"lamp data coverage: {100 * share:.1f} % of the "
+                f"{coverage['lit_length_m'] / 1000:.1f} km tagged lit (lit=yes) have a mapped "
+                f"or inventoried lamp within reach ({coverage['reach']}); "
+                f"{coverage['lamp_data_missing_m'] / 1000:.1f} km tagged lit have none: "
+                "lamp data missing, not darkness")
+    text = (f"{head}. Compliance, gaps and proposals count covered places only "
+            f"({coverage['covered_length_m'] / 1000:.1f} km of path); uncovered "
+            f"{coverage['uncovered_length_m'] / 1000:.1f} km "
+            f"({100 * coverage['uncovered_share']:.1f} %) left out")
+    if coverage["below_threshold"]:
+        text += (f". BELOW {100 * coverage['threshold']:.0f} %: these outputs show where "
+                 "lamps must be inventoried, not where it is dark")
+    return text

@@ -42,7 +42,7 @@ if TYPE_CHECKING:
     from sjobo_geo.inputs.lamps import LampInventory
     from sjobo_geo.inputs.reports.schema import ReportSet
 
-__all__ = ["LIGHTING_GAPS_STEPS", "LightingGaps", "analyse_lighting_gaps", "coverage_message"]
+__all__ = ["LIGHTING_GAPS_STEPS", "LightingGaps", "analyse_lighting_gaps"]
 
 #: Steps :func:`analyse_lighting_gaps` reports to its ``progress`` callback, in order.
 LIGHTING_GAPS_STEPS = ("illuminance model and gaps", "courtyards", "lamp proposals",
@@ -77,7 +77,8 @@ class LightingGaps:
         ``maintenance_factor``, ``facade_threshold_lux``); the model's own are in
         ``analysis.params``.
     messages : list of str
-        Summary lines for the user; the first states the lamp data coverage.
+        Summary lines for the user; the first (:meth:`~.analysis.LightingAnalysis.summary`)
+        begins with the lamp data coverage.
     timings : dict of str to float
         Seconds per step (``lamps``, ``model``, ``courtyards``, ``proposals``,
         ``facades``).
@@ -232,8 +233,7 @@ def analyse_lighting_gaps(
             raise
         messages.append(f"facades: not evaluated ({exc})")
     lap("facades")
-    messages.insert(0, analysis.summary())
-    messages.insert(0, coverage_message(analysis.coverage))
+    messages.insert(0, analysis.summary())  # its first line: the lamp data coverage
     counts = courtyards["verdict"].value_counts()
     messages.append(
         f"courtyards: {len(courtyards)}: " + ", ".join(
@@ -265,32 +265,3 @@ def analyse_lighting_gaps(
                         courtyards=courtyards, lamps=source, inventory=inventory,
                         merges=merges, params=params, messages=messages, timings=timings)
 
-
-def coverage_message(coverage: dict[str, Any]) -> str:
-    """The coverage in one line for the user (messages, CLI summary).
-
-    Examples
-    --------
-    >>> coverage_message({"share": 0.4, "lit_length_m": 64000.0, "lamp_data_missing_m": 38000.0,
-    ...                   "covered_length_m": 35000.0, "uncovered_length_m": 55000.0,
-    ...                   "uncovered_share": 0.61, "threshold": 0.5, "below_threshold": True,
-    ...                   "reach": "max(4 × mounting height, 20 m)"})[:62]
-    'lamp data coverage: 40.0 % of the 64.0 km tagged lit (lit=yes) '
-    """
-    share = coverage["share"]
-    if share != share:  # NaN: nothing tagged lit
-        head = "lamp data coverage: no way is tagged lit (lit=yes) in OSM, cannot be stated"
-    else:
-        head = (f"lamp data coverage: {100 * share:.1f} % of the "
-                f"{coverage['lit_length_m'] / 1000:.1f} km tagged lit (lit=yes) have a mapped "
-                f"or inventoried lamp within reach ({coverage['reach']}); "
-                f"{coverage['lamp_data_missing_m'] / 1000:.1f} km tagged lit have none: "
-                "lamp data missing, not darkness")
-    text = (f"{head}. Compliance, gaps and proposals count covered places only "
-            f"({coverage['covered_length_m'] / 1000:.1f} km of path); uncovered "
-            f"{coverage['uncovered_length_m'] / 1000:.1f} km "
-            f"({100 * coverage['uncovered_share']:.1f} %) left out")
-    if coverage["below_threshold"]:
-        text += (f". BELOW {100 * coverage['threshold']:.0f} %: these outputs show where "
-                 "lamps must be inventoried, not where it is dark")
-    return text

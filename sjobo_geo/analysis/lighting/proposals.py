@@ -144,7 +144,7 @@ def class_spacing(minimum_lux: float, lamp: NewLamp | None = None, *,
     r = float(cutoff_radius(lamp.height_m, lamp.intensity_cd, minimum_lux / 2.0,
                             distribution=lamp.distribution,
                             maintenance_factor=maintenance_factor))
-    return max(5.0, 5.0 * np.floor(2.0 * r / 5.0 + 1e-9))
+    return float(max(5.0, 5.0 * np.floor(2.0 * r / 5.0 + 1e-9)))
 
 
 def recommend_lamps(

@@ -173,8 +173,9 @@ def inventory_targets(
         reach (``lamp_data_missing``, its middle) and every courtyard, schoolyard or square
         of the target whose lamp data cover less than
         :data:`~.coverage.SURFACE_COVERED_SHARE` (a point inside): ``kind`` (``path``,
-        ``street`` for a road carrying cars, or the surface kind), ``lamp_data``, ``place`` (name, street or
-        addresses), ``length_m`` (stretches), ``area_m2`` (surfaces), ``surface_id``.
+        ``street`` for a road carrying cars, or the surface kind), ``lamp_data``,
+        ``place`` (name, street or addresses), ``length_m`` (stretches), ``area_m2``
+        (surfaces), ``surface_id``.
 
     Examples
     --------
