@@ -422,8 +422,8 @@ def run_lighting_inventory_template(
     area : str, pathlib.Path or Area
         Profile name or TOML path (loaded), or an Area.
     out : str or pathlib.Path
-        The file to write: ``.xlsx`` (Excel), else ``.csv`` (semicolon-separated, decimal
-        comma, as Swedish Excel reads it).
+        The file to write: ``.xlsx`` (Excel), else ``.csv`` (UTF-8 with BOM,
+        semicolon-separated: Swedish Excel opens it in columns).
     target : {"all", "courtyards", "square", "paths"}, default "all"
         :data:`TARGETS`; ``all`` here is every place, roads carrying cars included (their
         lamps count in the coverage).
@@ -488,8 +488,10 @@ def run_lighting_inventory_template(
         write_csv(rows, out, sep=";")
     cov = analysis.coverage
     messages = [
-        f"inventory template for {target} ({', '.join(TARGETS[target])}): {len(known)} known "
-        f"lamps and {len(missing)} places without lamp data ('lampa saknas i data?')",
+        f"inventory template for {target} ("
+        + ("every place, roads carrying cars included" if target == "all"
+           else ", ".join(TARGETS[target])) + f"): {len(known)} known lamps and "
+        f"{len(missing)} places without lamp data ('lampa saknas i data?')",
         f"lamp data coverage now: {100 * cov['share']:.1f} % of the "
         f"{cov['lit_length_m'] / 1000:.1f} km tagged lit",
         "fill in height, lumen or power, type and status on site; pass the file back with "

@@ -62,9 +62,11 @@ GAP_COLOURS = {"tagged_unlit": "#00e5ff", "unknown_lit": "#ff8c00",
 #: Line colour of stretches tagged lit whose lamps are missing from the data (not a gap), and
 #: fill of the surfaces no known lamp reaches: grey, the colour of "not known".
 MISSING_COLOUR = "#8c8c8c"
-#: Fill colours of courtyards by verdict (red dark ... green compliant, greys unknown).
+#: Fill colours of courtyards by verdict: red dark, orange partly dark, green compliant, and
+#: blues for "not known: inventory it" (unlike the grey of uncovered paths, a courtyard is a
+#: place someone owns and can inventory, so it must stand out).
 COURTYARD_COLOURS = {"modelled_dark": "#d7191c", "partly_dark": "#fdae61",
-                     "partly_covered": "#bababa", "no_lamp_data": "#f0f0f0",
+                     "partly_covered": "#9ecae1", "no_lamp_data": "#2171b5",
                      "compliant": "#1a9641"}
 #: Marker fill colours of lamps by status.
 LAMP_COLOURS = {"working": "#ffd92f", "unknown": "#fff3b0", "broken": "#000000",
@@ -392,7 +394,8 @@ def _add_courtyards(m: folium.Map, courtyards: gpd.GeoDataFrame,
               "min_lux", "below_min_share"]
     for verdict in COURTYARD_VERDICTS:
         sub = yards[yards["verdict"] == verdict] if len(yards) else yards
-        style = {"color": "#333333" if verdict != "modelled_dark" else "#7f0000",
+        style = {"color": "#08306b" if verdict in ("no_lamp_data", "partly_covered") else
+                 "#7f0000" if verdict == "modelled_dark" else "#333333",
                  "fillColor": COURTYARD_COLOURS[verdict], "weight": 2, "fillOpacity": 0.6,
                  "show": True, "fields": fields}
         name = label(f"cy_legend_{verdict}", lang)
@@ -433,7 +436,8 @@ def _add_boxes(m: folium.Map, analysis: LightingAnalysis, courtyards: gpd.GeoDat
 
     coverage = analysis.coverage
     below = coverage["below_threshold"]
-    cov_style = ("position:fixed;top:10px;left:50%;transform:translateX(-50%);z-index:950;"
+    top = "40px" if analysis.synthetic else "10px"  # below the synthetic-data banner
+    cov_style = (f"position:fixed;top:{top};left:50%;transform:translateX(-50%);z-index:950;"
                  "padding:6px 10px;font:13px sans-serif;max-width:560px;border-radius:4px;"
                  + ("background:#fff3cd;border:2px solid #d9534f;" if below else
                     "background:rgba(255,255,255,.92);border:1px solid #999;"))
