@@ -477,7 +477,8 @@ def run_lighting_inventory_template(
     step(INVENTORY_TEMPLATE_STEPS[2])
     # the coverage needs the model's pieces and cells; no reports, no ranking samples
     analysis = analyse_lighting(model, table, betweenness_samples=16)
-    known, missing = inventory_targets(analysis, target, square=square)
+    known, missing = inventory_targets(analysis, target, square=square,
+                                       lang="sv")  # the template's headers are Swedish
     rows = inventory_template(known, missing)
     step(INVENTORY_TEMPLATE_STEPS[3])
     if out.suffix.lower() in (".xlsx", ".xlsm"):

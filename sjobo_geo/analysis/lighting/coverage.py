@@ -91,7 +91,9 @@ COVERED_CLASSES = ("lamp_in_reach", "tagged_unlit")
 
 #: OSM ``highway`` values of roads that carry cars: their lighting belongs to the street
 #: lighting owner, and no lamp is proposed on them (living streets carry cars at walking
-#: pace; a footway beside a road is not the road).
+#: pace; a footway beside a road is not the road). The area model keeps no access tags
+#: (``motor_vehicle=no``), so every way of these types counts as carrying cars: a proposal
+#: is never put on a road that might.
 CAR_HIGHWAYS = frozenset({
     "motorway", "motorway_link", "trunk", "trunk_link", "primary", "primary_link",
     "secondary", "secondary_link", "tertiary", "tertiary_link", "residential",

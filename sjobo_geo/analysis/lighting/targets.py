@@ -148,6 +148,7 @@ def inventory_targets(
     *,
     square: Any = None,
     lamp_distance: float = TEMPLATE_LAMP_DISTANCE_M,
+    lang: str | None = None,
 ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
     """The known lamps of a target and its places without lamp data: the inventory's rows.
 
@@ -162,6 +163,8 @@ def inventory_targets(
     lamp_distance : float, default 5
         Lamps up to this far from a target place belong to it
         (:data:`TEMPLATE_LAMP_DISTANCE_M`); with ``all``, every lamp of the analysis.
+    lang : {"sv", "en"}, optional
+        Language of the words in ``place`` ("nära Annankatu 2"); Swedish by default.
 
     Returns
     -------
@@ -197,19 +200,14 @@ def inventory_targets(
               if len(st) else np.array([], dtype=object))
     st_place = np.where(st["name"].notna().to_numpy(), st["name"].astype(str).to_numpy(),
                         st["highway"].astype(str).to_numpy()) if len(st) else np.zeros(0)
-    # surfaces of the target the lamp data do not cover
-    s_rows = np.flatnonzero((places.surface_kind != "") & (places.surface_kind != "path")
-                            & ~surfaces["data_covered"].to_numpy(dtype=bool))
+    # the courtyards, squares and schoolyards of the target, and those without lamp data
+    t_rows = np.flatnonzero((places.surface_kind != "") & (places.surface_kind != "path"))
+    t_name = _surface_names(surfaces.iloc[t_rows], analysis.area, lang)
+    uncovered = ~surfaces["data_covered"].to_numpy(dtype=bool)[t_rows]
+    s_rows, s_name = t_rows[uncovered], t_name[uncovered]
     srf = surfaces.iloc[s_rows]
     s_pts = (shapely.point_on_surface(geometry_array(srf)) if len(srf)
              else np.array([], dtype=object))
-    s_name = srf["name"].astype("string").fillna("").to_numpy(dtype=object)
-    if len(srf):  # unnamed (courtyards): the addresses around, else the nearest one
-        around, _ = surrounding_addresses(geometry_array(srf), analysis.area)
-        _, addr, _ = nearest_names(geometry_array(srf), analysis.area, max_distance=60.0)
-        s_name = np.where(s_name != "", s_name, np.where(around != "", around,
-                                                           np.where(addr != "", "nära " + addr,
-                                                                    "")))
     missing = gpd.GeoDataFrame({
         "kind": np.concatenate([np.where(st["car_road"].to_numpy(dtype=bool), "street",
                                          "path").astype(object),
@@ -237,11 +235,31 @@ def inventory_targets(
         else:
             sel = np.zeros(0, dtype=np.int64)
     known = lamps.iloc[sel].copy()
-    if len(known):
-        street, addr, _ = nearest_names(geometry_array(known), analysis.area,
-                                        max_distance=60.0)
-        known["place"] = pd.Series(np.where(street != "", street, addr), index=known.index,
-                                   dtype=object)
+    if len(known):  # the courtyard or square it stands in, else the nearest street
+        pts = geometry_array(known)
+        street, addr, _ = nearest_names(pts, analysis.area, max_distance=60.0)
+        place = np.where(street != "", street, addr).astype(object)
+        if len(t_rows):
+            il, it = shapely.STRtree(geometry_array(surfaces)[t_rows]).query(
+                pts, predicate="dwithin", distance=lamp_distance)
+            place[il] = t_name[it]
+        known["place"] = pd.Series(place, index=known.index, dtype=object)
     else:
         known["place"] = pd.Series([], dtype=object)
     return known.reset_index(drop=True), missing.reset_index(drop=True)
+
+
+def _surface_names(srf: gpd.GeoDataFrame, area: Any, lang: str | None) -> np.ndarray:
+    """Names of surfaces for people: their name, else (courtyards) the addresses around
+    them, else "near <the nearest address>" (label ``near_address``)."""
+    from sjobo_geo.core.i18n import label
+
+    name = srf["name"].astype("string").fillna("").to_numpy(dtype=object)
+    if len(srf) == 0:
+        return name
+    geoms = geometry_array(srf)
+    around, _ = surrounding_addresses(geoms, area)
+    _, addr, _ = nearest_names(geoms, area, max_distance=60.0)
+    near = np.array([label("near_address", lang).format(address=a) if a else "" for a in addr],
+                    dtype=object)
+    return np.where(name != "", name, np.where(around != "", around, near))
