@@ -356,13 +356,17 @@ def coverage_lines(coverage: dict[str, Any], lang: str | None = None) -> list[st
     >>> coverage_lines(cov, "en")[-1]
     'Below 50 %: this page shows where lamps must be inventoried, not where it is dark.'
     """
+    from sjobo_geo.analysis.lighting.coverage import LAMP_REACH_HEIGHTS, LAMP_REACH_MIN_M
+
     share = coverage["share"]
     lines = []
     if share != share:
         lines.append(label("cov_none", lang))
     else:
         lines.append(label("cov_share", lang).format(
-            share=f"{100 * share:.1f}", km=f"{coverage['lit_length_m'] / 1000:.1f}"))
+            share=f"{100 * share:.1f}", km=f"{coverage['lit_length_m'] / 1000:.1f}",
+            k=f"{coverage.get('reach_heights', LAMP_REACH_HEIGHTS):g}",
+            m=f"{coverage.get('reach_min_m', LAMP_REACH_MIN_M):g}"))
         lines.append(label("cov_missing", lang).format(
             km=f"{coverage['lamp_data_missing_m'] / 1000:.1f}"))
     total = coverage["covered_length_m"] + coverage["uncovered_length_m"]

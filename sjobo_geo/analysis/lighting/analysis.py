@@ -29,6 +29,8 @@ from sjobo_geo.analysis.lighting.coverage import (
     COVERAGE_THRESHOLD,
     COVERED_CLASSES,
     LAMP_DATA,
+    LAMP_REACH_HEIGHTS,
+    LAMP_REACH_MIN_M,
     SURFACE_COVERED_SHARE,
     coverage_message,
     lamp_data_class,
@@ -378,7 +380,8 @@ class LightingAnalysis:
         ``lit_covered_m``, ``lamp_data_missing_m``, ``covered_length_m`` and
         ``uncovered_length_m`` / ``uncovered_share`` of all path length,
         ``threshold`` (:data:`~.coverage.COVERAGE_THRESHOLD`), ``below_threshold``, the
-        reach rule and ``courtyards_covered`` / ``courtyards``."""
+        reach rule (``reach`` in words, ``reach_heights``, ``reach_min_m``) and
+        ``courtyards_covered`` / ``courtyards``."""
         f = self.figures
         keys = ("lit_length_m", "lit_covered_m", "lamp_data_missing_m", "covered_length_m",
                 "uncovered_length_m", "uncovered_share", "courtyards", "courtyards_covered")
@@ -387,6 +390,8 @@ class LightingAnalysis:
         share = f["coverage_share"]
         out["below_threshold"] = bool(not (share >= out["threshold"]))  # NaN: no lit tags
         out["reach"] = self.params["lamp_reach"]
+        out["reach_heights"] = self.params["lamp_reach_heights"]
+        out["reach_min_m"] = self.params["lamp_reach_min_m"]
         return out
 
     @property
@@ -768,7 +773,8 @@ def analyse_lighting(
         "seed": int(seed), "classes_source": classes.source,
         "lamps_counted_statuses": "working, unknown (broken and planned left out)",
         "synthetic_reports": synthetic,
-        "lamp_reach": "max(4 × mounting height, 20 m)",
+        "lamp_reach": f"max({LAMP_REACH_HEIGHTS:g} × mounting height, {LAMP_REACH_MIN_M:g} m)",
+        "lamp_reach_heights": LAMP_REACH_HEIGHTS, "lamp_reach_min_m": LAMP_REACH_MIN_M,
         "lamp_data_statuses": "working, unknown, broken (planned left out)",
         "coverage_threshold": COVERAGE_THRESHOLD,
         "surface_covered_share": SURFACE_COVERED_SHARE,
