@@ -157,6 +157,7 @@ def recommend_lamps(
     spacing: Mapping[str, float] | None = None,
     cutoff_lux: float = 0.05,
     candidate_spacing: float = 5.0,
+    include_surfaces: bool | None = None,
 ) -> LampRecommendation:
     """Choose where ``n`` new lamps make the most gap exposure of a target compliant.
 
@@ -197,6 +198,9 @@ def recommend_lamps(
         default lamp).
     candidate_spacing : float, default 5
         Spacing of surface candidates, metres.
+    include_surfaces : bool, optional
+        The older form of ``target``, kept for callers written before it: True is
+        ``"all"``, False ``"paths"``; when given it wins over ``target``.
 
     Returns
     -------
@@ -225,6 +229,8 @@ def recommend_lamps(
         raise LightingError(f"n must be a whole number of lamps, 0 or more, got {n!r}")
     lamp = lamp or NewLamp()
     mf = analysis.params["maintenance_factor"]
+    if include_surfaces is not None:
+        target = "all" if include_surfaces else "paths"
     places = target_places(analysis, target, square=square)
     spacing_by = {**PROPOSAL_SPACING_M, **(dict(spacing) if spacing else {})}
     for code, (_avg, minimum) in analysis.classes.classes.items():
