@@ -154,13 +154,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_map_flags(p)
 
     p = sub.add_parser("lighting-gaps", help="lighting model and gaps: lighting_gaps.html, "
-                                             "lighting.gpkg, lighting_gaps.csv")
+                                             "lighting.gpkg, lighting_gaps.csv, courtyards.csv")
     _add_area_flags(p)
     p.add_argument("--lamps", type=Path, default=None,
                    help="owner's lamp inventory (CSV, XLSX, GeoPackage), merged with OSM lamps")
     p.add_argument("--reports", type=Path, default=None,
                    help="reports: darkness and unsafety after dark raise a gap's rank")
     p.add_argument("--add-lamps", type=int, default=10, help="new lamps to propose (10)")
+    p.add_argument("--target", choices=["all", "courtyards", "square", "paths"],
+                   default="all", help="where new lamps may go: courtyards, the main square, "
+                   "paths or all of them with schoolyards (all); never roads carrying cars")
     _add_measures_flag(p)
     p.add_argument("--classes", type=Path, default=None,
                    help="EN 13201 P class per surface type (TOML; default data values)")
@@ -171,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="vertical illuminance below which a facade stretch is dark (1.0 lx)")
     p.add_argument("--out", type=Path, required=True, help="output folder")
     _add_map_flags(p)
+    _add_lighting_parser(sub)
 
     p = sub.add_parser("patrol", help="a walking route for one shift: patrol.html, patrol.gpx, "
                                       "patrol.gpkg, patrol_plan.csv, patrol.png")
@@ -248,6 +252,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_lighting_parser(sub: Any) -> None:
+    """The ``lighting`` command group (``lighting-gaps`` stays a command of its own)."""
+    p = sub.add_parser("lighting", help="lighting: the lamp inventory round trip")
+    lsub = p.add_subparsers(dest="lighting_command", metavar="ACTION", required=True)
+    q = lsub.add_parser("inventory-template",
+                        help="an inventory template (XLSX or CSV) of the known lamps of the "
+                             "target and the places without lamp data, to fill in on site "
+                             "and pass back to lighting-gaps --lamps")
+    _add_area_flags(q)
+    q.add_argument("--target", choices=["all", "courtyards", "square", "paths"], default="all",
+                   help="courtyards, the main square, paths (no car roads), or all places, "
+                        "car roads included (all)")
+    q.add_argument("--lamps", type=Path, default=None,
+                   help="an inventory already made, merged with the OSM lamps")
+    q.add_argument("--square", default=None,
+                   help="the main square (default: the profile's)")
+    q.add_argument("--out", type=Path, required=True, help="file to write (.xlsx or .csv)")
+
+
+def _lighting(args: argparse.Namespace) -> int:
+    from sjobo_geo.jobs.lighting import (
+        INVENTORY_TEMPLATE_STEPS,
+        run_lighting_inventory_template,
+    )
+
+    return _job(args, INVENTORY_TEMPLATE_STEPS, run_lighting_inventory_template, args.area,
+                out=args.out, target=args.target, lamps=args.lamps, square=args.square,
+                osm_file=args.osm_file, source=args.source)
+
+
 class _Steps:
     """A tqdm bar over named steps (or plain lines when progress is off)."""
 
@@ -306,8 +340,11 @@ def _run(args: argparse.Namespace) -> int:
                     lamps=args.lamps, reports=args.reports, add_lamps=args.add_lamps,
                     classes=args.classes, osm_file=args.osm_file, source=args.source,
                     square=args.square, maintenance_factor=args.maintenance_factor,
+                    target=args.target,
                     facade_threshold_lux=args.facade_threshold, measures=args.measures,
                     **map_flags)
+    if args.command == "lighting":
+        return _lighting(args)
     if args.command == "patrol":
         from sjobo_geo.jobs.patrol import PATROL_STEPS, run_patrol
 

@@ -323,3 +323,14 @@ def console_command(*args: str) -> Command:
                 *(a.replace("{out}", str(out)) for a in args)], {}
 
     return command
+
+
+def read_csv_with_header(path):
+    """A people-facing CSV (core.files.write_csv): its ``#`` header lines and its table."""
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    header = []
+    for line in lines:
+        if not line.startswith("# "):
+            break
+        header.append(line[2:])
+    return header, __import__("pandas").read_csv(path, skiprows=len(header), encoding="utf-8-sig")
