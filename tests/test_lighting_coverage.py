@@ -178,7 +178,7 @@ def test_a_lit_street_without_lamps_in_the_data_is_missing_data_not_dark(planted
 def template(tmp_path_factory):
     out = tmp_path_factory.mktemp("template") / "inventering.xlsx"
     proc = run_cli("lighting", "inventory-template", "--area", "sample", "--target",
-                   "courtyards", "--out", str(out), timeout=300)
+                   "courtyards", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     return out, proc
 
