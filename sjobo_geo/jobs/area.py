@@ -1,4 +1,5 @@
-"""TODO docstring."""
+"""The `area` job: load an area and write `area.gpkg` and `area_map.html`.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from sjobo_geo.core.area import LOAD_STEPS
 from sjobo_geo.core.progress import Progress, noop
-from sjobo_geo.jobs.common import JobResult  # MOVED
+from sjobo_geo.jobs.common import JobResult
 
 #: Steps reported by :func:`run_area`, in order (for progress bars).
 AREA_STEPS = (*LOAD_STEPS, "write GeoPackage", "write map")

@@ -1,4 +1,6 @@
-"""TODO docstring."""
+"""The `demo` job: every output of the project on the offline sample, self-contained pages,
+SYNTHETIC data labelled so.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sjobo_geo.core.progress import Progress, noop
-from sjobo_geo.jobs.common import JobResult  # MOVED
+from sjobo_geo.jobs.common import JobResult
 
 #: Steps reported by :func:`run_demo`.
 DEMO_STEPS = (*AREA_STEPS, "synthetic reports", "lighting gaps", "schoolyard", "hotspots",

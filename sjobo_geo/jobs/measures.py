@@ -1,4 +1,6 @@
-"""TODO docstring."""
+"""The `measures validate` job: read and locate a measures register, write its rejects (and
+the located measures as a GeoPackage for QGIS).
+"""
 
 from __future__ import annotations
 
@@ -11,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sjobo_geo.core.progress import Progress, noop
-from sjobo_geo.jobs.common import load_area_for  # MOVED
+from sjobo_geo.jobs.common import load_area_for
 
 #: Steps reported by :func:`run_measures_validate`.
 MEASURES_STEPS = ("load area", "read and locate measures", "write files")

@@ -1,4 +1,6 @@
-"""TODO docstring."""
+"""The report jobs: `reports validate` (accounting and rejects), `reports map` (internal or
+public map, GeoPackage, rejects) and `sample-reports` (SYNTHETIC reports on an area).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from sjobo_geo.core.progress import Progress, noop
-from sjobo_geo.jobs.common import load_area_for  # MOVED
+from sjobo_geo.jobs.common import load_area_for
 
 #: Steps reported by :func:`run_reports_map`.
 REPORT_STEPS = ("load area", "read and validate reports", "write files", "write map")
