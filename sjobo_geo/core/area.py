@@ -44,7 +44,6 @@ from sjobo_geo._errors import EmptyAreaError
 from sjobo_geo.core.progress import noop
 
 if TYPE_CHECKING:
-    import folium
     import geopandas as gpd
     import networkx as nx
     import pandas as pd
@@ -228,12 +227,6 @@ class Area:
         from sjobo_geo.core.files import write_area_gpkg
 
         return write_area_gpkg(self, path)
-
-    def explore(self, m: folium.Map | None = None, *, lang: str | None = None) -> folium.Map:
-        """A Folium map of the area; see :func:`sjobo_geo.maps.base.area_map`."""
-        from sjobo_geo.maps.base import area_map
-
-        return area_map(self, m=m, lang=lang)
 
 
 def load_area(

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from sjobo_geo.core.area import Area
+    pass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -53,6 +53,7 @@ def run_area(
     """
     from sjobo_geo.core.area import load_area
     from sjobo_geo.core.i18n import check_lang
+    from sjobo_geo.maps.base import area_map
     from sjobo_geo.maps.offline import save_map
 
     lang = check_lang(lang)
@@ -63,13 +64,8 @@ def run_area(
     result = JobResult(model)
     result.files["gpkg"] = model.to_gpkg(out / "area.gpkg")
     step(AREA_STEPS[3])
-    m = model.explore(lang=lang) if not offline_html else _offline_map(model, lang)
+    m = area_map(model, lang=lang, tiles=not offline_html)
     result.files["map"] = save_map(m, out / "area_map.html", offline=offline_html)
     result.messages.append(model.summary())
     return result
 
-
-def _offline_map(model: Area, lang: str):
-    from sjobo_geo.maps.base import area_map
-
-    return area_map(model, lang=lang, tiles=False)
