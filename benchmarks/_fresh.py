@@ -46,3 +46,18 @@ def time_command(cmd: list[str], runs: int, env: dict[str, str] | None = None
         walls.append(data["wall"])
         peaks.append(data["peak_mb"])
     return walls, peaks
+
+
+def cpu_seconds(cmd: list[str], env: dict[str, str] | None = None) -> float:
+    """CPU seconds (user + system) of one fresh run of ``cmd`` and of its own children.
+
+    Read from ``RUSAGE_CHILDREN`` of this process before and after the run: it counts the
+    processes this one has waited for, so the difference is that run alone, whatever else
+    runs on the machine (other users' load shows in wall time, much less in CPU time).
+    """
+    import resource
+
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    subprocess.run(cmd, check=True, capture_output=True, env=env)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)

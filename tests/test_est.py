@@ -86,7 +86,7 @@ def test_outputs_and_steps(est_week, est_file):
 
     result, steps = est_week
     assert steps == list(EST_STEPS)
-    assert set(result.files) == {"html", "gpkg", "csv"}
+    assert set(result.files) == {"html", "gpkg", "csv", "rising"}
     assert all(p.is_file() for p in result.files.values())
     assert result.period == WEEK
     assert result.accepted == est_file[1]
@@ -170,7 +170,7 @@ def test_bad_arguments(est_file, sample_area, tmp_path):
 
 
 def test_est_week_cli(tmp_path, sample_area):
-    from test_cli import assert_one_line_error, run_cli
+    from helpers import assert_one_line_error, run_cli
 
     from sjobo_geo.inputs.reports.synthetic import write_sample_reports
 
@@ -468,3 +468,98 @@ def test_template_page_escapes_actor_and_place(actor_files, sample_area):
     cells = [td.text_content() for td in doc.iter("td")]
     assert actor in cells and place in cells  # escaped once, not twice
     assert not doc.xpath("//script")  # no script element outside the map's iframe
+
+
+# ---- new and rising places: a minimum, a significant rise, a name ----------------------------
+
+GRID_ID = re.compile(r"^g\d+_\d+$")
+BURST_PLACE = "Kauppatorin kioski"
+
+
+@pytest.fixture(scope="module")
+def actors_with_burst(actor_files, tmp_path_factory, sample_area):
+    """The three actors' files, the police's with a planted burst of 12 in 2024-W36 (8 of
+    them naming the place in words), and the job's internal outputs for that week."""
+    from sjobo_geo.jobs.est import run_est_week
+
+    paths, _ = actor_files
+    folder = tmp_path_factory.mktemp("burst")
+    copies = []
+    for path in paths:
+        part = pd.read_csv(path, dtype=str, keep_default_na=False)
+        if path.stem == "polisen":
+            rows = []
+            for i in range(12):
+                stamp = pd.Timestamp("2024-09-02 07:00") + pd.Timedelta(hours=11 * i)
+                row = _row(i, "Polisen", "klotter", f"{stamp:%Y-%m-%d %H:%M}",
+                           (BURST_XY[0] + 5 * i - 30, BURST_XY[1]), "planted burst",
+                           sample_area.crs)
+                row.update({"Löpnummer": f"B{i}", "Plats": BURST_PLACE if i < 8 else ""})
+                rows.append({c: row[c] for c in part.columns})
+            part = pd.concat([part, pd.DataFrame(rows)])
+        copy = folder / path.name
+        part.to_csv(copy, index=False)
+        copies.append(copy)
+    result = run_est_week(copies, sample_area, out=folder / "out", week="2024-W36")
+    return result
+
+
+def test_rising_places_have_the_minimum_a_rise_and_a_name(actors_with_burst, sample_area):
+    """On the actor files: every listed place has at least RISING_MIN incidents and a
+    significant rise (the Poisson rule's q, or a growing hot spot class), a name that is no
+    grid id and every column filled, in the result and in est_rising.csv; cells with an
+    emerging class but fewer incidents are not listed; the planted burst is, by its name."""
+    from sjobo_geo.analysis.est import ALPHA, RISING_CLASSES, RISING_COLUMNS, RISING_MIN
+
+    result = actors_with_burst
+    rising = result.rising
+    assert len(rising) >= 1
+    assert (rising["count"] >= RISING_MIN).all()
+    poisson = rising["status"].isin(["new", "rising"])
+    assert (rising.loc[poisson, "q"] <= ALPHA).all()
+    assert rising.loc[~poisson, "pattern"].isin(RISING_CLASSES).all()
+    assert not rising["place"].str.match(GRID_ID.pattern).any()
+    assert (rising["place"].str.strip() != "").all()
+    # the old list: a class alone on a cell with 0, 1 or 2 incidents ("ny het punkt")
+    cells = result.week.cells
+    weak = cells[cells["pattern"].isin(RISING_CLASSES) & (cells["count"] < RISING_MIN)]
+    assert len(weak) and not set(weak["unit_id"]) & set(rising["unit_id"])
+    # the planted burst, named by the place most of its reports give
+    burst = rising.set_index("unit_id").loc[_cell_of(None, BURST_XY, sample_area)]
+    assert burst["count"] >= 12 and burst["status"] in {"new", "rising"}
+    assert burst["place"] == BURST_PLACE
+    # the file: the same places, every cell filled, Excel-safe
+    path = result.files["rising"]
+    table = pd.read_csv(path, comment="#", dtype=str, keep_default_na=False,
+                        encoding="utf-8-sig")
+    assert list(table.columns) == [*RISING_COLUMNS, "synthetic"]
+    assert len(table) == len(rising)
+    assert (table != "").all().all()
+    assert (table["count"].astype(int) >= RISING_MIN).all()
+    assert not table["place"].str.match(GRID_ID.pattern).any()
+    assert BURST_PLACE in set(table["place"])
+    assert path.read_bytes().startswith(b"\xef\xbb\xbf")  # write_csv: Excel reads å, ä, ö
+    # the page: the same rows, every cell filled, no grid id anywhere in the list
+    from lxml import html
+
+    doc = html.document_fromstring(result.files["html"].read_text(encoding="utf-8"))
+    rows = doc.xpath("//table[@id='est-rising-table']/tbody/tr")
+    assert len(rows) == len(rising)
+    for tr in rows:
+        cells = [td.text_content().strip() for td in tr.xpath("./td")]
+        assert len(cells) == 7 and all(cells), cells
+        assert not any(GRID_ID.match(c) for c in cells)
+
+
+def test_rising_csv_neutralises_formulas(sample_area, tmp_path):
+    """A place text that is an Excel formula reaches est_rising.csv as text."""
+    from sjobo_geo.analysis.est import rising_table
+    from sjobo_geo.core.files import write_csv
+
+    rising = pd.DataFrame({"unit_id": ["g1_2"], "place": ["=HYPERLINK(\"x\")"], "count": [9],
+                           "prev_mean": [0.0], "p": [1e-6], "q": [1e-4], "status": ["new"],
+                           "pattern": ["new hot spot"]})
+    path = write_csv(rising_table(rising, "sv"), tmp_path / "est_rising.csv")
+    table = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
+    assert table["place"].iloc[0].startswith("'=")
+    assert table["pattern"].iloc[0] == "ny het punkt"

@@ -269,7 +269,7 @@ def test_bad_input(scenario, sample_area, tmp_path):
 
 
 def test_follow_up_cli(scenario, tmp_path):
-    from test_cli import assert_one_line_error, run_cli
+    from helpers import assert_one_line_error, run_cli
 
     files, register, _ = scenario
     out = tmp_path / "fu"

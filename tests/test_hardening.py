@@ -231,3 +231,42 @@ def test_a_cell_too_long_is_a_reject(sample_area, tmp_path):
     rs = load_reports(path, sample_area)
     assert rs.accepted == 1 and rs.rejected == 1 and rs.total == 2
     assert "longer than 32,767" in rs.rejects["reason"].iloc[0]
+
+
+# ---- names people type -----------------------------------------------------------------------
+
+def test_area_names_match_without_case_or_diacritics_and_suggest():
+    from sjobo_geo._errors import ProfileError
+    from sjobo_geo.core.profiles import load_profile
+
+    assert load_profile("Sjöbo").key == "sjobo" and load_profile(" SAMPLE ").key == "sample"
+    with pytest.raises(ProfileError, match="did you mean 'sjobo'"):
+        load_profile("sjobbo")
+
+
+def test_trygghetsvandring_is_a_known_source(sample_area, tmp_path):
+    from sjobo_geo.inputs.reports.validate import load_reports
+
+    path = _reports(tmp_path, ["1,belysning,60.1699,24.9384,Trygghetsvandring"],
+                    header="id,category,lat,lon,source")
+    rs = load_reports(path, sample_area)
+    assert rs.accepted == 1 and rs.reports["source"].iloc[0] == "safety_walk"
+
+
+def test_write_csv_neutralises_formulas_and_writes_geometry_as_wkt(tmp_path):
+    import csv
+
+    import geopandas as gpd
+    import shapely
+
+    from sjobo_geo.core.files import write_csv
+
+    frame = gpd.GeoDataFrame({"place": ["=HYPERLINK(\"x\")", "-12.5", "@x", "\tTab", "ok"],
+                              "n": [1, 2, 3, 4, 5]},
+                             geometry=[shapely.Point(1, 2)] * 5, crs="EPSG:3006")
+    path = write_csv(frame, tmp_path / "x.csv", header_lines=["SYNTHETIC"])
+    lines = path.read_text(encoding="utf-8-sig").splitlines()
+    assert lines[0] == "# SYNTHETIC"
+    rows = list(csv.DictReader(lines[1:]))
+    assert [r["place"] for r in rows] == ["'=HYPERLINK(\"x\")", "-12.5", "'@x", "'\tTab", "ok"]
+    assert rows[0]["geometry"] == "POINT (1 2)"

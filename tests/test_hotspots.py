@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from sjobo_geo import SjoboGeoError
+from sjobo_geo.analysis.hotspots import HotspotsError as HotspotsErrorType
 
 # two known places of the sample: Senaatintori (the main square) and a school
 SQUARE = (386379.6, 6672050.9)
@@ -140,6 +141,90 @@ def test_units_and_assignment(sample_area):
     assert sidx[1] == -1
     d = seg.distance(shapely.Point(SQUARE))
     assert d.iloc[sidx[0]] == pytest.approx(d.min())
+
+
+def test_segment_search_is_exact_and_reuses_validation(sample_area, monkeypatch):
+    import shapely
+
+    from sjobo_geo.analysis import hotspots as mod
+    from sjobo_geo.analysis.hotspots import assign_to_segments, segment_units
+
+    seg = segment_units(sample_area)
+    lines = seg.geometry.to_numpy()
+    rng = np.random.default_rng(12)
+    vertices = shapely.get_coordinates(lines)
+    xy = np.vstack([_uniform(sample_area.boundary, 3000, 13),
+                    vertices[rng.integers(0, len(vertices), 300)],  # on junctions and bends
+                    _along_paths(sample_area, 300, 14) + rng.normal(0, 3, (300, 2)),
+                    [[SQUARE[0] + 5000, SQUARE[1]]]])
+    got = assign_to_segments(xy, seg)
+    # brute force: every distance, nearest within 50 m, ties to the lowest index
+    d = shapely.distance(shapely.points(xy)[:, None], lines[None, :])
+    best = d.min(axis=1)
+    assert got[-1] == -1 and (got[best > 50] == -1).all()
+    hit = best <= 50
+    assert hit.sum() > 3000
+    np.testing.assert_allclose(d[np.flatnonzero(hit), got[hit]], best[hit], atol=1e-9)
+    tie_free = (np.sort(d, axis=1)[:, 1] - best) > 1e-6
+    np.testing.assert_array_equal(got[hit & tie_free], d.argmin(axis=1)[hit & tie_free])
+    # the k-d search leaves few points to the STRtree (most of them on junctions)
+    calls: list[int] = []
+    real = mod._nearest_strtree
+    monkeypatch.setattr(mod, "_nearest_strtree",
+                        lambda p, *a: calls.append(len(p)) or real(p, *a))
+    assign_to_segments(xy, seg)
+    assert 0 < sum(calls) < 0.1 * len(xy)
+    # a known path (from validation) is kept, the others searched
+    known = np.full(len(xy), -1)
+    known[:10] = 7
+    again = assign_to_segments(xy, seg, path_index=known)
+    assert (again[:10] == 7).all() and (again[10:] == got[10:]).all()
+    with pytest.raises(HotspotsErrorType, match="path_index"):
+        assign_to_segments(xy, seg, path_index=known[:5])
+
+
+def test_validated_reports_keep_their_path(sample_area, tmp_path):
+    from sjobo_geo.analysis.hotspots import _snapped_paths, segment_units
+    from sjobo_geo.inputs.reports.synthetic import write_sample_reports
+    from sjobo_geo.inputs.reports.validate import load_reports
+
+    rs = load_reports(write_sample_reports(sample_area, tmp_path / "r.csv", n=300, seed=2),
+                      sample_area)
+    rep = rs.reports.copy()
+    seg = segment_units(sample_area)
+    on_path = rep["snapped_to"].astype(str).str.startswith("path:").to_numpy()
+    assert on_path.any() and (~on_path).any()
+    path = _snapped_paths(rep, seg)
+    np.testing.assert_array_equal(path[on_path], rep["snap_path"].to_numpy()[on_path])
+    assert (path[~on_path] == -1).all()
+    assert (seg.geometry.iloc[path[on_path]].distance(rep.geometry[on_path], align=False)
+            < 1e-6).all()
+    # a path row that does not carry the report's osmid (another area version) is not used
+    i = int(np.flatnonzero(on_path)[0])
+    other = int(np.flatnonzero(seg["osmid"].to_numpy() != seg["osmid"].iloc[path[i]])[0])
+    rep.loc[rep.index[i], "snap_path"] = other
+    assert _snapped_paths(rep, seg)[i] == -1
+
+
+def test_report_factors_per_distinct_triple_equal_per_report():
+    from sjobo_geo.analysis.hotspots import _factor_weights
+    from sjobo_geo.analysis.scoring import load_scoring_weights, report_factor_weights
+
+    rng = np.random.default_rng(0)
+    n = 30_000  # above the size where the per-triple path is taken
+    cats = np.array(["otrygghet", "belysning", "klotter", "ungdomar", "skymd_sikt",
+                     "nedskrapning", "skadegorelse", "hot_vald", "annat"])
+    df = pd.DataFrame({
+        "category": cats[rng.integers(0, len(cats), n)],
+        "weight": rng.uniform(0.5, 3.0, n),
+        "after_dark": pd.array(np.where(rng.random(n) < 0.2, None, rng.random(n) < 0.5),
+                               dtype="boolean"),
+        "time_band": np.array(["night", "day", "evening", "morning", "unknown"])[
+            rng.integers(0, 5, n)],
+    })
+    df.loc[::7, "weight"] = np.nan
+    cfg = load_scoring_weights()
+    pd.testing.assert_frame_equal(_factor_weights(df, cfg), report_factor_weights(df, cfg))
 
 
 def test_density_contours_are_metric_polygons(planted, sample_area):
@@ -308,14 +393,15 @@ def test_public_view_suppresses_small_units(planted, sample_area):
     pub = public_view(planted, _reports(sample_area, xy, time_band=bands), k=5)
     assert pub.public and pub.k == 5
     assert (planted.grid["n_reports"].between(1, 4)).any()
-    for units in (pub.grid, pub.segments):
-        assert len(units) and (units["n_reports"] >= 5).all()
-    assert (pub.contours["n_reports"] >= 5).all()
+    assert planted.cell_size < 100 and pub.cell_size == 100  # counted again on 100 m cells
+    assert len(pub.grid) and (pub.grid["n_reports"] >= 5).all()
+    assert pub.segments.empty  # street segments are not published
+    assert len(pub.contours) and (pub.contours["n_reports"] >= 5).all()
     assert (pub.profiles["n"] >= 5).all()
     assert set(pub.profiles.columns) >= {"unit_id", "time_band", "n"}
     table = priorities_table(pub)
     assert (table["n_reports"] >= 5).all()
-    assert len(table) == len(pub.grid) + len(pub.segments)
+    assert len(table) == len(pub.grid)
     assert not any(c in table for c in ("text", "report_id", "actor"))
 
 
@@ -404,12 +490,12 @@ def test_bad_input_gives_clear_errors(tmp_path, sample_area):
 @pytest.mark.browser
 def test_offline_hotspots_map_in_chromium(job_outputs):
     from browser import chromium, severe_console_messages
-    from test_browser import LAYER_STATE_JS, _wait_for
+    from helpers import LAYER_STATE_JS, wait_for
 
     page = job_outputs["internal"].files["map"]
     with chromium() as driver:
         driver.get(page.as_uri())
-        _wait_for(driver, "return !!(window.L && window.SJOBO_LAYERS && window.SJOBO_MAP)")
+        wait_for(driver, "return !!(window.L && window.SJOBO_LAYERS && window.SJOBO_MAP)")
         state = driver.execute_script(LAYER_STATE_JS)
         messages = severe_console_messages(driver)
         banner = driver.find_element("id", "sjobo-synthetic-banner").text

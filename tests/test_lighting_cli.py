@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
-from test_cli import assert_one_line_error, run_cli
+from helpers import assert_one_line_error, read_csv_with_header, run_cli
 
 
 def test_lighting_gaps_with_an_inventory(tmp_path, sample_area):
@@ -18,19 +18,19 @@ def test_lighting_gaps_with_an_inventory(tmp_path, sample_area):
         encoding="utf-8")
     out = tmp_path / "light"
     proc = run_cli("lighting-gaps", "--area", "sample", "--lamps", str(inventory),
-                   "--add-lamps", "3", "--out", str(out), "--offline-html", "--lang", "en",
-                   timeout=300)
+                   "--add-lamps", "3", "--out", str(out), "--offline-html", "--lang", "en")
     assert proc.returncode == 0, proc.stderr
     names = {p.name for p in out.iterdir()}
-    assert {"lighting_gaps.html", "lighting.gpkg", "lighting_gaps.csv",
+    assert {"lighting_gaps.html", "lighting.gpkg", "lighting_gaps.csv", "courtyards.csv",
             "lamp_inventory_rejects.csv", "lamp_merges.csv"} <= names
     merges = pd.read_csv(out / "lamp_merges.csv")
     assert len(merges) == 1
     rejects = pd.read_csv(out / "lamp_inventory_rejects.csv")
     assert list(rejects["row"]) == [4]
-    gaps = pd.read_csv(out / "lighting_gaps.csv")
-    assert len(gaps) > 0
+    header, gaps = read_csv_with_header(out / "lighting_gaps.csv")
+    assert len(gaps) > 0 and any("Lamp data cover" in line for line in header)
     assert "3 rows, 2 accepted, 1 rejected" in proc.stdout
+    assert proc.stdout.startswith("lamp data coverage: ")  # the first thing said
 
 
 def test_lighting_gaps_errors(tmp_path):

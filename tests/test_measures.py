@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_cli import assert_one_line_error, run_cli
+from helpers import assert_one_line_error, run_cli
 
 ROOT = Path(__file__).resolve().parents[1]
 TEMPLATE = ROOT / "data" / "templates" / "measures.csv"
@@ -336,3 +336,31 @@ def test_measures_validate_command(tmp_path, sample_area):
     assert json.loads(proc.stdout)["rejected"] == 1
     assert_one_line_error(run_cli("measures", "validate", str(register), "--rejects",
                                   str(rejects), "--strict"), "1 of 2 rows rejected")
+
+
+def test_measures_validate_rejects_never_go_into_the_current_folder(tmp_path, monkeypatch):
+    """Without --rejects the rejects go beside the register (or into --out), never into the
+    current folder, and never over the register itself."""
+    registers, here = tmp_path / "registers", tmp_path / "here"
+    registers.mkdir()
+    here.mkdir()
+    register = registers / "register.csv"
+    register.write_text(
+        "Åtgärd-ID,Löfte,Ansvarig,Plats,Typ,Datum,Status,Kommentar\n"
+        "A1,5,Bostäder Borås,Senaatintori,fasadbelysning,2024-05-02,klar,\n"
+        "A2,6,Borås Stad,Nowhere at all,buskar röjda,2024-05-02,klar,\n",
+        encoding="utf-8")
+    monkeypatch.chdir(here)
+    proc = run_cli("measures", "validate", str(register))
+    assert proc.returncode == 0, proc.stderr
+    beside = registers / "register_rejects.csv"
+    assert "Nowhere at all" in beside.read_text(encoding="utf-8")
+    assert f"wrote {beside}" in proc.stdout
+    proc = run_cli("measures", "validate", str(register), "--out", str(tmp_path / "checked"))
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "checked" / "register_rejects.csv").is_file()
+    before = register.read_bytes()
+    assert_one_line_error(run_cli("measures", "validate", str(register), "--rejects",
+                                  str(register)), "would overwrite the input")
+    assert register.read_bytes() == before
+    assert list(here.iterdir()) == []

@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from test_cli import assert_one_line_error, run_cli
+from helpers import assert_one_line_error, run_cli
 
 from sjobo_geo._errors import OutputPathError, SjoboGeoError
 from sjobo_geo.core.files import write_csv
@@ -303,7 +303,7 @@ def test_rejects_into_a_fifo_is_refused(tmp_path, sample_area):
     src = _reports_file(tmp_path / "r.csv")
     fifo = tmp_path / "rejects.fifo"
     os.mkfifo(fifo)
-    proc = run_cli("reports", "validate", str(src), "--rejects", str(fifo), timeout=300)
+    proc = run_cli("reports", "validate", str(src), "--rejects", str(fifo))
     assert_one_line_error(proc, "rejects.fifo: is a FIFO", "regular file")
     assert fifo.is_fifo()  # not replaced by a regular file
     register = tmp_path / "m.csv"

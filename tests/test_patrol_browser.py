@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from browser import chromium, severe_console_messages
-from test_browser import LAYER_STATE_JS, _wait_for
+from helpers import LAYER_STATE_JS, wait_for
 
 pytestmark = pytest.mark.browser
 
@@ -19,7 +19,7 @@ def test_patrol_page(tmp_path, sample_area):
     result = run_patrol(src, sample_area, out=tmp_path / "p", offline_html=True)
     with chromium() as driver:
         driver.get(result.files["map"].as_uri())
-        _wait_for(driver, "return !!(window.SJOBO_LAYERS && window.SJOBO_MAP)")
+        wait_for(driver, "return !!(window.SJOBO_LAYERS && window.SJOBO_MAP)")
         state = driver.execute_script(LAYER_STATE_JS)
         messages = severe_console_messages(driver)
         banner = driver.find_elements("id", "sjobo-synthetic-banner")

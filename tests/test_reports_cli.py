@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from test_cli import assert_one_line_error, run_cli
+from helpers import assert_one_line_error, run_cli
 
 HEADER = "Löpnummer,Kategori,Tidpunkt,Latitud,Longitud,Fritext"
 ROWS = [
@@ -43,6 +43,31 @@ def test_validate_text_and_strict(tmp_path):
                    str(tmp_path / "r2.csv"))
     assert_one_line_error(proc, "2 of 3 rows rejected (--strict)", "row 3")
     assert (tmp_path / "r2.csv").exists()
+
+
+def test_validate_rejects_go_beside_the_input_never_into_the_current_folder(tmp_path,
+                                                                            monkeypatch):
+    """Without --rejects the rejects go beside FILE (or into --out), never into the current
+    folder, and never over FILE itself."""
+    exports, here = tmp_path / "exports", tmp_path / "here"
+    exports.mkdir()
+    here.mkdir()
+    src = _file(exports)
+    monkeypatch.chdir(here)
+    proc = run_cli("reports", "validate", str(src))
+    assert proc.returncode == 0, proc.stderr
+    beside = exports / "export_rejects.csv"
+    assert f"wrote {beside}" in proc.stdout
+    assert len(beside.read_text(encoding="utf-8").splitlines()) == 3  # header + 2 rejects
+    proc = run_cli("reports", "validate", str(src), "--out", str(tmp_path / "checked"))
+    assert proc.returncode == 0, proc.stderr
+    assert (tmp_path / "checked" / "export_rejects.csv").is_file()
+    before = src.read_bytes()
+    assert_one_line_error(run_cli("reports", "validate", str(src), "--rejects", str(src)),
+                          "would overwrite the input")
+    assert src.read_bytes() == before
+    assert list(here.iterdir()) == []
+    assert sorted(p.name for p in exports.iterdir()) == ["export.csv", "export_rejects.csv"]
 
 
 def test_validate_bad_files(tmp_path):

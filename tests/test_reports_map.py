@@ -13,6 +13,7 @@ import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pytest
+from helpers import wait_for
 from shapely import Point, box
 
 from sjobo_geo.inputs.reports.schema import REPORT_COLUMNS, ReportSet
@@ -330,15 +331,6 @@ wait(() => !cluster._inZoomAnimation, () => {
 """
 
 
-def _wait_for(driver, script, timeout=30):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if driver.execute_script(script):
-            return
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for: {script}")
-
-
 @pytest.fixture(scope="module")
 def pages(tmp_path_factory, sample_area, reports, cells):
     from sjobo_geo.maps.offline import install_assets, save_map
@@ -374,7 +366,7 @@ def test_internal_map_in_the_browser(driver, pages, reports):
     from browser import severe_console_messages
 
     driver.get(pages["internal"].as_uri())
-    _wait_for(driver, "return !!(window.L && window.SJOBO_LAYERS && window.SJOBO_TIME_FILTER)")
+    wait_for(driver, "return !!(window.L && window.SJOBO_LAYERS && window.SJOBO_TIME_FILTER)")
 
     # every category drawn, with its reports, all in the one cluster
     state = driver.execute_script(STATE_JS)
@@ -442,7 +434,7 @@ def test_public_map_in_the_browser(driver, pages, cells):
     from browser import severe_console_messages
 
     driver.get(pages["public"].as_uri())
-    _wait_for(driver, "return !!(window.L && window.SJOBO_LAYERS && window.SJOBO_TIME_FILTER)")
+    wait_for(driver, "return !!(window.L && window.SJOBO_LAYERS && window.SJOBO_TIME_FILTER)")
     state = driver.execute_script(CELLS_STATE_JS)
     want = _expected_cells(cells, "all")
     assert set(state) == set(want)

@@ -100,3 +100,40 @@ def test_public_outputs_on_disk(tmp_path, sample_area):
     for p in lonlat.head(100):  # neither as [lon, lat] nor as [lat, lon]
         assert f"{p.x:.6f}, {p.y:.6f}" not in page and f"{p.y:.6f}, {p.x:.6f}" not in page
     assert "SYNTETISKA DATA" in page
+
+
+def test_public_rejects_give_the_kind_of_reason_only(tmp_path, sample_area):
+    """A rejected category holding personal words: the public rejects file keeps the row and
+    the kind of reason ("unknown category"), never the words; the internal one keeps them."""
+    from sjobo_geo.inputs.reports.synthetic import write_sample_reports
+    from sjobo_geo.jobs.reports import run_reports_map
+
+    src = write_sample_reports(sample_area, tmp_path / "synthetic.csv", n=60, seed=8)
+    table = pd.read_csv(src, dtype=str, keep_default_na=False)
+    table.loc[3, "Kategori"] = "Anna Andersson 19850412-1234"
+    table.to_csv(src, index=False)
+    for public in (False, True):
+        out = tmp_path / ("public" if public else "internal")
+        run_reports_map(src, sample_area, out=out, public=public, offline_html=True)
+        text = (out / "reports_rejects.csv").read_text(encoding="utf-8")
+        rejects = pd.read_csv(out / "reports_rejects.csv", dtype=str, keep_default_na=False)
+        assert "unknown category" in set(rejects["reason"].str.split(":").str[0])
+        assert ("19850412" in text) is not public
+
+
+@pytest.mark.parametrize("reason, kind", [
+    ("unknown category: Anna Andersson; accepted: Klotter, Brand", "unknown category"),
+    ("bad date or time: Storgatan 3; expected e.g. 2025-03-14 21:30", "bad date or time"),
+    ("duplicate id 19850412-1234 (first at row 3)", "duplicate id"),
+    ("weight missing (written as 'Anna'); leave empty for 1", "weight missing"),
+    ("place not found in the gazetteer of 'Sjöbo': Annas hus; closest: none",
+     "place not found"),
+    ("position outside the area 'Sjöbo' (2.1 km from its boundary, read as EPSG:4326)",
+     "position outside the area"),
+    ("something new: Anna", "something new"),
+    ("new check for 19850412-1234", "rejected"),
+])
+def test_public_reason(reason, kind):
+    from sjobo_geo.analysis.privacy import public_reason
+
+    assert public_reason(reason) == kind

@@ -6,8 +6,7 @@ import pandas as pd
 import pyogrio
 import pytest
 from browser import chromium, severe_console_messages
-from test_browser import LAYER_STATE_JS, _wait_for
-from test_cli import assert_one_line_error, run_cli
+from helpers import LAYER_STATE_JS, assert_one_line_error, run_cli, wait_for
 
 from sjobo_geo._errors import SjoboGeoError
 from sjobo_geo.analysis.schoolyard import SchoolyardError, schoolyard_place
@@ -50,7 +49,7 @@ def test_map_in_the_browser(school_run):
     _, out = school_run
     with chromium() as driver:
         driver.get((out / "schoolyard.html").as_uri())
-        _wait_for(driver, "return !!(window.SJOBO_LAYERS && window.SJOBO_MAP)")
+        wait_for(driver, "return !!(window.SJOBO_LAYERS && window.SJOBO_MAP)")
         state = driver.execute_script(LAYER_STATE_JS)
         messages = severe_console_messages(driver)
     assert {"place", "observers", "vegetation_ranked"} <= set(state)
@@ -96,12 +95,12 @@ def test_measures_page_loads_and_lists_the_measures(tmp_path, sample_area):
         "DEMO-3,1,Polisen,Rautatientori,ökad polisnärvaro,,planerad,x\n", encoding="utf-8")
     out = tmp_path / "out"
     proc = run_cli("schoolyard", "--measures", str(register), "--out", str(out),
-                   "--offline-html", timeout=600)
+                   "--offline-html")
     assert proc.returncode == 0, proc.stderr
     assert "3 rows, 3 accepted" in proc.stdout
     with chromium() as driver:
         driver.get((out / "schoolyard.html").as_uri())
-        _wait_for(driver, "return !!(window.SJOBO_LAYERS && window.SJOBO_MAP)")
+        wait_for(driver, "return !!(window.SJOBO_LAYERS && window.SJOBO_MAP)")
         state = driver.execute_script(LAYER_STATE_JS)
         messages = severe_console_messages(driver)
         control = driver.find_element("css selector", ".leaflet-control-layers").text

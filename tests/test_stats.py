@@ -121,6 +121,64 @@ def test_kde_fft_within_one_percent_of_exact(kernel, bandwidth):
     assert np.abs(auto - exact).max() <= 0.01 * exact.max()
 
 
+@pytest.mark.parametrize("bandwidth", [6.0, 22.9, 45.0])
+def test_kde_binned_within_one_percent_of_exact(bandwidth):
+    # a few thousand clustered points, weighted, some outside the bounds; bandwidths of
+    # 0.6 to 4.5 cells, where "auto" would otherwise sum exactly
+    rng = np.random.default_rng(4)
+    pts = np.vstack([rng.normal([600, 500], 25, (1500, 2)),
+                     rng.normal([1400, 1000], 150, (1500, 2)),
+                     rng.uniform([-100, -100], [2100, 1600], (1000, 2))])
+    w = rng.integers(1, 4, pts.shape[0]).astype(float)
+    exact = stats.kde(pts, w, bandwidth, 10.0, BOUNDS, method="exact")
+    binned = stats.kde(pts, w, bandwidth, 10.0, BOUNDS, method="binned")
+    dense = exact > 0.01 * exact.max()
+    rel = np.abs(binned - exact)[dense] / exact[dense]
+    assert rel.max() <= 0.01
+    assert binned.sum() == pytest.approx(exact.sum(), rel=1e-4)
+    # the binned surface is not the exact one (else this test could not fail)
+    assert rel.max() > 1e-7
+
+
+def test_kde_binned_per_point_error_bound():
+    # one point between lattice nodes: off by at most (|ux^2 - 1| + |uy^2 - 1|) / 3200 of its
+    # own contribution at (ux, uy) bandwidths, the documented bound
+    h, cs = 20.0, 10.0
+    p = np.array([[1000.37, 700.61]])
+    exact = stats.kde(p, None, h, cs, BOUNDS, method="exact")
+    binned = stats.kde(p, None, h, cs, BOUNDS, method="binned")
+    x, y = stats.grid_centres(BOUNDS, cs)
+    ux, uy = (x[None, :] - p[0, 0]) / h, (y[:, None] - p[0, 1]) / h
+    bound = (np.abs(ux**2 - 1) + np.abs(uy**2 - 1)) / 3200 * 1.01
+    near = (ux**2 + uy**2) < 25  # beyond 5 h the exact value is below 4e-6 of the peak
+    assert (np.abs(binned - exact)[near] <= bound[near] * exact[near] + 1e-18).all()
+    assert np.abs(binned - exact)[near].max() > 0  # the point was moved
+
+
+def test_kde_auto_bins_many_points_with_a_narrow_bandwidth():
+    from sjobo_geo.analysis.stats import _kde_auto_method
+
+    # 300,000 points, bandwidth 2.3 cells: no FFT (ratio < 5); the binned sum is cheaper
+    assert _kde_auto_method(300_000, 23.0, 10.0, 172, 108, "gaussian") == "binned"
+    # a handful of points: the exact sum
+    assert _kde_auto_method(50, 23.0, 10.0, 172, 108, "gaussian") == "exact"
+    # the quartic kernel is never binned this way
+    assert _kde_auto_method(300_000, 23.0, 10.0, 172, 108, "quartic") == "exact"
+    with pytest.raises(StatsError, match="gaussian"):
+        stats.kde([[0.0, 0.0]], None, 10.0, 1.0, BOUNDS, kernel="quartic", method="binned")
+
+
+def test_kde_binned_strips_equal_one_lattice(monkeypatch):
+    from sjobo_geo.analysis import stats as mod
+
+    rng = np.random.default_rng(6)
+    pts = rng.normal([1000, 750], 300, (3000, 2))
+    whole = stats.kde(pts, None, 15.0, 10.0, BOUNDS, method="binned")
+    monkeypatch.setattr(mod, "_BIN_STRIP_NODES", 20_000)  # many strips of node rows
+    strips = stats.kde(pts, None, 15.0, 10.0, BOUNDS, method="binned")
+    np.testing.assert_allclose(strips, whole, rtol=1e-10, atol=1e-14 * whole.max())
+
+
 def test_kde_quartic_kernel():
     radius, cs = 100.0, 10.0
     p = np.array([[1000.0, 700.0]])

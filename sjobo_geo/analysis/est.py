@@ -13,27 +13,56 @@ The job :func:`sjobo_geo.jobs.est.run_est_week` writes it out as
   incidents by category and by actor, the counts (table and inline SVG bars), the new and
   rising places, the places named most often and the probable duplicates;
 * ``est_week.gpkg`` and ``est_week.csv``: the period's incidents (with public=True only the
-  grid cells with at least ``k`` incidents, no report-level data, no free text).
+  grid cells with at least ``k`` incidents, no report-level data, no free text);
+* ``est_rising.csv``: the new and rising places (:func:`rising_table`: place, count this
+  period, earlier mean, p, q, status, emerging class), written through
+  :func:`sjobo_geo.core.files.write_csv` (Excel formulas neutralised).
 
 Rising places (a documented, simple rule)
 -----------------------------------------
 Incidents are counted on a square grid (:func:`sjobo_geo.analysis.hotspots.grid_units`,
-``cell_size``
-metres). For each cell, ``c`` is the count of the chosen period and ``b`` the mean count of
-the previous periods (up to 8, only periods the data cover). The cell is **rising** when
-``c >= 3``, ``c > b`` and the Poisson upper tail ``P(X >= c | lambda)`` with
-``lambda = (sum of previous counts + 0.5) / number of previous periods`` is significant after
-a Benjamini-Hochberg correction over the cells (``alpha = 0.05``); **new** when it is rising
-and had no incident in the previous periods.
+``cell_size`` metres). For each cell, ``c`` is the count of the chosen period and ``b`` the
+mean count of the previous periods (up to 8, only periods the data cover). The Poisson
+upper tail ``p = P(X >= c | lambda)`` with ``lambda = (sum of previous counts + 0.5) /
+number of previous periods`` is computed for every cell and adjusted over the cells
+(Benjamini-Hochberg, ``q``). A place (a cell) is listed only when it has at least
+``RISING_MIN`` (3) incidents in the period (one or two incidents are never "a rising
+place", whatever a test says) **and** a significant rise, in one of two ways:
+
+* the Poisson rule: ``q <= ALPHA`` (0.05) and ``c > b``; status **rising**, or **new**
+  when the place had no incident in the previous periods;
+* an emerging hot spot class of a growing hot spot (:data:`RISING_CLASSES`: new,
+  consecutive, intensifying; below), itself significant after FDR with a significant
+  Mann-Kendall trend; status **pattern**. This catches a place that has grown over a few
+  periods, which one period against the mean of eight can miss. A class alone on a cell
+  with fewer than ``RISING_MIN`` incidents in the period lists nothing (a Gi* class
+  describes the 3 x 3 block around a cell).
+
+Places of the Poisson rule come first (by p), then those of a pattern (by count).
+
+Each listed place is named by the place text most of its reports give, else by the name
+of the place most of them were snapped to, else "near <the nearest named street>" of the
+cell (:func:`cell_place_names`); never by a grid id. Public outputs name places by the
+area's own names only (snapped places, streets), never by what a reporter typed, and list
+only places with at least ``k`` incidents (:mod:`sjobo_geo.analysis.privacy`).
 
 Emerging hot spot classes
 -------------------------
-Beside that rule, every cell gets an emerging hot spot class (ESRI's classes, computed by
-:func:`sjobo_geo.analysis.hotspots.emerging_classes`): a Getis-Ord Gi* for each of up to 26 periods
-ending with the chosen one (neighbours: the 3 x 3 block of cells), FDR per period, and a
-Mann-Kendall trend of the z-scores. It needs 6 periods of data. Cells that are a **new**,
-**consecutive** or **intensifying** hot spot are listed with the rising ones; the table shows
-both the rule's status and the class.
+Every cell gets an emerging hot spot class (ESRI's classes, computed by
+:func:`sjobo_geo.analysis.hotspots.emerging_classes`): a Getis-Ord Gi* for each of up to 26
+periods ending with the chosen one (neighbours: the 3 x 3 block of cells), FDR per period,
+and a Mann-Kendall trend of the z-scores. It needs 6 periods of data. The class is shown
+beside each listed place (``pattern``).
+
+Public picture
+--------------
+With ``public=True``, :func:`analyse_est_week` also puts the picture through the privacy
+gate (:attr:`EstWeek.public_view`, :class:`EstPublic`): the counts by category and by actor
+with small counts and their complements hidden and earlier means only where every averaged
+count is shown (:func:`sjobo_geo.analysis.privacy.gate_tables`), actors named only when
+the area profile lists them as organisations, rising places with at least ``k`` incidents
+(earlier mean and p only where the place's earlier counts are all zero or at least ``k``,
+no q: it depends on every cell's p), and a summary built from those figures alone.
 
 Several actors
 --------------
@@ -66,18 +95,23 @@ from sjobo_geo._errors import SjoboGeoError
 if TYPE_CHECKING:
     import geopandas as gpd
 
+    from sjobo_geo.analysis.privacy import GatedTable
     from sjobo_geo.core.area import Area
     from sjobo_geo.inputs.measures import MeasureSet
     from sjobo_geo.inputs.reports.schema import ReportSet
 
 __all__ = [
     "EstError",
+    "EstPublic",
     "EstResult",
     "EstWeek",
     "PERIODS",
+    "RISING_COLUMNS",
     "analyse_est_week",
+    "cell_place_names",
     "check_est_options",
     "flag_duplicates",
+    "rising_table",
 ]
 
 #: Period lengths the page can show.
@@ -101,8 +135,15 @@ EMERGING_MIN_STEPS = 6
 #: Gi* neighbours of the emerging classes: the 3 x 3 block of cells around each (a place,
 #: not a district: a wider band dilutes one busy cell among quiet ones).
 EMERGING_BAND_CELLS = 1.5
-#: Emerging classes that put a place on the "new or rising" list.
+#: Emerging classes of a growing hot spot: they list a place with at least RISING_MIN
+#: incidents in the period (status "pattern"; see the module docstring).
 RISING_CLASSES = ("new hot spot", "consecutive hot spot", "intensifying hot spot")
+#: Columns of ``est_rising.csv`` (:func:`rising_table`).
+RISING_COLUMNS = ("place", "count", "prev_mean", "p", "q", "status", "pattern")
+#: Metres within which a cell is named after a street; beyond, the nearest named street at
+#: up to :data:`STREET_FAR_M` is still named (a place must never be named by its grid id).
+STREET_NEAR_M = 150.0
+STREET_FAR_M = 5000.0
 #: At most this many rows in the page's lists (the CSV holds all).
 LIST_MAX = 40
 
@@ -135,7 +176,8 @@ class EstWeek:
     """The EST picture of one period, as :func:`analyse_est_week` found it (nothing written).
 
     Every table is in the area's CRS. The whole picture is kept (report-level rows too, also
-    with ``public=True``): the page and the written files apply ``public`` and ``k``.
+    with ``public=True``); with ``public=True`` the gated picture is ``public_view`` and
+    ``summary`` is built from it: public pages and files use those only.
 
     Attributes
     ----------
@@ -162,10 +204,13 @@ class EstWeek:
     totals : pandas.Series
         Incidents per period, indexed by ``period_labels`` (NaN: not covered).
     rising : pandas.DataFrame
-        The new and rising cells: ``unit_id``, ``count``, ``prev_mean``, ``p``, ``status`` (the
-        Poisson rule), ``pattern`` (listed when one of :data:`RISING_CLASSES`) and ``place``
-        (the place named most often in the cell in the period). Cells of the rule first, by
-        p, then by count.
+        The new and rising places (the rule of the module docstring): ``unit_id`` (the grid
+        cell, for maps and joins; never shown as a name), ``place`` (see
+        :func:`cell_place_names`), ``count``, ``prev_mean``, ``p``, ``q``, ``status``
+        (``"new"`` or ``"rising"``: the Poisson rule; ``"pattern"``: listed for its
+        emerging class), ``pattern`` (the emerging class, ``""`` when not computed) and
+        ``place_public`` (the name public outputs use). Places of the Poisson rule first,
+        by p, then those of a pattern, by count.
     named : pandas.DataFrame
         ``place`` and ``count``: the places of the period's incidents, most often first.
     duplicates : geopandas.GeoDataFrame
@@ -176,7 +221,8 @@ class EstWeek:
     register : geopandas.GeoDataFrame or None
         The whole register (drawn on the map), or None.
     summary : str
-        The page's short summary in ``lang``, plain text (not HTML-escaped).
+        The page's short summary in ``lang``, plain text (not HTML-escaped); with
+        ``public`` built from ``public_view`` only.
     messages : list of str
         Notes on what the picture covers: other sources left out, files combined, periods
         the data do not cover.
@@ -198,6 +244,8 @@ class EstWeek:
         Report rows accepted, rejected and read (a GeoDataFrame: all accepted).
     source_files : list of str
         Names of the report files (one per actor, say).
+    public_view : EstPublic or None
+        With ``public=True``: the picture through the privacy gate; else None.
     """
 
     period: str
@@ -226,11 +274,58 @@ class EstWeek:
     rejected: int = 0
     total: int = 0
     source_files: list[str] = field(default_factory=list)
+    public_view: EstPublic | None = None
 
     @property
     def covered(self) -> np.ndarray:
         """Whether the data cover each period of ``period_labels`` (boolean array)."""
         return self.totals.notna().to_numpy()
+
+
+@dataclass
+class EstPublic:
+    """The EST picture through the privacy gate (:mod:`sjobo_geo.analysis.privacy`): every
+    figure a public page or file may show, and nothing else.
+
+    Attributes
+    ----------
+    by_category, by_actor : GatedTable
+        Counts per category (per actor: the profile's organisations, the others together as
+        "other actor") and period, linked by their period totals
+        (:func:`sjobo_geo.analysis.privacy.gate_tables`); ``mean`` is the earlier periods'
+        mean, shown only where every averaged count is.
+    totals : pandas.Series
+        Incidents per period, NaN where hidden or not covered.
+    total_state : pandas.Series
+        The privacy state of each total (``""`` shown, ``"small"``, ``"hidden"``,
+        ``"nodata"``).
+    rising : pandas.DataFrame
+        The listed places with at least ``k`` incidents: ``unit_id``, ``place`` (the area's
+        names only), ``count``, ``prev_mean`` and ``p`` (NaN unless every earlier count of
+        the place is zero or at least ``k``), ``q`` (NaN: a q-value depends on every cell's
+        p), ``status``, ``pattern``.
+    named : pandas.DataFrame
+        ``place`` (the area's names) and ``count``, counts of at least ``k`` only.
+    cells : geopandas.GeoDataFrame
+        The grid cells with at least ``k`` incidents (``unit_id``, ``count``, ``status``,
+        ``pattern``, polygon).
+    duplicates : int or None
+        Probable duplicates of the period; None when fewer than ``k``.
+    actors : int
+        Number of actors (as written) that reported in the period.
+    k : int
+    """
+
+    by_category: GatedTable
+    by_actor: GatedTable
+    totals: pd.Series
+    total_state: pd.Series
+    rising: pd.DataFrame
+    named: pd.DataFrame
+    cells: gpd.GeoDataFrame
+    duplicates: int | None
+    actors: int
+    k: int
 
 
 def check_est_options(period: str, k: int) -> None:
@@ -360,10 +455,25 @@ def flag_duplicates(reports: pd.DataFrame, *, distance: float = DUP_DISTANCE_M,
 
 
 def rising_cells(series: np.ndarray, have_prev: np.ndarray) -> pd.DataFrame:
-    """Columns count, prev_mean, p, status per cell from counts ``(cells, N_PREVIOUS + 1)``."""
+    """Columns count, prev_mean, p, q, status per cell from counts ``(cells, N_PREVIOUS + 1)``.
+
+    ``status`` is ``"new"`` or ``"rising"`` where the rule of the module docstring holds
+    (at least :data:`RISING_MIN` incidents, ``q <= ALPHA`` after Benjamini-Hochberg over the
+    cells, more than the earlier mean), else ``""``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> series = np.zeros((50, 9))
+    >>> series[0, -1] = 9                       # 9 incidents, none before: new
+    >>> series[1, :] = 3                        # steady
+    >>> series[2, -1] = 2                       # 2 incidents, none before: too few
+    >>> rising_cells(series, np.ones(8, bool)).loc[:2, ["count", "status"]].values.tolist()
+    [[9, 'new'], [3, ''], [2, '']]
+    """
     from scipy.stats import poisson
 
-    from sjobo_geo.analysis.stats import fdr
+    from sjobo_geo.analysis.stats import fdr_adjust
 
     c = series[:, -1]
     prev = series[:, :-1][:, have_prev]
@@ -372,15 +482,18 @@ def rising_cells(series: np.ndarray, have_prev: np.ndarray) -> pd.DataFrame:
     if n_prev == 0:
         frame["prev_mean"] = np.nan
         frame["p"] = np.nan
+        frame["q"] = np.nan
         frame["status"] = ""
         return frame
     total = prev.sum(axis=1)
     mean = total / n_prev
     lam = (total + 0.5) / n_prev
     p = np.where(c > 0, poisson.sf(c - 1, lam), 1.0)
-    sig = fdr(p, ALPHA) & (c >= RISING_MIN) & (c > mean)
+    q = fdr_adjust(p)
+    sig = (q <= ALPHA) & (c >= RISING_MIN) & (c > mean)
     frame["prev_mean"] = mean.round(2)
     frame["p"] = p
+    frame["q"] = q
     frame["status"] = np.where(sig, np.where(total == 0, "new", "rising"), "")
     return frame
 
@@ -388,82 +501,220 @@ def rising_cells(series: np.ndarray, have_prev: np.ndarray) -> pd.DataFrame:
 # ---- place names -----------------------------------------------------------------------------
 
 
-def place_names(reports: gpd.GeoDataFrame, area: Any, lang: str) -> pd.Series:
-    """A readable place per report: the place text, else the name of the place it was
-    snapped to, else "near <the nearest named street>" (within 150 m), else empty."""
+def _snapped_names(reports: pd.DataFrame) -> pd.Series:
+    """The name of the place each report was snapped to (``place:<kind>:<name>``), or NA."""
+    snapped = (reports["snapped_to"].astype("string") if "snapped_to" in reports
+               else pd.Series(pd.NA, index=reports.index, dtype="string"))
+    name = snapped.str.split(":", n=2).str[2].astype("string")  # all-NA stays a string
+    named = (snapped.str.startswith("place:").fillna(False) & name.notna()
+             & ~name.fillna("#").str.startswith("#"))
+    return name.where(named)
+
+
+def place_names(reports: gpd.GeoDataFrame, area: Any, lang: str, *,
+                use_text: bool = True) -> pd.Series:
+    """A readable place per report: the place text (unless ``use_text`` is False), else the
+    name of the place it was snapped to, else "near <the nearest named street>" (within
+    150 m), else empty.
+
+    Public outputs pass ``use_text=False``: they name places by the area's own names only,
+    never by what a reporter typed.
+    """
     from sjobo_geo.analysis.hotspots import nearest_street
     from sjobo_geo.core.i18n import label
 
-    text = (reports["place_text"].astype("string") if "place_text" in reports
+    text = (reports["place_text"].astype("string") if use_text and "place_text" in reports
             else pd.Series(pd.NA, index=reports.index, dtype="string"))
-    snapped = (reports["snapped_to"].astype("string") if "snapped_to" in reports
-               else pd.Series(pd.NA, index=reports.index, dtype="string"))
-    name = snapped.str.split(":", n=2).str[2]
-    named = snapped.str.startswith("place:").fillna(False) & name.notna() & ~name.fillna(
-        "#").str.startswith("#")
-    out = text.where(text.notna() & (text.str.strip() != ""), name.where(named))
+    name = _snapped_names(reports)
+    out = text.where(text.notna() & (text.str.strip() != ""), name)
     missing = out.isna().to_numpy()
     if missing.any() and "paths" in area.layers:
-        street = nearest_street(reports[missing], area.layers["paths"])
+        street = nearest_street(reports[missing], area.layers["paths"], STREET_NEAR_M)
         near = np.where(street != "", label("est_near", lang) + " " + street, "")
         out[missing] = near
     return out.astype(object).where(out.notna(), "")
 
 
-# ---- the summary -----------------------------------------------------------------------------
+def cell_place_names(unit_ids: Any, incidents: pd.DataFrame, cells: gpd.GeoDataFrame,
+                     area: Any, lang: str, *, use_text: bool = True) -> pd.Series:
+    """A name for each grid cell of ``unit_ids``, never its grid id.
 
+    In this order: the place text most of the cell's ``incidents`` give (when ``use_text``;
+    public outputs pass False: no typed text), else the name of the place most of them were
+    snapped to, else "near <street>" (the named path nearest to the cell, within 150 m,
+    else within 5 km), else "place without a name" (``est_unnamed``).
 
-def summary_text(now: pd.DataFrame, totals: list[float | None], rising: pd.DataFrame,
-                 dups: pd.DataFrame, by_cat: pd.DataFrame, plabel: str, period: str,
-                 lang: str, public: bool, k: int) -> str:
-    """The page's short summary, plain text (the page escapes it).
+    Parameters
+    ----------
+    unit_ids : sequence of str
+        Cells to name (``unit_id`` of ``cells``).
+    incidents : pandas.DataFrame
+        Reports with ``cell`` (their cell's ``unit_id``), ``place_text`` and ``snapped_to``.
+    cells : geopandas.GeoDataFrame
+        The grid: ``unit_id`` and polygon.
+    area : Area
+        Its ``paths`` layer names the streets.
+    lang : {"sv", "en"}
+    use_text : bool, default True
 
-    ``totals`` are the incidents per compared period (None: not covered), the period shown
-    last; ``by_cat`` the counts by category with a column ``plabel``, largest first. With
-    ``public`` no place is named.
+    Returns
+    -------
+    pandas.Series of str
+        One name per cell of ``unit_ids``, indexed by them.
 
     Examples
     --------
-    >>> import pandas as pd
-    >>> now = pd.DataFrame({"actor": ["Polisen", "Coop", "Coop"]})
-    >>> by_cat = pd.DataFrame({"2024-W40": [3.0]}, index=["klotter"])
-    >>> rising = pd.DataFrame({"place": []})
-    >>> text = summary_text(now, [None, 3.0], rising, now.iloc[:0], by_cat, "2024-W40",
-    ...                     "week", "en", False, 5)
-    >>> text.split(". ")[:2]
-    ['In week 2024-W40, 2 actors reported 3 incidents', 'Most common: graffiti (3)']
+    >>> from sjobo_geo import load_area
+    >>> from sjobo_geo.analysis.hotspots import grid_units
+    >>> area = load_area("sample")
+    >>> grid = grid_units(area, 100)
+    >>> none = pd.DataFrame({"cell": [], "place_text": [], "snapped_to": []})
+    >>> name = cell_place_names(grid["unit_id"][:1], none, grid, area, "sv").iloc[0]
+    >>> name.startswith("vid ")
+    True
+    """
+    from sjobo_geo.analysis.hotspots import nearest_street
+    from sjobo_geo.core.i18n import label
+
+    ids = pd.Index([str(u) for u in unit_ids])
+    out = pd.Series("", index=ids, dtype=object)
+    if not len(ids):
+        return out
+    mine = incidents[incidents["cell"].astype(str).isin(ids)]
+    sources = []
+    if use_text and "place_text" in mine:
+        text = mine["place_text"].astype("string").str.strip()
+        sources.append(text.where(text != ""))
+    sources.append(_snapped_names(mine))
+    for names in sources:
+        todo = out == ""
+        if not todo.any():
+            break
+        pairs = pd.DataFrame({"cell": mine["cell"].astype(str), "name": names}).dropna()
+        pairs = pairs[pairs["cell"].isin(ids[todo.to_numpy()])]
+        if len(pairs):  # the name most reports give (ties: the first seen)
+            top = (pairs.groupby(["cell", "name"], sort=False).size().rename("n")
+                   .reset_index().sort_values("n", ascending=False, kind="stable")
+                   .drop_duplicates("cell").set_index("cell")["name"])
+            out[top.index] = top.astype(str).to_numpy()
+    todo = out == ""
+    if todo.any() and "paths" in area.layers:
+        grid = cells.set_index(cells["unit_id"].astype(str))
+        units = grid.loc[ids[todo.to_numpy()]]
+        for reach in (STREET_NEAR_M, STREET_FAR_M):
+            still = (out[units.index] == "").to_numpy()
+            if not still.any():
+                break
+            street = nearest_street(units[still], area.layers["paths"], reach)
+            idx = units.index[still]
+            out[idx] = np.where(street != "", label("est_near", lang) + " " + street, "")
+    out[out == ""] = label("est_unnamed", lang)
+    return out
+
+
+def rising_table(rising: pd.DataFrame, lang: str, *, emerging: bool = True) -> pd.DataFrame:
+    """The rising places as ``est_rising.csv`` holds them: :data:`RISING_COLUMNS`, every
+    cell filled but for figures hidden by the privacy gate (NaN, written empty).
+
+    ``status`` and ``pattern`` are in the reader's words (``pattern``: the emerging class,
+    "no pattern", or "too few periods" when ``emerging`` is False: the classes were not
+    computed).
+
+    Examples
+    --------
+    >>> rising = pd.DataFrame({"unit_id": ["g1_2"], "place": ["Senaatintori"], "count": [9],
+    ...                        "prev_mean": [0.0], "p": [1e-6], "q": [1e-4],
+    ...                        "status": ["new"], "pattern": [""]})
+    >>> table = rising_table(rising, "en")
+    >>> list(table.columns) == list(RISING_COLUMNS)
+    True
+    >>> table[["place", "status", "pattern"]].iloc[0].tolist()
+    ['Senaatintori', 'new', 'no pattern']
     """
     from sjobo_geo.core.i18n import label
-    from sjobo_geo.inputs.reports.schema import CATEGORIES
 
-    prev = [v for v in totals[:-1] if v is not None]
-    mean = sum(prev) / len(prev) if prev else None
-    n = len(now)
-    actors = now["actor"].nunique()
+    out = pd.DataFrame({c: rising[c] for c in RISING_COLUMNS}).reset_index(drop=True)
+    words = {"new": "est_new", "rising": "est_up", "pattern": "est_status_pattern"}
+    out["status"] = [label(words[s], lang) for s in out["status"]]
+    out["pattern"] = [label("em_" + str(p).replace(" ", "_"), lang) if p
+                      else label("em_no_pattern" if emerging else "est_no_pattern_data", lang)
+                      for p in out["pattern"]]
+    return out
+
+
+# ---- the summary -----------------------------------------------------------------------------
+
+
+def summary_text(n: float | None, actors: int, prev_totals: list[float] | None,
+                 top: list[tuple[str, float]], rising_places: list[str], n_rising: int,
+                 n_dups: int | None, plabel: str, period: str, lang: str) -> str:
+    """The page's short summary, plain text (the page escapes it).
+
+    Every figure it states is given: the public summary is built from the gated figures of
+    :class:`EstPublic` only (None: not shown).
+
+    Parameters
+    ----------
+    n : float or None
+        Incidents in the period; None when hidden (the sentence then gives no number).
+    actors : int
+        Actors that reported in the period.
+    prev_totals : list of float or None
+        Incidents in each earlier period the data cover; None or empty: no mean stated.
+    top : list of (str, float)
+        The most common categories (the reader's words) and their counts, largest first.
+    rising_places : list of str
+        Names of the first rising places; ``n_rising`` how many there are.
+    n_dups : int or None
+        Probable duplicates (None: not stated).
+    plabel, period, lang : str
+        The period's label, its length and the language.
+
+    Examples
+    --------
+    >>> text = summary_text(3, 2, [2.0], [("graffiti", 3)], [], 0, None, "2024-W40", "week",
+    ...                     "en")
+    >>> text.split(". ")[0]
+    'In week 2024-W40, 2 actors reported 3 incidents'
+    >>> text.split(". ")[2]
+    'Most common: graffiti (3)'
+    >>> summary_text(None, 2, None, [], [], 0, None, "2024-W40", "week", "en").split(" (")[0]
+    'In week 2024-W40, 2 actors reported incidents'
+
+    """
+    from sjobo_geo.core.i18n import label
+
     dec = (lambda v: f"{v:.1f}".replace(".", ",")) if lang == "sv" else (lambda v: f"{v:.1f}")
-    shown = by_cat[plabel]
-    top = [(CATEGORIES[c].sv if lang == "sv" else CATEGORIES[c].en) if c in CATEGORIES else c
-           for c in by_cat.index[:3] if shown.loc[c] > 0]
-    topn = [int(shown.loc[c]) for c in by_cat.index[:3] if shown.loc[c] > 0]
-    parts = [label("est_sum_head", lang).format(period=label(f"est_{period}", lang),
-                                                 label=plabel, n=n, actors=actors)]
-    if mean is not None:
-        trend = label("est_more" if n > mean * 1.15 else "est_fewer" if n < mean * 0.85
-                      else "est_same", lang)
-        parts.append(label("est_sum_mean", lang).format(mean=dec(mean), m=len(prev),
-                                                         trend=trend))
+    head = {"period": label(f"est_{period}", lang), "label": plabel, "actors": actors}
+    if n is None:
+        parts = [label("est_sum_head_hidden", lang).format(**head)]
+    else:
+        parts = [label("est_sum_head", lang).format(n=int(n), **head)]
+        if prev_totals:
+            mean = sum(prev_totals) / len(prev_totals)
+            trend = label("est_more" if n > mean * 1.15 else "est_fewer" if n < mean * 0.85
+                          else "est_same", lang)
+            parts.append(label("est_sum_mean", lang).format(mean=dec(mean),
+                                                             m=len(prev_totals), trend=trend))
     if top:
         parts.append(label("est_sum_top", lang) + " " + ", ".join(
-            f"{t.lower()} ({m})" for t, m in zip(top, topn, strict=True)) + ".")
-    places = [p for p in rising["place"] if p][:3]
-    if len(rising):
-        parts.append(label("est_sum_rising", lang).format(n=len(rising)) + (
-            " (" + ", ".join(places) + ")." if places and not public else "."))
+            f"{t.lower()} ({int(m)})" for t, m in top) + ".")
+    places = [p for p in rising_places if p][:3]
+    if n_rising:
+        parts.append(label("est_sum_rising", lang).format(n=n_rising) + (
+            " (" + ", ".join(places) + ")." if places else "."))
     else:
         parts.append(label("est_sum_norising", lang))
-    if len(dups) and not public:
-        parts.append(label("est_sum_dups", lang).format(n=len(dups)))
+    if n_dups:
+        parts.append(label("est_sum_dups", lang).format(n=n_dups))
     return " ".join(parts)
+
+
+def _category_name(code: str, lang: str) -> str:
+    from sjobo_geo.inputs.reports.schema import CATEGORIES
+
+    return (CATEGORIES[code].sv if lang == "sv" else CATEGORIES[code].en) \
+        if code in CATEGORIES else code
 
 
 # ---- the analysis ----------------------------------------------------------------------------
@@ -501,8 +752,8 @@ def analyse_est_week(
         A loaded measures register (:func:`sjobo_geo.inputs.measures.load_measures`): its
         measures of the period are listed, all of them drawn on the map.
     public : bool
-        The picture is for publishable outputs (recorded; the page and the files apply it).
-        The summary then names no place.
+        The picture is for publishable outputs: ``public_view`` holds it through the
+        privacy gate (:class:`EstPublic`) and the summary states its figures only.
     k : int, default 5
         Smallest count shown in public outputs.
     lang : {"sv", "en"}, optional
@@ -572,24 +823,51 @@ def analyse_est_week(
     totals = pd.Series([float((pos == n).sum()) if have[n] else np.nan
                         for n in range(len(periods))], index=plabels, name="total")
 
-    cells, rising, n_steps = _rising_places(frame, now, pidx, current, first, have, area)
+    cells, rising, n_steps, earlier = _rising_places(frame, now, pidx, current, first, have,
+                                                     area, lang)
     dups = now[now["probable_duplicate_of"] != ""]
     named = (now.loc[now["place"] != "", "place"].value_counts()
              .rename_axis("place").reset_index(name="count"))
     start, end = period_bounds(current, period)
     register = (None if measures is None else to_area_crs(
         getattr(measures, "measures", measures), area.crs, "the measures"))
-    summary = summary_text(now, [None if np.isnan(v) else v for v in totals], rising, dups,
-                           by_cat, plabels[-1], period, lang, public, k)
+    view = None
+    if public:  # every figure of the public page and files goes through the gate
+        view = _public_view(now, by_cat, by_actor, plabels, rising, earlier, cells, dups,
+                            area, lang, k)
+        shown = view.total_state.to_numpy() == ""
+        covered_before = view.total_state.to_numpy()[:-1] != "nodata"
+        current_col = view.by_category
+        top = [(_category_name(c, lang), current_col.counts.at[c, plabels[-1]])
+               for c in current_col.counts[plabels[-1]].dropna().sort_values(
+                   ascending=False, kind="stable").index[:3]
+               if current_col.counts.at[c, plabels[-1]] > 0]
+        summary = summary_text(
+            view.totals.iloc[-1] if shown[-1] else None, view.actors,
+            [float(v) for v in view.totals.iloc[:-1][covered_before]]
+            if shown[:-1][covered_before].all() else None,
+            top, list(view.rising["place"]), len(view.rising), None, plabels[-1], period,
+            lang)
+    else:
+        top = [(_category_name(c, lang), by_cat.at[c, plabels[-1]]) for c in by_cat.index[:3]
+               if by_cat.at[c, plabels[-1]] > 0]
+        summary = summary_text(len(now), int(now["actor"].nunique()),
+                               [float(v) for v in totals.iloc[:-1].dropna()], top,
+                               list(rising["place"]), len(rising), len(dups), plabels[-1],
+                               period, lang)
 
     messages = []
     if left_out:
         messages.append(f"{left_out} reports of other sources (surveys, dialogues, "
                         "door knocking) are not EST incidents and were left out")
     if len(about["source_files"]) > 1:
-        per_actor = now["actor"].astype(str).value_counts()
+        if view is not None:  # public: the organisations' names and the gated counts only
+            gated = view.by_actor
+            per_actor = [(a, gated.text(a, plabels[-1])) for a in gated.counts.index]
+        else:
+            per_actor = list(now["actor"].astype(str).value_counts().items())
         messages.append(f"{len(about['source_files'])} files combined; this period by actor: "
-                        + ", ".join(f"{a} {n}" for a, n in per_actor.items()))
+                        + ", ".join(f"{a} {n}" for a, n in per_actor))
     if n_steps < EMERGING_MIN_STEPS:
         messages.append(f"emerging hot spot classes need {EMERGING_MIN_STEPS} periods "
                         f"of data; only {n_steps} available")
@@ -610,7 +888,8 @@ def analyse_est_week(
         measures=None if register is None else measures_of_period(register, start, end),
         register=register, messages=messages, params=params, public=bool(public), k=k,
         lang=lang, synthetic=about["synthetic"], accepted=about["accepted"],
-        rejected=about["rejected"], total=about["total"], source_files=about["source_files"])
+        rejected=about["rejected"], total=about["total"], source_files=about["source_files"],
+        public_view=view)
 
 
 def _report_frame(reports: ReportSet | gpd.GeoDataFrame, area: Area
@@ -636,10 +915,11 @@ def _report_frame(reports: ReportSet | gpd.GeoDataFrame, area: Area
 
 
 def _rising_places(frame: gpd.GeoDataFrame, now: gpd.GeoDataFrame, pidx: np.ndarray,
-                   current: int, first: int, have: np.ndarray, area: Area
-                   ) -> tuple[gpd.GeoDataFrame, pd.DataFrame, int]:
-    """The grid cells with the period's counts, the new and rising ones, and the number of
-    periods the emerging classes used; sets ``now["cell"]``.
+                   current: int, first: int, have: np.ndarray, area: Area, lang: str
+                   ) -> tuple[gpd.GeoDataFrame, pd.DataFrame, int, pd.DataFrame]:
+    """The grid cells with the period's counts, the new and rising places, the number of
+    periods the emerging classes used and the listed cells' earlier counts (rows: their
+    ``unit_id``; columns: the covered earlier periods); sets ``now["cell"]``.
 
     The Poisson rule looks at the compared periods, the emerging classes at up to
     :data:`EMERGING_STEPS` periods (those the data cover).
@@ -666,21 +946,64 @@ def _rising_places(frame: gpd.GeoDataFrame, now: gpd.GeoDataFrame, pidx: np.ndar
                        if n_steps >= EMERGING_MIN_STEPS else "")
     now_cell = cell[pidx[longwin] == current]  # the period's reports are in the long window
     now["cell"] = np.where(now_cell >= 0, grid["unit_id"].to_numpy()[now_cell], "")
-    # each cell is named by the place named most often in it this period
-    pairs = now.loc[now["place"] != "", ["cell", "place"]]
-    top_place = (pairs.value_counts().reset_index().drop_duplicates("cell")
-                 .set_index("cell")["place"])
-    rise["place"] = rise["unit_id"].map(top_place).fillna("")
-    listed = (rise["status"] != "") | rise["pattern"].isin(RISING_CLASSES)
+    # listed: at least RISING_MIN incidents and a significant rise, by the Poisson rule or
+    # by the emerging class of a growing hot spot (never a class alone on 0, 1, 2 incidents)
+    by_class = (rise["status"] == "") & rise["pattern"].isin(RISING_CLASSES) & (
+        rise["count"] >= RISING_MIN)
+    rise.loc[by_class, "status"] = "pattern"
+    listed = (rise["status"] != "").to_numpy()
     rising = rise[listed]
     order = np.lexsort((-rising["count"].to_numpy(),
-                        rising["p"].where(rising["status"] != "", 2.0).to_numpy()))
+                        rising["p"].where(rising["status"] != "pattern", 2.0).to_numpy()))
     rising = rising.iloc[order].reset_index(drop=True)
+    rising.insert(1, "place", cell_place_names(rising["unit_id"], now, grid, area, lang)
+                  .to_numpy())
+    rising["place_public"] = cell_place_names(rising["unit_id"], now, grid, area, lang,
+                                              use_text=False).to_numpy()
+    earlier = pd.DataFrame(series[listed][order][:, :-1][:, have[:-1]],
+                           index=rising["unit_id"].to_numpy())
     cells = grid[["unit_id", "geometry"]].copy()
     cells["count"] = series[:, -1].astype(int)
     cells["status"] = rise["status"].to_numpy()
     cells["pattern"] = rise["pattern"].to_numpy()
-    return cells, rising, n_steps
+    return cells, rising, n_steps, earlier
+
+
+def _public_view(now: gpd.GeoDataFrame, by_cat: pd.DataFrame, by_actor: pd.DataFrame,
+                 plabels: list[str], rising: pd.DataFrame, earlier: pd.DataFrame,
+                 cells: gpd.GeoDataFrame, dups: pd.DataFrame, area: Area, lang: str, k: int
+                 ) -> EstPublic:
+    """The picture through the privacy gate (see :class:`EstPublic` and
+    :mod:`sjobo_geo.analysis.privacy`)."""
+    from sjobo_geo.analysis.privacy import gate_tables, is_small, public_actors, public_count
+    from sjobo_geo.core.i18n import label
+
+    organisations = getattr(getattr(area, "profile", None), "organisations", ()) or ()
+    names = public_actors(by_actor.index, organisations, other=label("est_other_actor", lang))
+    # the others are counted together; NaN (a period not covered) stays NaN
+    actors = by_actor[plabels].groupby(names.to_numpy(), sort=False).sum(min_count=1)
+    actors.index.name = "actor"
+    cats, acts = gate_tables([by_cat[plabels], actors], k, mean_columns=plabels[:-1])
+    # rising places: at least k incidents; the earlier mean and p only when every earlier
+    # count of the place is zero or at least k (the mean is their sum / n, p a function of
+    # it); no q: BH ties each q to the p-values of all cells, hidden ones among them
+    pub = rising[rising["count"] >= k].copy()
+    complete = ~pd.Series(is_small(earlier.loc[pub["unit_id"]].to_numpy(), k).any(axis=1)
+                          if len(pub) else [], index=pub.index, dtype=bool)
+    pub["place"] = pub["place_public"]
+    pub["prev_mean"] = pub["prev_mean"].where(complete)
+    pub["p"] = pub["p"].where(complete)
+    pub["q"] = np.nan
+    pub = pub[["unit_id", *RISING_COLUMNS]].reset_index(drop=True)
+    places = place_names(now, area, lang, use_text=False)
+    named = (places[places != ""].value_counts().rename_axis("place")
+             .reset_index(name="count"))
+    return EstPublic(
+        by_category=cats, by_actor=acts, totals=cats.totals, total_state=cats.total_state,
+        rising=pub, named=named[named["count"] >= k].reset_index(drop=True),
+        cells=cells[cells["count"] >= k].reset_index(drop=True),
+        duplicates=None if np.isnan(public_count(len(dups), k)) else len(dups),
+        actors=int(now["actor"].nunique()), k=k)
 
 
 def _counts_by(win: pd.DataFrame, col: str, pos: np.ndarray, plabels: list[str],

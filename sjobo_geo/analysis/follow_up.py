@@ -44,6 +44,18 @@ Verdicts: ``fewer`` or ``more`` (a significant relative change against comparabl
 ``no_clear_change``, ``too_few``, ``too_little_time``, ``not_done`` (planned, cancelled or
 no date). A verdict is a statement about reports, not proof of cause: other things change
 too, and people may report more where something was done.
+
+Public follow-up
+----------------
+:func:`public_follow_up` puts the table through the privacy gate
+(:mod:`sjobo_geo.analysis.privacy`) for public pages and files: counts under ``k`` are
+blanked, and so is every figure they could be computed back from, i.e. the weekly rates
+(rate × days / 7 is the count), the rate ratio with its interval and p-value, the relative
+change and its tests, the survey shares (share × total is the count) and Fisher's p. The
+survey answers naming a zone and the other answers split a published total (all answers of
+the year): both are protected as one line (:func:`~sjobo_geo.analysis.privacy.suppress_line`),
+hiding the total too when the line cannot be protected. A q-value is computed from every
+measure's p-value (Benjamini-Hochberg), so all q-values are blanked when any p-value is.
 """
 
 from __future__ import annotations
@@ -67,6 +79,7 @@ __all__ = [
     "FollowUpResult",
     "VERDICTS",
     "follow_up",
+    "public_follow_up",
 ]
 
 #: Metres around a measure's geometry that count as "in and around" its place.
@@ -182,7 +195,7 @@ def follow_up(
     reports: gpd.GeoDataFrame,
     measures: gpd.GeoDataFrame,
     *,
-    radius: float = RADIUS_M,
+    radius_m: float = RADIUS_M,
     min_reports: int = MIN_REPORTS,
 ) -> pd.DataFrame:
     """Before and after per measure, against comparable places (see the module docstring).
@@ -191,13 +204,14 @@ def follow_up(
     ----------
     area : Area
         The area (its boundary makes the comparable cells).
-    reports : geopandas.GeoDataFrame
-        Validated reports (``ReportSet.reports``) with ``timestamp``, ``source`` and
+    reports : ReportSet or geopandas.GeoDataFrame
+        Validated reports (a ``ReportSet`` or its ``reports``) with ``timestamp``, ``source`` and
         ``category``; a frame in another CRS is reprojected to the area's.
-    measures : geopandas.GeoDataFrame
-        ``MeasureSet.measures`` (:data:`sjobo_geo.inputs.measures.MEASURE_COLUMNS`); a frame
-        in another CRS is reprojected to the area's.
-    radius : float, default 100
+    measures : MeasureSet or geopandas.GeoDataFrame
+        A ``MeasureSet`` or its ``measures``
+        (:data:`sjobo_geo.inputs.measures.MEASURE_COLUMNS`); a frame in another CRS is
+        reprojected to the area's.
+    radius_m : float, default 100
         Metres around a measure's geometry that count as its place.
     min_reports : int, default 10
         Fewer reports in a zone (both windows): "too few reports to say".
@@ -212,7 +226,7 @@ def follow_up(
     TypeError
         ``area`` is not an Area (the arguments in the order before 0.2).
     FollowUpError
-        A radius or ``min_reports`` out of range, or a measure without a geometry.
+        A ``radius_m`` ``min_reports`` out of range, or a measure without a geometry.
     CRSError
         A frame without a CRS.
 
@@ -238,12 +252,15 @@ def follow_up(
     if not hasattr(area, "layers"):  # the order was (reports, measures, area) before 0.2
         raise TypeError(f"follow_up takes the area first: follow_up(area, reports, measures); "
                         f"got {type(area).__name__} as the area")
-    if not radius > 0:
-        raise FollowUpError(f"radius must be above 0 metres; got {radius}")
+    if not radius_m > 0:
+        raise FollowUpError(f"radius_m must be above 0 metres; got {radius_m}")
     if int(min_reports) < 1:
         raise FollowUpError(f"min_reports must be at least 1; got {min_reports}")
     reports = to_area_crs(reports, area.crs, "the reports")
     measures = to_area_crs(measures, area.crs, "the measures")
+    # a ReportSet / MeasureSet as loaded, or their frames
+    reports = reports.reports if not hasattr(reports, "geometry") else reports
+    measures = measures.measures if not hasattr(measures, "geometry") else measures
     dated = reports[reports["timestamp"].notna()]
     ts = pd.to_datetime(dated["timestamp"]).to_numpy()
     xy = np.column_stack([dated.geometry.x.to_numpy(), dated.geometry.y.to_numpy()])
@@ -260,7 +277,7 @@ def follow_up(
         raise FollowUpError("measures without a geometry: "
                             + ", ".join(m.loc[no_place, "measure_id"].astype(str).head(10))
                             + "; give each a place, coordinates or a geometry")
-    zones = shapely.buffer(m.geometry.to_numpy(), radius)
+    zones = shapely.buffer(m.geometry.to_numpy(), radius_m)
     pt_idx, zone_idx = shapely.STRtree(zones).query(shapely.points(xy), predicate="intersects")
     followed = (m["status"].isin(_FOLLOWED) & m["date"].notna()).to_numpy()
 
@@ -355,8 +372,104 @@ def follow_up(
     table.loc[sig_t & ~sig_c, "verdict"] = "like_elsewhere"
     table.loc[sig_c & (rel < 1), "verdict"] = "fewer"
     table.loc[sig_c & (rel > 1), "verdict"] = "more"
-    table.attrs.update(radius_m=radius, min_reports=int(min_reports), alpha=ALPHA,
+    table.attrs.update(radius_m=radius_m, min_reports=int(min_reports), alpha=ALPHA,
                        cell_m=CELL_M, control_gap_m=CONTROL_GAP_M,
                        data_from=str(t0.date()) if t0 is not None else "",
                        data_to=str(t1.date()) if t1 is not None else "")
     return table
+
+
+# ---- the public table ------------------------------------------------------------------------
+
+#: Counts of the follow-up table.
+COUNT_COLUMNS = ("before", "after", "control_before", "control_after", "survey_before",
+                 "survey_total_before", "survey_after", "survey_total_after")
+#: Figures derived from counts, with the counts each one is computed from.
+DERIVED_FROM = {
+    "rate_before_week": ("before",),
+    "rate_after_week": ("after",),
+    "rate_ratio": ("before", "after"),
+    "ratio_low": ("before", "after"),
+    "ratio_high": ("before", "after"),
+    "p_time": ("before", "after"),
+    "control_ratio": ("control_before", "control_after"),
+    "relative_change": ("before", "after", "control_before", "control_after"),
+    "p_control": ("before", "after", "control_before", "control_after"),
+    "survey_share_before": ("survey_before", "survey_total_before"),
+    "survey_share_after": ("survey_after", "survey_total_after"),
+    "p_survey": ("survey_before", "survey_total_before", "survey_after",
+                 "survey_total_after"),
+}
+
+
+def public_follow_up(table: pd.DataFrame, k: int) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The follow-up table as a public page or file may hold it (see the module docstring).
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        What :func:`follow_up` returned.
+    k : int
+        Smallest count that may be shown, at least 1.
+
+    Returns
+    -------
+    gated : pandas.DataFrame
+        ``table`` with every hidden figure NaN (``attrs`` kept, ``k`` added).
+    state : pandas.DataFrame
+        Per cell of ``table``: ``""`` (as it was), ``"small"`` (a count under ``k``) or
+        ``"hidden"`` (a count or figure hidden so that no small count can be computed
+        back), as :data:`sjobo_geo.analysis.privacy.MARKS` shows them.
+
+    Examples
+    --------
+    A zone with 4 incidents before and 12 after: the 4 is blanked, and so are the rate
+    before (0.547 a week over 51 days gives back 4) and the ratio 3.0 (12 / 3.0 = 4).
+
+    >>> t = pd.DataFrame([{c: np.nan for c in COLUMNS}])
+    >>> t.loc[0, ["before", "after", "window_days"]] = [4, 12, 51]
+    >>> t.loc[0, ["rate_before_week", "rate_after_week", "rate_ratio"]] = [0.549, 1.647, 3.0]
+    >>> gated, state = public_follow_up(t, 5)
+    >>> gated.loc[0, ["before", "after", "rate_before_week", "rate_ratio"]].tolist()
+    [nan, 12.0, nan, nan]
+    >>> state.loc[0, ["before", "rate_before_week"]].tolist()
+    ['small', 'hidden']
+    """
+    from sjobo_geo.analysis.privacy import HIDDEN, SHOWN, SMALL, is_small, suppress_line
+
+    if int(k) < 1:
+        raise FollowUpError(f"k must be at least 1; got {k}")
+    k = int(k)
+    gated = table.copy()
+    state = pd.DataFrame(SHOWN, index=table.index, columns=table.columns, dtype=object)
+
+    def num(col: str) -> np.ndarray:
+        return pd.to_numeric(table[col], errors="coerce").to_numpy(dtype=float)
+
+    for col in ("before", "after", "control_before", "control_after"):
+        state.loc[is_small(num(col), k), col] = SMALL
+    # survey answers naming the zone and the others: one line whose total is published
+    for side in ("before", "after"):
+        part, total = num(f"survey_{side}"), num(f"survey_total_{side}")
+        for row, (a, n) in enumerate(zip(part, total, strict=True)):
+            if np.isnan(a) or np.isnan(n):
+                continue
+            hidden, total_hidden = suppress_line([a, n - a], k)
+            idx = table.index[row]
+            if hidden[0] or total_hidden:
+                state.at[idx, f"survey_{side}"] = SMALL if is_small(a, k) else HIDDEN
+            if total_hidden:
+                state.at[idx, f"survey_total_{side}"] = SMALL if is_small(n, k) else HIDDEN
+    blank = state[list(COUNT_COLUMNS)] != SHOWN
+    for col, sources in DERIVED_FROM.items():
+        hide = blank[list(sources)].any(axis=1) & table[col].notna()
+        state.loc[hide, col] = HIDDEN
+    # BH ties every q to every p: one hidden p hides them all
+    if (state["p_control"] == HIDDEN).any():
+        state.loc[table["q_control"].notna(), "q_control"] = HIDDEN
+    for col in table.columns:
+        hide = (state[col] != SHOWN).to_numpy()
+        if hide.any():
+            gated[col] = gated[col].astype(float).where(~hide)
+    gated.attrs = {**table.attrs, "k": k}
+    return gated, state

@@ -41,10 +41,27 @@ Time
     dated reports span at least 6 weeks (:data:`EMERGING_MIN_WEEKS`), Gi* per week and grid
     cell and :func:`~sjobo_geo.analysis.stats.emerging_hotspots` give the ``emerging`` column.
 Public
-    :func:`public_view` keeps only units with at least k reports (default 5), density
-    regions holding at least k reports, profiles by time band with bins of at least k; no
+    :func:`public_view` publishes grid cells of at least 100 m
+    (:data:`sjobo_geo.analysis.privacy.DEFAULT_CELL_SIZE_M`, aligned to multiples of the
+    size; an analysis on other cells is run again on these), only those with at least k
+    reports (default 5), and computes every published number from the published cells
+    alone: the left-out cells count as zero reports in Gi* and in the emerging classes, the
+    report-based score factors are normalised by the largest published cell, and the
+    density regions are those of the published counts (bandwidth = cell size), kept when
+    they hold at least k. A report that falls only in left-out cells therefore changes no
+    published number. Street segments are never published (a short segment with k reports
+    pins them down to a few metres). Profiles are by time band with bins of at least k; no
     report-level data or free text is ever written by
-    :func:`sjobo_geo.jobs.hotspots.run_hotspots`.
+    :func:`sjobo_geo.jobs.hotspots.run_hotspots`, and the job computes what it publishes
+    beside the view (before/after counts) from :func:`published_reports` only.
+Speed
+    A million reports take a few seconds: reports that validation snapped onto a path keep
+    that path as their segment (``snap_path``), the others are matched exactly with a k-d
+    tree over the paths' vertices (:func:`assign_to_segments`); the density is computed on
+    binned points when the exact sum would be slower
+    (:func:`~sjobo_geo.analysis.stats.kde`, ``method="binned"``, within 1 % where the density
+    is above 1 % of its peak); report factors are computed once per distinct category,
+    time band and darkness. ``benchmarks/bench_hotspots.py`` compares with the PySAL recipe.
 """
 
 from __future__ import annotations
@@ -58,6 +75,7 @@ import numpy as np
 import pandas as pd
 
 from sjobo_geo._errors import SjoboGeoError
+from sjobo_geo.analysis.privacy import DEFAULT_CELL_SIZE_M, DEFAULT_K
 from sjobo_geo.analysis.scoring import (
     PHYSICAL_FACTORS,
     POLICE_FACTORS,
@@ -98,6 +116,7 @@ __all__ = [
     "nearest_street",
     "priorities_table",
     "public_view",
+    "published_reports",
     "segment_units",
     "time_profiles",
 ]
@@ -207,19 +226,156 @@ def segment_units(area: Area) -> gpd.GeoDataFrame:
 
 
 def assign_to_segments(points_xy: Any, segments: gpd.GeoDataFrame,
-                       max_distance: float = SEGMENT_SNAP_M) -> np.ndarray:
-    """Index of the nearest segment within ``max_distance`` metres of each point; -1 if none
-    (ties: the first segment). Vectorised with a shapely STRtree."""
-    import shapely
+                       max_distance: float = SEGMENT_SNAP_M, *,
+                       path_index: Any = None) -> np.ndarray:
+    """Index of the nearest segment within ``max_distance`` metres of each point; -1 if none.
 
+    Parameters
+    ----------
+    points_xy : array_like, shape (n, 2)
+        Points in the segments' CRS.
+    segments : geopandas.GeoDataFrame
+        Line units, e.g. :func:`segment_units` (one row per row of the area's paths).
+    max_distance : float, default 50
+        Farther points belong to no segment.
+    path_index : array_like of int, shape (n,), optional
+        Per point, the segment it is already known to lie on, -1 where unknown: validation
+        snaps reports onto the nearest path and keeps the path's row in ``snap_path``
+        (:func:`sjobo_geo.inputs.reports.validate.snap_to_area`); a point on a segment has it
+        as its nearest, so these points are not searched again.
+
+    Returns
+    -------
+    numpy.ndarray of int64, shape (n,)
+
+    Notes
+    -----
+    The other points are searched exactly: a k-d tree over the segments' vertices, densified
+    every 2 m, gives each point's nearest vertices; the exact distances to the pieces at those
+    vertices decide. The nearest line has a vertex within ``sqrt(d**2 + 1)`` metres of the
+    point (d the distance to the line), so when the vertices found reach past that radius
+    the answer is exact; the few points where they do not are searched with a shapely
+    STRtree. Ties (a point on a junction): the lowest index, or the path validation chose.
+
+    Examples
+    --------
+    >>> from sjobo_geo import load_area
+    >>> area = load_area("sample")
+    >>> seg = segment_units(area)
+    >>> xy = seg[["mid_x", "mid_y"]].to_numpy()[:3] + 0.5
+    >>> idx = assign_to_segments(xy, seg)
+    >>> bool((seg.geometry.iloc[idx].distance(seg.geometry.iloc[:3], align=False) < 1).all())
+    True
+    """
     xy = np.asarray(points_xy, dtype=np.float64).reshape(-1, 2)
     out = np.full(len(xy), -1, dtype=np.int64)
     if len(segments) == 0 or len(xy) == 0:
         return out
-    tree = shapely.STRtree(segments.geometry.to_numpy())
-    idx = tree.query_nearest(shapely.points(xy), max_distance=max_distance, all_matches=False)
-    out[idx[0]] = idx[1]
+    todo = np.ones(len(xy), dtype=bool)
+    if path_index is not None:
+        known = np.asarray(path_index, dtype=np.int64).reshape(-1)
+        if known.shape != (len(xy),):
+            raise HotspotsError(f"path_index has {known.size} entries for {len(xy)} points")
+        ok = (known >= 0) & (known < len(segments))
+        out[ok] = known[ok]
+        todo = ~ok
+    if todo.any():
+        # reports located by a place name share one point: search each point once
+        codes, unique = pd.factorize(xy[todo, 0] + 1j * xy[todo, 1])
+        found = _nearest_lines(np.column_stack([unique.real, unique.imag]),
+                               segments.geometry.to_numpy(), max_distance)
+        out[todo] = found[codes]
     return out
+
+
+_DENSIFY_M = 2.0
+_NEAREST_K = 3  # vertices per point: fewest k-d tree + STRtree seconds on the sample
+
+
+def _nearest_lines(xy: np.ndarray, lines: np.ndarray, max_distance: float) -> np.ndarray:
+    """Exact index of the nearest line within ``max_distance`` of each point, -1 if none
+    (see :func:`assign_to_segments`)."""
+    import shapely
+    from scipy.spatial import cKDTree
+
+    out = np.full(len(xy), -1, dtype=np.int64)
+    if not (shapely.get_type_id(lines) == 1).all():  # LineStrings only; else the tree
+        return _nearest_strtree(xy, lines, max_distance)
+    coords, owner = shapely.get_coordinates(shapely.segmentize(lines, _DENSIFY_M),
+                                            return_index=True)
+    nv = len(coords)
+    if nv < 2:
+        return _nearest_strtree(xy, lines, max_distance)
+    # piece j runs from vertex j to vertex j + 1 when both belong to one line
+    piece = np.zeros(nv, dtype=bool)
+    piece[:-1] = owner[:-1] == owner[1:]
+    tree = cKDTree(coords)
+    half = _DENSIFY_M / 2
+    for s in range(0, len(xy), 200_000):  # chunks bound the temporaries
+        x, y = xy[s:s + 200_000, 0], xy[s:s + 200_000, 1]
+        d, idx = tree.query(xy[s:s + 200_000], k=_NEAREST_K,
+                            distance_upper_bound=max_distance + half, workers=1)
+        best = np.full(len(x), np.inf)
+        line = np.full(len(x), np.iinfo(np.int64).max)
+        radius = best
+        for col in range(_NEAREST_K):
+            found = np.isfinite(d[:, col])
+            v = np.where(found, idx[:, col], 0)
+            for start in (v - 1, v):  # the pieces ending and starting at the vertex
+                j = np.clip(start, 0, nv - 1)
+                ok = found & (start >= 0) & piece[j]
+                ax, ay = coords[j, 0], coords[j, 1]
+                k = np.minimum(j + 1, nv - 1)
+                ex, ey = coords[k, 0] - ax, coords[k, 1] - ay
+                len2 = ex * ex + ey * ey
+                t = np.clip(((x - ax) * ex + (y - ay) * ey) / np.where(len2 > 0, len2, 1.0),
+                            0.0, 1.0)
+                dist = np.where(ok, np.hypot(x - ax - t * ex, y - ay - t * ey), np.inf)
+                cand = owner[j]
+                better = (dist < best) | ((dist == best) & (cand < line))
+                best = np.where(better, dist, best)
+                line = np.where(better, cand, line)
+            if col == 0:  # the nearest line has a vertex within this radius
+                radius = np.sqrt(best * best + half * half)
+        hit = np.isfinite(best) & (best <= max_distance)
+        part = np.where(hit, line, -1)
+        # all k vertices found lie within the radius: there may be more; ask the STRtree
+        unsure = np.flatnonzero(np.isfinite(d[:, -1]) & (d[:, -1] <= radius))
+        if unsure.size:
+            part[unsure] = _nearest_strtree(xy[s + unsure], lines, max_distance)
+        out[s:s + len(x)] = part
+    return out
+
+
+def _nearest_strtree(xy: np.ndarray, lines: np.ndarray, max_distance: float) -> np.ndarray:
+    import shapely
+
+    out = np.full(len(xy), -1, dtype=np.int64)
+    tree = shapely.STRtree(lines)
+    idx = tree.query_nearest(shapely.points(xy), max_distance=max_distance, all_matches=True)
+    if idx.size:  # ties: the lowest index, as the k-d search
+        first = pd.DataFrame({"p": idx[0], "l": idx[1]}).groupby("p")["l"].min()
+        out[first.index.to_numpy()] = first.to_numpy()
+    return out
+
+
+def _snapped_paths(data: pd.DataFrame, segments: gpd.GeoDataFrame) -> np.ndarray | None:
+    """The path row each report was snapped onto by validation (``snap_path``), -1 where
+    there is none or where it does not name the path of ``snapped_to`` (reports validated
+    against another version of the area)."""
+    if "snap_path" not in data or "snapped_to" not in data:
+        return None
+    path = pd.to_numeric(data["snap_path"], errors="coerce").fillna(-1).to_numpy()
+    path = np.where((path >= 0) & (path < len(segments)), path, -1).astype(np.int64)
+    snapped = pd.Categorical(data["snapped_to"])
+    # compare codes, not a million strings: each category's osmid against each path's
+    cats = pd.Index(snapped.categories.astype(str))
+    expect = ("path:" + segments["osmid"].astype(str)).to_numpy()
+    path_code = cats.get_indexer(expect)  # category code of each path's label, -1 if none
+    has = path >= 0
+    agree = np.zeros(len(path), dtype=bool)
+    agree[has] = path_code[path[has]] == snapped.codes[has]
+    return np.where(agree, path, -1)
 
 
 # ---- statistics -----------------------------------------------------------------------------
@@ -263,7 +419,18 @@ def density_contours(points_xy: Any, weights: Any, bandwidth: float, boundary: A
     For each share m in ``mass`` the region is the set of 10 m cells of highest density that
     together hold a share m of the kernel mass inside the area; it is dissolved, split into
     its parts and clipped to the boundary. Columns ``level`` (0 = innermost), ``mass_share``,
-    ``density_per_ha`` (threshold density, weight per hectare) and the polygon.
+    ``density_per_ha`` (threshold density, weight per hectare), ``n_reports`` (how many of
+    the points lie inside the region, its edge excluded) and the polygon.
+
+    Examples
+    --------
+    >>> import numpy as np, shapely
+    >>> pts = np.random.default_rng(0).normal(500.0, 30.0, (500, 2))
+    >>> regions = density_contours(pts, None, 20.0, shapely.box(0, 0, 1000, 1000), 3006)
+    >>> regions["mass_share"].unique().tolist()
+    [0.25, 0.5, 0.75]
+    >>> regions.groupby("level")["n_reports"].sum().tolist()  # of the 500 points
+    [171, 318, 430]
     """
     import geopandas as gpd
     import shapely
@@ -275,44 +442,100 @@ def density_contours(points_xy: Any, weights: Any, bandwidth: float, boundary: A
     bounds = (xmin, ymin, xmax, ymax)
     dens = kde(xy, weights, bandwidth, cell, bounds)
     nrows, ncols = dens.shape
-    rr, cc = np.meshgrid(np.arange(nrows), np.arange(ncols), indexing="ij")
-    boxes = shapely.box(xmin + cc.ravel() * cell, ymin + rr.ravel() * cell,
-                        xmin + (cc.ravel() + 1) * cell, ymin + (rr.ravel() + 1) * cell)
-    inside = shapely.intersects(boundary, shapely.centroid(boxes))
-    flat = dens.ravel()
-    vals = np.where(inside, flat, 0.0)
+    rr, cc = (a.ravel() for a in np.meshgrid(np.arange(nrows), np.arange(ncols), indexing="ij"))
+    shapely.prepare(boundary)
+    inside = shapely.intersects_xy(boundary, xmin + (cc + 0.5) * cell, ymin + (rr + 0.5) * cell)
+    vals = np.where(inside, dens.ravel(), 0.0)
     order = np.argsort(vals)[::-1]
     cum = np.cumsum(vals[order])
     total = cum[-1] if cum.size else 0.0
     rows: list[dict[str, Any]] = []
     geoms: list[Any] = []
-    if total > 0:
-        for level, m in enumerate(sorted(mass)):
-            k = int(np.searchsorted(cum, m * total)) + 1
-            chosen = order[:k]
-            region = shapely.coverage_union_all(boxes[chosen])
-            region = shapely.intersection(region, boundary)
-            for part in shapely.get_parts(region):
-                if part.geom_type != "Polygon" or part.area <= 0:
-                    continue
-                rows.append({"level": level, "mass_share": m,
-                             "density_per_ha": round(float(vals[order[k - 1]]) * 1e4, 3)})
-                geoms.append(part)
-    return gpd.GeoDataFrame(rows or {"level": [], "mass_share": [], "density_per_ha": []},
-                            geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
+    if total <= 0:
+        return gpd.GeoDataFrame({"level": [], "mass_share": [], "density_per_ha": [],
+                                 "n_reports": []}, geometry=gpd.GeoSeries([], crs=crs), crs=crs)
+    boxes = np.empty(nrows * ncols, dtype=object)  # only cells with their centre inside
+    ii = np.flatnonzero(inside)
+    boxes[ii] = shapely.box(xmin + cc[ii] * cell, ymin + rr[ii] * cell,
+                            xmin + (cc[ii] + 1) * cell, ymin + (rr[ii] + 1) * cell)
+    # cells wholly inside the boundary: a point in one (off its edges) is inside every region
+    # that holds the cell, so such points are counted per cell, not one by one
+    whole = np.zeros(nrows * ncols, dtype=bool)
+    whole[ii] = shapely.contains_properly(boundary, boxes[ii])
+    counted = _PointCells(xy, (xmin, ymin), cell, nrows, ncols)
+    for level, m in enumerate(sorted(mass)):
+        k = int(np.searchsorted(cum, m * total)) + 1
+        chosen = np.zeros(nrows * ncols, dtype=bool)
+        chosen[order[:k]] = True
+        region = shapely.intersection(shapely.coverage_union_all(boxes[order[:k]]), boundary)
+        parts = [p for p in shapely.get_parts(region)
+                 if p.geom_type == "Polygon" and p.area > 0]
+        for part, n in zip(parts, counted.in_parts(parts, chosen, whole), strict=True):
+            rows.append({"level": level, "mass_share": m,
+                         "density_per_ha": round(float(vals[order[k - 1]]) * 1e4, 3),
+                         "n_reports": n})
+            geoms.append(part)
+    out = gpd.GeoDataFrame(rows, geometry=gpd.GeoSeries(geoms, crs=crs), crs=crs)
+    out["n_reports"] = out["n_reports"].astype("int64")
+    return out
+
+
+class _PointCells:
+    """Points binned to the cells of a grid, to count them in regions made of its cells."""
+
+    def __init__(self, xy: np.ndarray, origin: tuple[float, float], cell: float, nrows: int,
+                 ncols: int) -> None:
+        self.xy = xy
+        self.ncols, self.cell, self.origin = ncols, cell, origin
+        fx, fy = (xy[:, 0] - origin[0]) / cell, (xy[:, 1] - origin[1]) / cell
+        c, r = np.floor(fx), np.floor(fy)
+        ok = (c >= 0) & (c < ncols) & (r >= 0) & (r < nrows)
+        self.flat = np.where(ok, r * ncols + c, -1).astype(np.int64)
+        # within a millionth of a cell of an edge: the exact test decides (edges excluded)
+        tol = 1e-6
+        self.edge = (fx - c < tol) | (c + 1 - fx < tol) | (fy - r < tol) | (r + 1 - fy < tol)
+        self.ncells = nrows * ncols
+
+    def in_parts(self, parts: list[Any], chosen: np.ndarray, whole: np.ndarray) -> list[int]:
+        """Points strictly inside each part of a region made of the ``chosen`` cells (clipped
+        by a boundary that wholly holds the ``whole`` cells)."""
+        import shapely
+
+        x0, y0 = self.origin
+        cs, ncols = self.cell, self.ncols
+        part_of = np.full(self.ncells, -1, dtype=np.int64)
+        fast_cells = np.flatnonzero(chosen & whole)
+        cx = x0 + (fast_cells % ncols + 0.5) * cs
+        cy = y0 + (fast_cells // ncols + 0.5) * cs
+        for j, part in enumerate(parts):
+            shapely.prepare(part)
+            part_of[fast_cells[shapely.contains_xy(part, cx, cy)]] = j
+        in_grid = self.flat >= 0
+        cell_of = np.where(in_grid, self.flat, 0)
+        owner = np.where(in_grid & ~self.edge, part_of[cell_of], -1)
+        counts = np.bincount(owner[owner >= 0], minlength=len(parts))
+        # the rest of the points in chosen cells: cut by the boundary, on an edge, or (after
+        # rounding in the overlay) in a cell no part claimed
+        slow = np.flatnonzero(in_grid & chosen[cell_of] & (owner < 0))
+        if slow.size:
+            px, py = self.xy[slow, 0], self.xy[slow, 1]
+            for j, part in enumerate(parts):
+                bx0, by0, bx1, by1 = part.bounds
+                near = (px >= bx0) & (px <= bx1) & (py >= by0) & (py <= by1)
+                counts[j] += int(shapely.contains_xy(part, px[near], py[near]).sum())
+        return [int(v) for v in counts]
 
 
 def _profile_strings(hours: np.ndarray, weekdays: np.ndarray, unit: np.ndarray,
                      n_units: int) -> tuple[list[str], list[str]]:
     """Per unit: 24 hourly counts and 7 weekday counts, comma-separated."""
     ok = unit >= 0
-    h = np.zeros((n_units, 24), dtype=np.int64)
-    w = np.zeros((n_units, 7), dtype=np.int64)
     hk = ok & (hours >= 0)
-    np.add.at(h, (unit[hk], hours[hk]), 1)
+    h = np.bincount(unit[hk] * 24 + hours[hk], minlength=n_units * 24).reshape(n_units, 24)
     wk = ok & (weekdays >= 0)
-    np.add.at(w, (unit[wk], weekdays[wk]), 1)
-    return ([",".join(map(str, r)) for r in h], [",".join(map(str, r)) for r in w])
+    w = np.bincount(unit[wk] * 7 + weekdays[wk], minlength=n_units * 7).reshape(n_units, 7)
+    return ([",".join(map(str, r)) for r in h.tolist()],
+            [",".join(map(str, r)) for r in w.tolist()])
 
 
 def time_profiles(reports: pd.DataFrame, unit_index: np.ndarray, units: pd.DataFrame,
@@ -324,16 +547,24 @@ def time_profiles(reports: pd.DataFrame, unit_index: np.ndarray, units: pd.DataF
     ``only`` (bool per unit) limits the table to some units (e.g. hot spots).
     """
     hours, weekdays = _hours_weekdays(reports)
+    return _time_profiles(hours, weekdays, unit_index, units, unit_type, only)
+
+
+def _time_profiles(hours: np.ndarray, weekdays: np.ndarray, unit_index: np.ndarray,
+                   units: pd.DataFrame, unit_type: str, only: np.ndarray | None
+                   ) -> pd.DataFrame:
     ok = (unit_index >= 0) & (hours >= 0) & (weekdays >= 0)
     if only is not None:
         ok &= np.asarray(only, bool)[np.where(unit_index >= 0, unit_index, 0)]
-    df = pd.DataFrame({"unit": unit_index[ok], "weekday": weekdays[ok], "hour": hours[ok]})
-    counts = df.groupby(["unit", "weekday", "hour"]).size().rename("n").reset_index()
+    # one bin per (unit, weekday, hour), counted in one pass; sorted as a groupby would be
+    n = np.bincount(unit_index[ok] * 168 + weekdays[ok] * 24 + hours[ok],
+                    minlength=len(units) * 168)
+    key = np.flatnonzero(n)
     ids = units["unit_id"].to_numpy()
     return pd.DataFrame({
-        "unit_type": unit_type, "unit_id": ids[counts["unit"].to_numpy()],
-        "weekday": counts["weekday"].astype("int64"), "hour": counts["hour"].astype("int64"),
-        "n": counts["n"].astype("int64"),
+        "unit_type": unit_type, "unit_id": ids[key // 168],
+        "weekday": (key % 168 // 24).astype("int64"), "hour": (key % 24).astype("int64"),
+        "n": n[key].astype("int64"),
     })
 
 
@@ -410,6 +641,10 @@ class HotspotAnalysis:
     public: bool = False
     k: int | None = None
     messages: list[str] = field(default_factory=list)
+    area: Any = field(default=None, repr=False, compare=False)
+    """The area analysed (kept so that :func:`public_view` can count on coarser cells)."""
+    gaps: Any = field(default=None, repr=False, compare=False)
+    """The lighting gaps the scores used, if any (likewise)."""
 
     @property
     def grid_distance(self) -> float:
@@ -428,13 +663,17 @@ class HotspotAnalysis:
 
 
 def _report_xy(reports: gpd.GeoDataFrame) -> tuple[gpd.GeoDataFrame, np.ndarray]:
+    """The located reports and their points (a point on the surface of other geometries)."""
     import shapely
 
-    g = reports.geometry
-    ok = (g.notna() & ~g.is_empty).to_numpy()
-    data = reports[ok]
-    pts = data.geometry.representative_point().to_numpy()
-    return data, np.column_stack([shapely.get_x(pts), shapely.get_y(pts)])
+    geoms = reports.geometry.to_numpy()
+    kind = shapely.get_type_id(geoms)
+    ok = (kind >= 0) & ~shapely.is_empty(geoms)
+    data = reports if ok.all() else reports[ok]  # a million rows: copy only when needed
+    geoms = geoms[ok]
+    if not (kind[ok] == 0).all():  # reports are points; other shapes: a point inside
+        geoms = shapely.point_on_surface(geoms)
+    return data, np.column_stack([shapely.get_x(geoms), shapely.get_y(geoms)])
 
 
 def _walkway_pieces(grid: gpd.GeoDataFrame, paths: gpd.GeoDataFrame
@@ -561,7 +800,9 @@ def analyse_hotspots(
     reports : ReportSet or geopandas.GeoDataFrame
         Validated reports (a ``ReportSet`` or its ``reports``): point geometry and the
         columns ``category``, ``weight``, ``after_dark``, ``time_band``, ``hour``,
-        ``weekday``, ``timestamp``, ``synthetic`` (missing columns: weight 1, time unknown).
+        ``weekday``, ``timestamp``, ``synthetic`` (missing columns: weight 1, time unknown),
+        and from validation ``snapped_to`` and ``snap_path``: a report snapped onto a path
+        belongs to that path's segment without a search (:func:`assign_to_segments`).
         In any CRS: reprojected to ``area.crs`` (:func:`sjobo_geo.core.crs.to_area_crs`);
         a frame without a CRS is refused.
     cell_size : float, optional
@@ -629,10 +870,10 @@ def analyse_hotspots(
     grid = grid_units(area, float(cell_size))
     segments = segment_units(area)
     cell_idx = assign_to_grid(xy, grid)
-    seg_idx = assign_to_segments(xy, segments)
+    seg_idx = assign_to_segments(xy, segments, path_index=_snapped_paths(data, segments))
     w = data["weight"].astype(float).fillna(1.0).to_numpy() if "weight" in data \
         else np.ones(len(data))
-    rf = report_factor_weights(data, config)
+    rf = _factor_weights(data, config)
     places = _places(area, messages)
     paths = area.layers["paths"]
     veg = area.layers.get("vegetation")
@@ -680,90 +921,235 @@ def analyse_hotspots(
     grid["synthetic"] = synthetic
     segments["synthetic"] = synthetic
     profiles = pd.concat([
-        time_profiles(data, cell_idx, grid, "grid",
-                      only=grid["gi_class"].str.startswith("hot").to_numpy()),
-        time_profiles(data, seg_idx, segments, "segment",
-                      only=segments["gi_class"].str.startswith("hot").to_numpy()),
+        _time_profiles(hours, weekdays, cell_idx, grid, "grid",
+                       grid["gi_class"].str.startswith("hot").to_numpy()),
+        _time_profiles(hours, weekdays, seg_idx, segments, "segment",
+                       segments["gi_class"].str.startswith("hot").to_numpy()),
     ], ignore_index=True)
     profiles["synthetic"] = synthetic
     contours = density_contours(xy, w, h, area.boundary, area.crs)
-    contours["n_reports"] = _points_in(contours, xy)
     contours["synthetic"] = synthetic
     return HotspotAnalysis(grid=grid, segments=segments, contours=contours, profiles=profiles,
                            cell_size=float(cell_size), bandwidth=h, weeks=weeks,
-                           synthetic=synthetic, config=config, messages=messages)
+                           synthetic=synthetic, config=config, messages=messages, area=area,
+                           gaps=gaps)
 
 
-def _points_in(polys: gpd.GeoDataFrame, xy: np.ndarray) -> np.ndarray:
-    import shapely
-
-    if polys.empty:
-        return np.zeros(0, dtype=np.int64)
-    tree = shapely.STRtree(shapely.points(xy))
-    pi, _ = tree.query(polys.geometry.to_numpy(), predicate="contains")
-    return np.bincount(pi, minlength=len(polys)).astype(np.int64)
+def _factor_weights(data: pd.DataFrame, config: ScoringConfig) -> pd.DataFrame:
+    """:func:`~sjobo_geo.analysis.scoring.report_factor_weights`, computed once per distinct
+    (category, after dark, time band) and scaled by each report's weight: every factor is
+    the weight times a function of those three, and a million reports hold a few hundred
+    distinct triples."""
+    cols = [c for c in ("category", "after_dark", "time_band") if c in data]
+    if len(data) < 10_000 or not cols:
+        return report_factor_weights(data, config)
+    key = np.zeros(len(data), dtype=np.int64)
+    for c in cols:
+        codes, uniques = pd.factorize(data[c], use_na_sentinel=True)
+        key = key * (len(uniques) + 1) + (codes + 1)
+    inverse, distinct = pd.factorize(key)  # hashing: no sort of a million keys
+    first = np.zeros(len(distinct), dtype=np.int64)
+    first[inverse[::-1]] = np.arange(len(key) - 1, -1, -1)  # first row of each triple
+    small = data[cols].iloc[first].copy()
+    small["weight"] = 1.0
+    per = report_factor_weights(small, config)
+    w = (data["weight"].astype("float64").fillna(1.0).to_numpy() if "weight" in data
+         else np.ones(len(data)))
+    return pd.DataFrame(per.to_numpy()[inverse] * w[:, None], columns=per.columns,
+                        index=data.index)
 
 
 # ---- public view ----------------------------------------------------------------------------
 
 
+#: Factors counted from a unit's reports (normalised by the largest unit); the others come
+#: from the map (places, walkways, vegetation) and do not depend on the reports.
+_REPORT_FACTORS = ("unsafety", "incidents", "youth", "darkness_reports", "vegetation_reports",
+                   "littering", "vandalism")
+
+
 def public_view(analysis: HotspotAnalysis,
                 reports: ReportSet | gpd.GeoDataFrame | None = None, *,
-                k: int = 5) -> HotspotAnalysis:
-    """The analysis fit for publication: no unit, density region or profile bin with fewer
-    than ``k`` reports.
+                k: int = DEFAULT_K,
+                cell_size: float = DEFAULT_CELL_SIZE_M) -> HotspotAnalysis:
+    """The analysis fit for publication: cells of at least 100 m, none with fewer than ``k``
+    reports, and every published number computed from the published cells only.
 
-    Units (cells, segments) with ``n_reports < k`` are dropped, with their scores. Density
-    regions holding fewer than k reports are dropped. Profiles become counts per unit and
-    time band (night, morning, day, evening), bins below k left out, and the per-unit
-    hour/weekday strings are replaced by the same band counts ("<k" when fewer). Needs the
-    reports (a ``ReportSet`` or its frame) for the band profiles; without them, profiles are
-    left empty.
+    * **Cells**: squares of ``cell_size`` metres (at least
+      :data:`~sjobo_geo.analysis.privacy.DEFAULT_CELL_SIZE_M`, 100 m, the size the README
+      promises), aligned to multiples of the size. An analysis on other cells (the rule
+      gives 25-200 m) is run again on these with the same area, weights and lighting gaps:
+      finer cells cannot simply be merged when the sizes do not divide, and a size taken
+      from the data (:func:`cell_size_rule`) would move with every report.
+    * **Suppression**: cells with ``n_reports < k`` are left out, with their scores.
+    * **Statistics from published counts only**: the left-out cells count as **zero**
+      reports (not as unknown: they stay units of the grid, as an outsider who sees "fewer
+      than k" there would have to assume), so Gi* z, p, q and class are recomputed on the
+      published weights with zeros in the left-out cells; the report-based score factors
+      (unsafety, incidents, youth, reports about darkness, obscured view, littering,
+      vandalism) are normalised again by their largest *published* cell; the emerging
+      classes and ``weeks`` come from the weekly counts of the published cells' reports.
+      So a report that falls only in left-out cells changes no published number (tested).
+    * **Street segments are not published**: a segment of 25 m with k reports tells where
+      they were within a few metres, whatever k. ``segments`` is empty.
+    * **Density regions** are those of a Gaussian density of the published cells' weights
+      placed at their cells (a point on each cell), bandwidth = the cell size (not the
+      Scott bandwidth of the reports, which moves with every report); a region's
+      ``n_reports`` is the sum of the published counts of the cells whose point lies in it,
+      and regions holding fewer than k are left out.
+    * **Profiles** become counts per cell and time band (night, morning, day, evening),
+      bins below k left out; the per-cell hour/weekday strings are replaced by the same band
+      counts ("<k" when fewer).
+
+    Parameters
+    ----------
+    analysis : HotspotAnalysis
+        From :func:`analyse_hotspots` (internal, not already public).
+    reports : ReportSet or geopandas.GeoDataFrame
+        The reports analysed (needed to count them on the public cells and by time); in any
+        CRS, reprojected to the area's.
+    k : int, default 5
+        Smallest number of reports of a published cell, density region or profile bin.
+    cell_size : float, default 100
+        Side of the public cells in metres, at least 100.
+
+    Returns
+    -------
+    HotspotAnalysis
+        ``public=True``, ``k`` set, ``cell_size`` the public size, ``bandwidth`` that of the
+        public density, ``segments`` empty.
+
+    Raises
+    ------
+    HotspotsError
+        k below 1, cells below 100 m, no reports, or an analysis that is already public.
 
     Examples
     --------
     >>> public = public_view(analysis, reports, k=5)  # doctest: +SKIP
-    >>> bool((public.grid["n_reports"] >= 5).all())  # doctest: +SKIP
-    True
+    >>> bool((public.grid["n_reports"] >= 5).all()), public.cell_size  # doctest: +SKIP
+    (True, 100.0)
     """
-    if reports is not None:  # the units' CRS is the area's
-        reports = to_area_crs(reports, analysis.grid.crs, "the reports")
+    import shapely
+
     if k < 1:
         raise HotspotsError(f"k must be at least 1; got {k}")
-    if reports is not None and not hasattr(reports, "geometry"):  # a ReportSet
+    if not (isinstance(cell_size, int | float) and DEFAULT_CELL_SIZE_M <= cell_size <= 1000):
+        raise HotspotsError(f"public cells must be {DEFAULT_CELL_SIZE_M:g}-1000 metres; got "
+                            f"{cell_size!r}")
+    if analysis.public:
+        raise HotspotsError("the analysis is already a public view")
+    if reports is None:
+        raise HotspotsError("public_view needs the reports: it counts them on the public "
+                            "cells and recomputes the statistics from the published cells")
+    reports = to_area_crs(reports, analysis.grid.crs, "the reports")  # the units' CRS
+    if not hasattr(reports, "geometry"):  # a ReportSet
         reports = reports.reports
-    grid = analysis.grid[analysis.grid["n_reports"] >= k].copy()
-    segments = analysis.segments[analysis.segments["n_reports"] >= k].copy()
-    contours = analysis.contours[analysis.contours["n_reports"] >= k].copy()
-    band_rows = []
-    for units, kind in ((grid, "grid"), (segments, "segment")):
-        strings = np.full(len(units), "", dtype=object)
-        if reports is not None and len(units):
-            data, xy = _report_xy(reports)
-            idx_all = (assign_to_grid(xy, analysis.grid) if kind == "grid"
-                       else assign_to_segments(xy, analysis.segments))
-            ids = (analysis.grid if kind == "grid" else analysis.segments)["unit_id"]
-            band = (data["time_band"].astype(str).to_numpy() if "time_band" in data
-                    else np.full(len(data), "unknown"))
-            ok = idx_all >= 0
-            df = pd.DataFrame({"unit_id": ids.to_numpy()[idx_all[ok]], "time_band": band[ok]})
-            df = df[df["unit_id"].isin(units["unit_id"]) & df["time_band"].isin(_BANDS)]
-            table = df.groupby(["unit_id", "time_band"]).size().unstack(fill_value=0)
-            table = table.reindex(index=units["unit_id"], columns=list(_BANDS), fill_value=0)
-            strings = np.array([
-                ",".join(str(v) if v >= k else f"<{k}" for v in row)
-                for row in table.to_numpy()], dtype=object)
-            long = table.stack().rename("n").reset_index()
-            long = long[long["n"] >= k]
-            long.insert(0, "unit_type", kind)
-            band_rows.append(long)
-        units["profile_hours"] = strings  # band counts night,morning,day,evening
-        units["profile_weekdays"] = ""
-    profiles = (pd.concat(band_rows, ignore_index=True) if band_rows
-                else pd.DataFrame(columns=["unit_type", "unit_id", "time_band", "n"]))
+    cs = float(cell_size)
+    messages = list(analysis.messages)
+    if analysis.cell_size != cs:
+        if analysis.area is None:
+            raise HotspotsError(f"the analysis ran on {analysis.cell_size:g} m cells and holds "
+                                f"no area to count on {cs:g} m cells; run analyse_hotspots("
+                                f"area, reports, cell_size={cs:g}) first")
+        messages.append(f"public: counted again on {cs:g} m cells (the analysis used "
+                        f"{analysis.cell_size:g} m)")
+        analysis = analyse_hotspots(analysis.area, reports, cell_size=cs,
+                                    config=analysis.config, gaps=analysis.gaps,
+                                    synthetic=analysis.synthetic)
+    full = analysis.grid
+    data, xy = _report_xy(reports)
+    idx = assign_to_grid(xy, full)
+    visible = full["n_reports"].to_numpy() >= k
+    published = (idx >= 0) & visible[np.maximum(idx, 0)]
+    # Gi* on the published weights, the left-out cells as zeros
+    values = np.where(visible, full["weight"].to_numpy(dtype=float), 0.0)
+    grid = full.assign(**_gi_columns(_grid_gi(values, full)),
+                       **_public_scores(full, visible, analysis.config))
+    emerging, weeks = _emerging(data[published], idx[published], full)
+    grid["emerging"] = emerging if emerging is not None else "not computed"
+    grid = grid[visible].copy()
+    grid.attrs.update(full.attrs)  # origin, shape, cell size: assign_to_grid on the view
+    # time bands per published cell
+    band = (data["time_band"].astype(str).to_numpy() if "time_band" in data
+            else np.full(len(data), "unknown"))
+    df = pd.DataFrame({"unit_id": full["unit_id"].to_numpy()[idx[published]],
+                       "time_band": band[published]})
+    df = df[df["time_band"].isin(_BANDS)]
+    table = df.groupby(["unit_id", "time_band"]).size().unstack(fill_value=0)
+    table = table.reindex(index=grid["unit_id"], columns=list(_BANDS), fill_value=0)
+    grid["profile_hours"] = np.array([  # band counts night,morning,day,evening
+        ",".join(str(v) if v >= k else f"<{k}" for v in row) for row in table.to_numpy()],
+        dtype=object)
+    grid["profile_weekdays"] = ""
+    profiles = table.stack().rename("n").reset_index()
+    profiles = profiles[profiles["n"] >= k].reset_index(drop=True)
+    profiles.insert(0, "unit_type", "grid")
+    profiles["n"] = profiles["n"].astype("int64")
     profiles["synthetic"] = analysis.synthetic
-    return replace(analysis, grid=grid, segments=segments, contours=contours,
-                   profiles=profiles, public=True, k=k)
+    # density of the published counts
+    boundary = (analysis.area.boundary if analysis.area is not None
+                else shapely.union_all(full.geometry.to_numpy()))
+    spots = shapely.point_on_surface(grid.geometry.to_numpy())
+    sx, sy = shapely.get_x(spots), shapely.get_y(spots)
+    contours = density_contours(np.column_stack([sx, sy]), grid["weight"].to_numpy(float), cs,
+                                boundary, full.crs)
+    n_cell = grid["n_reports"].to_numpy()
+    contours["n_reports"] = np.array(
+        [int(n_cell[shapely.contains_xy(g, sx, sy)].sum()) for g in contours.geometry],
+        dtype=np.int64)
+    contours = contours[contours["n_reports"] >= k].reset_index(drop=True)
+    contours["synthetic"] = analysis.synthetic
+    messages.append(f"public: {int(visible.sum())} of {len(full)} cells of {cs:g} m with at "
+                    f"least {k} reports; statistics from those cells only; street segments "
+                    "not published")
+    return replace(analysis, grid=grid, segments=analysis.segments.iloc[:0].copy(),
+                   contours=contours, profiles=profiles, bandwidth=cs,
+                   weeks=weeks, public=True, k=k,
+                   messages=messages)
+
+
+def _public_scores(units: gpd.GeoDataFrame, visible: np.ndarray, config: ScoringConfig
+                   ) -> dict[str, np.ndarray]:
+    """Score contributions with the report-based factors normalised again over the
+    published units (the others as they are): each such contribution is ``weight x sum /
+    largest sum``, so dividing by its largest published value and multiplying by the weight
+    gives ``weight x sum / largest published sum``."""
+    out: dict[str, np.ndarray] = {}
+    for kind, weights in (("police", config.police), ("physical", config.physical)):
+        total = np.zeros(len(units))
+        for f, wt in weights.items():
+            col = units[f"{kind}_{f}"].to_numpy(dtype=float)
+            if f in _REPORT_FACTORS:
+                col = np.where(visible, col, 0.0)
+                top = float(col.max(initial=0.0))
+                col = col / top * float(wt) if top > 0 else np.zeros(len(units))
+            out[f"{kind}_{f}"] = col
+            total = total + col
+        out[f"{kind}_score"] = total
+    return out
+
+
+def published_reports(public: HotspotAnalysis,
+                      reports: ReportSet | gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """The reports that a public view counts: those in its published cells.
+
+    Anything else made public beside the view (e.g. :func:`before_after`) should be computed
+    from these only, so that a report in a left-out cell changes no published number.
+
+    Examples
+    --------
+    >>> public = public_view(analysis, reports, k=5)  # doctest: +SKIP
+    >>> len(published_reports(public, reports)) == public.grid["n_reports"].sum()  # doctest: +SKIP
+    True
+    """
+    if not public.public:
+        raise HotspotsError("published_reports needs a public view (public_view)")
+    reports = to_area_crs(reports, public.grid.crs, "the reports")
+    if not hasattr(reports, "geometry"):  # a ReportSet
+        reports = reports.reports
+    data, xy = _report_xy(reports)
+    return data[assign_to_grid(xy, public.grid) >= 0]
 
 
 # ---- tables and change over time ------------------------------------------------------------

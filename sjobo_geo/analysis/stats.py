@@ -8,7 +8,8 @@ imports; PySAL (esda, libpysal) is used only by the tests and benchmarks, to che
 Contents
 --------
 Kernel density
-    :func:`kde`, :func:`grid_shape`, :func:`grid_centres`, :func:`bandwidth_rule`.
+    :func:`kde`, :func:`grid_shape`, :func:`grid_centres`, :func:`bandwidth_rule`,
+    :data:`BIN_NODES_PER_BANDWIDTH`.
 Local hot spots
     :func:`gi_star`, :func:`gi_star_grid`, :func:`gi_star_permutation`, :func:`p_from_z`,
     :func:`neighbour_stencil`, :data:`BAND_RTOL`.
@@ -53,6 +54,7 @@ from sjobo_geo._errors import SjoboGeoError
 
 __all__ = [
     "BAND_RTOL",
+    "BIN_NODES_PER_BANDWIDTH",
     "StatsError",
     "MannKendallResult",
     "bandwidth_rule",
@@ -237,7 +239,7 @@ def kde(
     bounds : (xmin, ymin, xmax, ymax)
         Extent of the grid in the points' CRS; see :func:`grid_shape` for the cell count.
     kernel : {"gaussian", "quartic"}
-    method : {"auto", "exact", "fft"}
+    method : {"auto", "exact", "fft", "binned"}
         ``"exact"`` sums every kernel at every cell centre, chunked over points, by the
         cheaper of: a window of cells around each point (all cells within :math:`R` for the
         quartic kernel - exact; within 8 h for the Gaussian, which leaves out less than
@@ -256,8 +258,23 @@ def kde(
         of the surface's peak when ``bandwidth >= 5 * cell_size`` (Gaussian; 0.7 % for
         one point in the worst sub-cell position, about 0.05 % for many points) or ``>= 12 *
         cell_size`` (quartic); relative errors are larger far out in the kernel tails,
-        where the density itself is small. ``"auto"`` uses ``"fft"`` when that ratio holds
-        and it is the cheaper of the two, else ``"exact"``.
+        where the density itself is small.
+        ``"binned"`` (Gaussian only) keeps the kernel exact but moves the points: each
+        point's weight is split bilinearly between the four nearest nodes of a fine lattice
+        with spacing ``bandwidth / 20`` (:data:`BIN_NODES_PER_BANDWIDTH`), whatever the
+        cell size, and the nodes are summed exactly by the separable product ``Gy.T @ B @
+        Gx`` (B the lattice of binned weights; cost O(nodes * ncols + nrows * ncols * rows
+        of nodes), independent of n once binned). Linear binning is exact for a linear
+        function, so a point at u bandwidths (u_x, u_y on the axes) from a cell centre is
+        off by at most ``(|u_x**2 - 1| + |u_y**2 - 1|) / 3200`` of its own contribution
+        there (the interpolation error ``step**2 / 8 * |K''|`` on each axis): 0.06 % at the
+        point, 0.34 % at 3 bandwidths, where the kernel is down to 1 % of its peak. Where
+        the density is above 1 % of its maximum the relative error is about 0.1 % on
+        clustered points (tested: at most 1 %); the total mass is kept to 1e-6.
+        ``"auto"`` uses ``"fft"`` when its ratio holds and it is the cheapest; otherwise
+        the cheaper of ``"exact"`` and (Gaussian) ``"binned"``: with many points (hundreds
+        of thousands on a town) and a bandwidth of a few cells, binning is tens of times
+        faster than the exact sum.
 
     Returns
     -------
@@ -281,6 +298,19 @@ def kde(
     StatsError
         Bad shapes, non-finite or negative input, unknown kernel/method, or a grid of more
         than 50 million cells.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> pts = np.random.default_rng(0).normal(500.0, 40.0, (100_000, 2))
+    >>> exact = kde(pts[:2000], None, 20.0, 10.0, (0, 0, 1000, 1000), method="exact")
+    >>> binned = kde(pts[:2000], None, 20.0, 10.0, (0, 0, 1000, 1000), method="binned")
+    >>> busy = exact > 0.01 * exact.max()
+    >>> bool((abs(binned - exact)[busy] / exact[busy]).max() < 0.01)
+    True
+    >>> surface = kde(pts, None, 20.0, 10.0, (0, 0, 1000, 1000))  # "auto": binned here
+    >>> round(float(surface.sum() * 10.0**2))
+    100000
     """
     pts = _points(points_xy)
     n = pts.shape[0]
@@ -296,8 +326,11 @@ def kde(
     b = _bounds(bounds)
     if kernel not in _KERNELS:
         raise StatsError(f"kernel must be one of {_KERNELS}; got {kernel!r}")
-    if method not in ("auto", "exact", "fft"):
-        raise StatsError(f"method must be 'auto', 'exact' or 'fft'; got {method!r}")
+    if method not in ("auto", "exact", "fft", "binned"):
+        raise StatsError(f"method must be 'auto', 'exact', 'fft' or 'binned'; got {method!r}")
+    if method == "binned" and kernel != "gaussian":
+        raise StatsError("method='binned' is for the gaussian kernel (the quartic kernel is "
+                         "not separable); use 'exact' or 'fft'")
     nrows, ncols = grid_shape(b, cs)
     if nrows * ncols > _MAX_CELLS:
         raise StatsError(f"the grid would have {nrows} x {ncols} cells (more than "
@@ -311,6 +344,8 @@ def kde(
         method = _kde_auto_method(pts.shape[0], h, cs, nrows, ncols, kernel)
     if method == "exact":
         return _kde_exact(pts, w, h, cs, b, nrows, ncols, kernel)
+    if method == "binned":
+        return _kde_binned(pts, w, h, cs, b, nrows, ncols)
     return _kde_fft(pts, w, h, cs, b, nrows, ncols, kernel)
 
 
@@ -333,12 +368,96 @@ def _kde_exact_costs(n: int, h: float, cs: float, nrows: int, ncols: int,
 
 
 def _kde_auto_method(n: int, h: float, cs: float, nrows: int, ncols: int, kernel: str) -> str:
-    if h / cs < _FFT_MIN_RATIO[kernel]:
-        return "exact"
-    pad = _kde_reach(h, cs, kernel)
-    big = (nrows + 2 * pad) * (ncols + 2 * pad)
-    cost_fft = 3.0 * big * math.log2(big) + 10.0 * n
-    return "fft" if cost_fft < min(_kde_exact_costs(n, h, cs, nrows, ncols, kernel)) else "exact"
+    costs = {"exact": min(_kde_exact_costs(n, h, cs, nrows, ncols, kernel))}
+    if kernel == "gaussian":
+        costs["binned"] = _kde_binned_cost(n, h, cs, nrows, ncols)
+    if h / cs >= _FFT_MIN_RATIO[kernel]:
+        pad = _kde_reach(h, cs, kernel)
+        big = (nrows + 2 * pad) * (ncols + 2 * pad)
+        costs["fft"] = 3.0 * big * math.log2(big) + 10.0 * n
+    return min(costs, key=costs.__getitem__)
+
+
+#: method="binned": lattice nodes per bandwidth (node spacing h / 20), which bounds the
+#: binning error of one point at (u_x, u_y) bandwidths by (|u_x**2 - 1| + |u_y**2 - 1|) / 3200
+#: of its contribution.
+BIN_NODES_PER_BANDWIDTH = 20.0
+#: ... and at most this many lattice nodes are held at once (a strip of node rows at a time).
+_BIN_STRIP_NODES = 4_000_000
+
+
+def _bin_lattice(h: float, cs: float, nrows: int, ncols: int) -> tuple[float, int, int]:
+    """Node spacing and the largest node counts (x, y) of the binned method's lattice: the
+    grid widened by the 8 h window on each side."""
+    step = h / BIN_NODES_PER_BANDWIDTH
+    reach = _GAUSS_WINDOW * h
+    return (step, math.ceil((ncols * cs + 2 * reach) / step) + 2,
+            math.ceil((nrows * cs + 2 * reach) / step) + 2)
+
+
+def _kde_binned_cost(n: int, h: float, cs: float, nrows: int, ncols: int) -> float:
+    """Rough cost (ns) of :func:`_kde_binned`: binning, the two products and the factors."""
+    _, nbx, nby = _bin_lattice(h, cs, nrows, ncols)
+    return (40.0 * n + (nbx * nby * ncols + nby * nrows * ncols) / 8.0
+            + 20.0 * (nbx * ncols + nby * nrows) + 2.0 * nbx * nby)
+
+
+def _kde_binned(pts, w, h, cs, b, nrows, ncols) -> NDArray[np.float64]:
+    """Gaussian KDE of the points linearly binned onto a lattice of spacing h / 20, the
+    lattice summed exactly as ``Gy.T @ B @ Gx``."""
+    xmin, ymin = b[0], b[1]
+    reach = _GAUSS_WINDOW * h
+    # points farther than 8 h from the grid add less than exp(-32) of their peak: left out,
+    # as in the windowed exact sum
+    inside = ((pts[:, 0] > xmin - reach) & (pts[:, 0] < xmin + ncols * cs + reach)
+              & (pts[:, 1] > ymin - reach) & (pts[:, 1] < ymin + nrows * cs + reach))
+    pts, w = pts[inside], w[inside]
+    out = np.zeros((nrows, ncols))
+    if pts.shape[0] == 0:
+        return out
+    step = h / BIN_NODES_PER_BANDWIDTH
+    x0 = math.floor(pts[:, 0].min() / step) * step
+    y0 = math.floor(pts[:, 1].min() / step) * step
+    fx = (pts[:, 0] - x0) / step
+    fy = (pts[:, 1] - y0) / step
+    i0 = np.floor(fx).astype(np.int64)
+    j0 = np.floor(fy).astype(np.int64)
+    u, v = fx - i0, fy - j0
+    nbx, nby = int(i0.max()) + 2, int(j0.max()) + 2
+    xc = xmin + (np.arange(ncols) + 0.5) * cs
+    yc = ymin + (np.arange(nrows) + 0.5) * cs
+
+    def factors(nodes: NDArray, centres: NDArray) -> NDArray:
+        g = np.exp(-0.5 * ((centres[None, :] - nodes[:, None]) / h) ** 2)
+        g[g < 1e-140] = 0.0  # subnormal products slow BLAS down (see _kde_exact_gaussian)
+        return g
+
+    gx = factors(x0 + np.arange(nbx) * step, xc)  # (nbx, ncols)
+    # node rows in strips, so that a fine lattice over a large extent never needs more than
+    # _BIN_STRIP_NODES nodes of memory at once
+    strip = max(2, _BIN_STRIP_NODES // nbx)
+    order = np.argsort(j0, kind="stable") if nby > strip else None
+    if order is not None:
+        i0, j0, u, v, w = i0[order], j0[order], u[order], v[order], w[order]
+    for s0 in range(0, nby, strip):
+        s1 = min(nby, s0 + strip)
+        # the points that bin onto node rows s0..s1-1: j0 in [s0 - 1, s1 - 1]
+        lo, hi = ((int(np.searchsorted(j0, s0 - 1, side="left")),
+                   int(np.searchsorted(j0, s1 - 1, side="right")))
+                  if order is not None else (0, j0.size))
+        ii, jj, uu, vv, ww = i0[lo:hi], j0[lo:hi] - s0, u[lo:hi], v[lo:hi], w[lo:hi]
+        rows = s1 - s0
+        binned = np.zeros(rows * nbx)
+        for dj, di, frac in ((0, 0, (1 - vv) * (1 - uu)), (0, 1, (1 - vv) * uu),
+                             (1, 0, vv * (1 - uu)), (1, 1, vv * uu)):
+            r = jj + dj
+            ok = (r >= 0) & (r < rows)
+            binned += np.bincount(r[ok] * nbx + ii[ok] + di, weights=(ww * frac)[ok],
+                                  minlength=rows * nbx)
+        gy = factors(y0 + np.arange(s0, s1) * step, yc)  # (rows, nrows)
+        out += gy.T @ (binned.reshape(rows, nbx) @ gx)
+    out *= 1.0 / (2.0 * math.pi * h * h)
+    return out
 
 
 def _kde_exact(pts, w, h, cs, b, nrows, ncols, kernel) -> NDArray[np.float64]:

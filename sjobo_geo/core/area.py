@@ -30,9 +30,10 @@ and opening-hours values are *lit*; a missing tag is *unknown*, never assumed ei
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -43,7 +44,6 @@ from sjobo_geo._errors import EmptyAreaError
 from sjobo_geo.core.progress import noop
 
 if TYPE_CHECKING:
-    import folium
     import geopandas as gpd
     import networkx as nx
     import pandas as pd
@@ -156,8 +156,9 @@ class Area:
     boundary : shapely.Polygon
         Area boundary in the metric CRS.
     graph : networkx.MultiDiGraph
-        Walk network (osmnx graph, projected, simplified, bidirectional), with pedestrian
-        areas crossed by straight edges between their entry nodes.
+        Walk network (an osmnx graph: projected, simplified, bidirectional, built without
+        importing osmnx), with pedestrian areas crossed by straight edges between their
+        entry nodes.
     layers : dict of str to geopandas.GeoDataFrame
         One GeoDataFrame per kind in :data:`LAYER_KINDS`, all in ``crs``.
     meta : dict
@@ -227,12 +228,6 @@ class Area:
 
         return write_area_gpkg(self, path)
 
-    def explore(self, m: folium.Map | None = None, *, lang: str | None = None) -> folium.Map:
-        """A Folium map of the area; see :func:`sjobo_geo.maps.base.area_map`."""
-        from sjobo_geo.maps.base import area_map
-
-        return area_map(self, m=m, lang=lang)
-
 
 def load_area(
     area: str | Path | AreaProfile = "sample",
@@ -268,10 +263,15 @@ def load_area(
     >>> sorted(area.paths["lit_status"].unique())
     ['lit', 'unknown', 'unlit']
     """
+    with _gc_paused():
+        return _load_area(area, osm_file, source, progress or noop)
+
+
+def _load_area(area: str | Path | AreaProfile, osm_file: str | Path | None,
+               source: str | None, step: Callable[[str], None]) -> Area:
     from sjobo_geo.core.osm import fetch_osm
     from sjobo_geo.core.profiles import load_profile
 
-    step = progress or noop
     profile = load_profile(area)
     cached = _cache_file(profile, osm_file, source)
     model = _read_cached(cached) if cached is not None and cached.is_file() else None
@@ -285,6 +285,26 @@ def load_area(
     if cached is not None:
         _write_cached(model, cached)
     return model
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while an area is read and built (or unpickled).
+
+    Both make several hundred thousand small dicts, tuples and geometries and keep most of
+    them: the collector would walk all of them again and again (about a tenth of a cold
+    build) to find next to no garbage. Cycles made meanwhile are collected after.
+    """
+    import gc
+
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 #: Steps reported by :func:`load_area` to its ``progress``.
@@ -383,7 +403,6 @@ def build_area(osm: OSMData, profile: AreaProfile) -> Area:
     Area
     """
     import geopandas as gpd
-    import osmnx as ox
 
     from sjobo_geo.core.courtyards import derive_courtyards
 
@@ -391,10 +410,9 @@ def build_area(osm: OSMData, profile: AreaProfile) -> Area:
     _check_crs_covers(crs, osm.boundary, profile)
     boundary = gpd.GeoSeries([osm.boundary], crs="EPSG:4326").to_crs(crs).iloc[0]
 
-    graph = ox.simplify_graph(osm.graph, edge_attrs_differ=["lit", "highway", "name", "tunnel"])
-    graph = ox.project_graph(graph, to_crs=crs)
+    graph = _simplify_and_project(osm.graph, ["lit", "highway", "name", "tunnel"], crs)
 
-    features = _flatten_index(osm.features).to_crs(crs)
+    features = _flatten_index(osm.features, crs)
     layers: dict[str, gpd.GeoDataFrame] = {}
     layers["boundary"] = gpd.GeoDataFrame(
         {"name": [profile.name], "boundary_source": [osm.boundary_source],
@@ -478,16 +496,22 @@ def _check_crs_covers(crs: str, boundary_wgs84: Any, profile: AreaProfile) -> No
         )
 
 
-def _flatten_index(features: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
-    """osmnx's (element, id) index -> columns osm_type, osm_id; a plain RangeIndex."""
-    f = features.copy()
-    if f.index.nlevels == 2:
-        f["osm_type"] = f.index.get_level_values(0).astype(str)
-        f["osm_id"] = f.index.get_level_values(1).astype("int64")
+def _flatten_index(features: gpd.GeoDataFrame, crs: str) -> gpd.GeoDataFrame:
+    """osmnx's (element, id) index -> columns osm_type, osm_id; a plain RangeIndex; in ``crs``.
+
+    Only the geometry is transformed: ``GeoDataFrame.to_crs`` would first copy every one of
+    the hundreds of tag columns.
+    """
+    index = features.index
+    f = features.reset_index(drop=True)  # copy-on-write: the tag columns are not copied
+    if index.nlevels == 2:
+        f["osm_type"] = index.get_level_values(0).astype(str)
+        f["osm_id"] = index.get_level_values(1).astype("int64")
     else:
         f["osm_type"] = "unknown"
         f["osm_id"] = -1
-    return f.reset_index(drop=True)
+    f.set_geometry(f.geometry.to_crs(crs), inplace=True)
+    return f
 
 
 def _tag(features: gpd.GeoDataFrame, key: str) -> pd.Series:
@@ -509,7 +533,10 @@ def _select(
     """Rows of ``features`` matching ``mask`` with a tidy set of columns."""
     import geopandas as gpd
 
-    sub = features[mask.fillna(False).astype(bool)]
+    # the few columns first, then the rows: a row mask copies every column it is given
+    wanted = dict.fromkeys(["osm_type", "osm_id", "name", *(kind_from or []), *(extra or [])])
+    columns = [c for c in wanted if c in features.columns]
+    sub = features[[*columns, features.geometry.name]][mask.fillna(False).astype(bool)]
     if polygons_only:
         sub = sub[sub.geom_type.isin(["Polygon", "MultiPolygon"])]
     cols = {"osm_type": sub["osm_type"], "osm_id": sub["osm_id"], "name": _tag(sub, "name")}
@@ -630,10 +657,10 @@ def _lamps(features: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 def _paths(graph: nx.MultiDiGraph) -> gpd.GeoDataFrame:
     """One row per physical path segment (the two directions of a walk edge merged)."""
     import geopandas as gpd
-    import osmnx as ox
     import pandas as pd
 
-    edges = ox.graph_to_gdfs(graph, nodes=False).reset_index()
+    edges = _edge_frame(graph, ["area_crossing", "length", "osmid", "name", "highway", "lit",
+                                "tunnel", "covered", "surface", "footway", "width"])
     if "area_crossing" in edges:
         edges = edges[edges["area_crossing"].isna() | (edges["area_crossing"] == False)]  # noqa: E712
     lo = np.minimum(edges["u"].to_numpy(), edges["v"].to_numpy())
@@ -644,6 +671,8 @@ def _paths(graph: nx.MultiDiGraph) -> gpd.GeoDataFrame:
     def text(col: str) -> pd.Series:
         # merged edges carry lists in osmnx's (unstable) order: sort them for stable output
         s = _tag(edges, col)
+        if s.dtype != object:
+            return s  # a typed column (text, numbers) holds no lists
         return s.map(lambda v: ";".join(sorted(map(str, v))) if isinstance(v, list) else v)
 
     highway = text("highway")
@@ -721,3 +750,227 @@ def _add_pedestrian_areas(graph: nx.MultiDiGraph, squares: gpd.GeoDataFrame) -> 
             }
             graph.add_edge(u, v, reversed=False, **attrs)
             graph.add_edge(v, u, reversed=True, **{**attrs, "geometry": lines[k].reverse()})
+
+
+# --------------------------------------------------------------------------------------
+# the walk graph: osmnx's simplification and projection, without importing osmnx
+
+
+def _is_endpoint(node: Any, out: dict, inn: dict, attrs: list[str]) -> bool:
+    """osmnx's ``simplification._is_endpoint`` on plain adjacency dicts.
+
+    ``out[n]`` maps successors to ``{key: edge data}``, ``inn[n]`` predecessors to lists
+    of edge data. A node is an endpoint if it has a self-loop, no way in or no way out,
+    other than two neighbours with 2 or 4 edges, or edges differing in one of ``attrs``.
+    """
+    succ, pred = out[node], inn[node]
+    if node in succ or node in pred or not succ or not pred:
+        return True
+    if len(succ.keys() | pred.keys()) != 2:
+        return True
+    degree = sum(map(len, succ.values())) + sum(map(len, pred.values()))
+    if degree not in (2, 4):
+        return True
+    # some attribute differs between the edges <=> their attribute tuples differ
+    try:
+        values = {tuple(map(d.get, attrs)) for ds in pred.values() for d in ds}
+        values.update(tuple(map(d.get, attrs)) for kd in succ.values() for d in kd.values())
+    except TypeError:  # lists on merged edges (osmnx would fail here): tuples are hashable
+        values = {tuple(_hashable(d.get(a)) for a in attrs) for ds in pred.values() for d in ds}
+        values.update(tuple(_hashable(d.get(a)) for a in attrs)
+                      for kd in succ.values() for d in kd.values())
+    return len(values) > 1
+
+
+def _hashable(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _build_path(endpoint: Any, first: Any, out: dict, endpoints: set) -> list[Any]:
+    """osmnx's ``simplification._build_path``: from an endpoint to the next one."""
+    path = [endpoint, first]
+    for successor in out[first]:
+        if successor in path:
+            continue
+        path.append(successor)
+        while successor not in endpoints:
+            nexts = [n for n in out[successor] if n not in path]
+            if len(nexts) == 1:
+                successor = nexts[0]
+                path.append(successor)
+            elif not nexts:
+                if endpoint in out[successor]:
+                    return [*path, endpoint]  # the end of a self-looping edge
+                log.debug("unexpected simplify pattern near %s", successor)
+                return path
+            else:  # pragma: no cover - a node with two ways on is an endpoint
+                raise RuntimeError(f"impossible simplify pattern near {successor}")
+        return path
+    return path
+
+
+def _merge_path(path: list[Any], out: dict) -> dict[str, Any]:
+    """The attributes of the edge that replaces ``path`` (osmnx's rules, no geometry)."""
+    from itertools import pairwise
+
+    segments = [next(iter(out[u][v].values())) for u, v in pairwise(path)]  # one of
+    # parallel edges, as osmnx; an attribute's values in the order of the path
+    first = segments[0].keys()
+    if all(d.keys() == first for d in segments):
+        merged = {attr: [d[attr] for d in segments] for attr in segments[0]}
+    else:
+        merged = {}
+        for data in segments:
+            for attr, value in data.items():
+                merged.setdefault(attr, []).append(value)
+    attrs: dict[str, Any] = {}
+    for attr, values in merged.items():
+        if attr in ("length", "travel_time"):
+            attrs[attr] = sum(values)
+        else:
+            distinct = set(values)
+            attrs[attr] = values[0] if len(distinct) == 1 else list(distinct)
+    return attrs
+
+
+def _simplify_and_project(graph: nx.MultiDiGraph, edge_attrs_differ: list[str],
+                          crs: str) -> nx.MultiDiGraph:
+    """``osmnx.project_graph(osmnx.simplify_graph(graph, edge_attrs_differ=...), to_crs=crs)``.
+
+    The same graph as osmnx 2.x gives, built in one pass over plain dicts instead of a
+    copy, edits and a round trip through tables (and without importing osmnx, which
+    costs more than building the whole area):
+
+    * simplification: interstitial nodes (two neighbours, nothing changes there) are
+      removed and the edges through them merged into one edge with the path's
+      ``geometry``, the summed ``length`` and, for every other attribute, its single value
+      or the list of its distinct values; components without any endpoint (rings) are
+      dropped;
+    * projection: node ``x``/``y`` and edge geometries in ``crs`` (the transformer
+      geopandas uses), missing values left out as osmnx's ``graph_from_gdfs`` does;
+      ``graph.graph["crs"]`` is a :class:`pyproj.CRS`.
+
+    Nodes, edges and edge keys come in osmnx's order (nodes as first met along the edges),
+    so that everything built from the graph is the same. ``graph`` is not changed.
+    """
+    import geopandas as gpd
+    import networkx as nx
+    import shapely
+    from pyproj import CRS
+
+    attrs = list(edge_attrs_differ)
+    nodes = list(graph.nodes)
+    # networkx's own adjacency dicts (successor -> key -> data), read only
+    out: dict[Any, dict[Any, dict[Any, dict]]] = dict(graph.adjacency())
+    inn: dict[Any, dict[Any, list[dict]]] = {n: {} for n in nodes}
+    for u, nbrs in out.items():
+        for v, keydict in nbrs.items():
+            inn[v][u] = list(keydict.values())
+
+    # 1. paths between endpoints (the set is built in node order: osmnx's iteration order)
+    endpoints = {n for n in nodes if _is_endpoint(n, out, inn, attrs)}
+    paths = [_build_path(e, first, out, endpoints)
+             for e in endpoints for first in out[e] if first not in endpoints]
+    removed = {n for path in paths for n in path[1:-1]}
+
+    # 2. the simplified adjacency: kept edges in their order, merged edges appended with
+    # the next free key, as networkx's add_edge gives them
+    s_out = {u: {v: kd for v, kd in out[u].items() if v not in removed}
+             for u in nodes if u not in removed}  # the graph's key dicts, copied on write
+    for path in paths:
+        u, v = path[0], path[-1]
+        if u in removed or v in removed:
+            continue  # osmnx adds it, then removes it with its node
+        keydict = s_out[u].get(v)
+        keydict = s_out[u][v] = {} if keydict is None else dict(keydict)
+        key = len(keydict)
+        while key in keydict:
+            key += 1
+        keydict[key] = {**_merge_path(path, out), "geometry": path}
+    s_in: dict[Any, dict[Any, list[dict]]] = {n: {} for n in s_out}
+    for u, nbrs in s_out.items():
+        for v, kd in nbrs.items():
+            s_in[v].setdefault(u, []).extend(kd.values())
+
+    # 3. rings: components of the simplified graph without any endpoint
+    seen: set[Any] = set()
+    rings: set[Any] = set()
+    for start in s_out:
+        if start in seen:
+            continue
+        component, stack = {start}, [start]
+        while stack:
+            n = stack.pop()
+            for m in (*s_out[n], *s_in[n]):
+                if m not in component:
+                    component.add(m)
+                    stack.append(m)
+        seen |= component
+        if not any(_is_endpoint(n, s_out, s_in, attrs) for n in component):
+            rings |= component
+
+    # 4. projection and the graph, edges first (graph_from_gdfs adds nodes with edges)
+    # geopandas' to_crs: its transformer, which the layers reuse (making one costs 20 ms)
+    to_crs = CRS.from_user_input(crs)
+    node_data = graph.nodes
+    lonlat = np.array([(node_data[n]["x"], node_data[n]["y"]) for n in nodes],
+                      dtype=float).reshape(-1, 2)
+    points = gpd.GeoSeries(shapely.points(lonlat), crs=graph.graph["crs"]).to_crs(to_crs)
+    xy = dict(zip(nodes, map(tuple, shapely.get_coordinates(points.values).tolist()),
+                  strict=True))
+    kept = [n for n in s_out if n not in rings]
+    edges = [(u, v, k, d) for u in kept for v, kd in s_out[u].items() for k, d in kd.items()]
+    geometry: dict[int, Any] = {}
+    merged = [i for i, e in enumerate(edges) if isinstance(e[3].get("geometry"), list)]
+    if merged:
+        # a merged edge runs through its path's nodes, already projected
+        walks = [edges[i][3]["geometry"] for i in merged]
+        coords = np.array([xy[n] for walk in walks for n in walk], dtype=float)
+        parts = np.repeat(np.arange(len(walks)), [len(walk) for walk in walks])
+        geometry.update(zip(merged, shapely.linestrings(coords, indices=parts), strict=True))
+    own = [i for i, e in enumerate(edges)
+           if e[3].get("geometry") is not None and i not in geometry]
+    if own:  # edges that came with a geometry of their own
+        lines = gpd.GeoSeries([edges[i][3]["geometry"] for i in own], crs=graph.graph["crs"])
+        geometry.update(zip(own, lines.to_crs(to_crs).values, strict=True))
+
+    result = nx.MultiDiGraph(**graph.graph)
+    add_edge = result.add_edge
+    for i, (u, v, k, d) in enumerate(edges):
+        # graph_from_gdfs leaves out missing values (None, NaN: x == x is False only for NaN)
+        data = {a: x for a, x in d.items() if a != "geometry" and x is not None and x == x}
+        if i in geometry:
+            data["geometry"] = geometry[i]
+        add_edge(u, v, key=k, **data)
+    result.add_nodes_from(set(kept) - set(result.nodes))
+    for n in kept:
+        data = result.nodes[n]
+        data.update((a, x.item() if isinstance(x, np.generic) else x)
+                    for a, x in node_data[n].items() if x is not None and x == x)
+        data["x"], data["y"] = xy[n]
+    result.graph["simplified"] = True
+    result.graph["crs"] = to_crs
+    return result
+
+
+def _edge_frame(graph: nx.MultiDiGraph, columns: list[str]) -> gpd.GeoDataFrame:
+    """osmnx's ``graph_to_gdfs(graph, nodes=False).reset_index()``, only ``columns``.
+
+    Columns ``u``, ``v``, ``key``, then those of ``columns`` that some edge has, in the
+    order and with the types of osmnx's table (built the same way, from one dict per
+    edge), and the geometry: the edge's own, or the straight line between its nodes.
+    """
+    import geopandas as gpd
+    import shapely
+
+    edges = list(graph.edges(keys=True, data=True))
+    wanted = {*columns, "geometry"}  # the geometry's column where osmnx has it
+    records = [{"u": u, "v": v, "key": k, **{c: x for c, x in d.items() if c in wanted}}
+               for u, v, k, d in edges]
+    geoms = np.array([d.get("geometry") for *_, d in edges], dtype=object)
+    straight = np.flatnonzero(np.equal(geoms, None))
+    if len(straight):
+        pos = {n: (d["x"], d["y"]) for n, d in graph.nodes(data=True)}
+        xy = np.array([(pos[edges[i][0]], pos[edges[i][1]]) for i in straight], dtype=float)
+        geoms[straight] = shapely.linestrings(xy)
+    return gpd.GeoDataFrame(records, geometry=geoms, crs=graph.graph["crs"])

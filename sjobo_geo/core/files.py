@@ -119,13 +119,13 @@ def check_output_path(path: str | Path, inputs: Iterable[Any] = (), *,
     >>> check_output_path(src, [src], option="--rejects")
     Traceback (most recent call last):
     ...
-    sjobo_geo._errors.OutputPathError: ...r.csv: is an input of this run; choose another ...
+    sjobo_geo._errors.OutputPathError: ...r.csv: is an input of this run (writing it would ...
     """
     path = Path(path)
     for source in path_inputs(inputs):
         if same_file(path, source):
-            raise OutputPathError(f"{path}: is an input of this run; choose another file for "
-                                  f"{option}")
+            raise OutputPathError(f"{path}: is an input of this run (writing it would "
+                                  f"overwrite the input); choose another file for {option}")
     if os.path.lexists(path):
         try:
             mode = os.stat(path).st_mode
@@ -227,14 +227,16 @@ def write_csv(frame: Any, path: str | Path, *, header_lines: list[str] | None = 
     >>> p.read_text(encoding="utf-8-sig")
     "a\n'+46 70\n"
     """
+    import numpy as np
     import pandas as pd
 
-    frame = pd.DataFrame(frame)
     geom = [c for c in frame.columns if str(frame[c].dtype) == "geometry"]
+    frame = pd.DataFrame(frame).copy() if geom else pd.DataFrame(frame)
     if geom:
-        frame = frame.copy()
+        import shapely
+
         for c in geom:
-            frame[c] = frame[c].to_wkt()
+            frame[c] = shapely.to_wkt(np.asarray(frame[c].values, dtype=object))
     safe = safe_csv_frame(frame)
     with atomic_path(path) as tmp, open(tmp, "w", encoding="utf-8-sig", newline="") as fh:
         for line in header_lines or ():

@@ -35,12 +35,21 @@ Schema
     kind = "square"                      # a layer name of the area model, or omitted
     patterns = ["sjobo torg*"]           # shell-style patterns on normalised OSM names
     aliases = ["torget"]                 # other names people use
+
+    organisations = ["Polisen", "Borås Stad"]
+                                         # optional: the organisations (EST actors) whose
+                                         # names public outputs may show; any other actor
+                                         # (a person, an address) is "other actor" there
+    [patrol]                             # optional
+    start_time = "18:00"                 # the evening shift's start (HH:MM; default 18:00)
 """
 
 from __future__ import annotations
 
+import difflib
 import math
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -89,8 +98,14 @@ class AreaProfile:
         Role name -> key place name (``main_square``, ``school``).
     places : tuple of KeyPlace
         Key places with name patterns and aliases.
+    organisations : tuple of str
+        Organisations whose names public outputs may show (the EST actors, say); every
+        other actor name is shown as "other actor" there
+        (:func:`sjobo_geo.analysis.privacy.public_actors`). Empty: no actor is named.
     path : pathlib.Path or None
         The TOML file the profile came from.
+    patrol_start_time : str
+        Start of the evening patrol shift, "HH:MM" (``[patrol] start_time``; 18:00).
     """
 
     name: str
@@ -103,9 +118,11 @@ class AreaProfile:
     osm_file: Path | None = None
     roles: dict[str, str] = field(default_factory=dict)
     places: tuple[KeyPlace, ...] = ()
+    organisations: tuple[str, ...] = ()
     description: str = ""
     timezone: str = "Europe/Stockholm"
     path: Path | None = None
+    patrol_start_time: str = "18:00"
 
     def boundary_polygon(self):
         """The profile's own boundary in WGS84 (polygon, else bbox), or None for a place only.
@@ -183,11 +200,24 @@ def _resolve_profile_path(area: str | Path) -> Path:
     shipped = Path(settings.areas_folder) / f"{text}.toml"
     if shipped.is_file():
         return shipped
-    names = ", ".join(list_profiles()) or "none found"
+    # "Sjöbo", "SJOBO", " sjobo ": profile names match without case or diacritics
+    profiles = list_profiles()
+    by_key = {_name_key(n): n for n in profiles}
+    if _name_key(text) in by_key:
+        return Path(settings.areas_folder) / f"{by_key[_name_key(text)]}.toml"
+    close = difflib.get_close_matches(_name_key(text), list(by_key), n=1, cutoff=0.6)
+    hint = f"did you mean {by_key[close[0]]!r}? " if close else ""
+    names = ", ".join(profiles) or "none found"
     raise ProfileError(
-        f"unknown area {text!r}: give a profile name ({names}) or a path to a .toml profile "
-        f"(shipped profiles are read from {settings.areas_folder})"
+        f"unknown area {text!r}: {hint}give a profile name ({names}) or a path to a .toml "
+        f"profile (shipped profiles are read from {settings.areas_folder})"
     )
+
+
+def _name_key(text: str) -> str:
+    """A profile name as compared: case folded, diacritics removed (å -> a, ö -> o)."""
+    decomposed = unicodedata.normalize("NFKD", text.strip().casefold())
+    return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
 def _profile_from_dict(raw: dict[str, Any], *, key: str, path: Path | None) -> AreaProfile:
@@ -247,6 +277,11 @@ def _profile_from_dict(raw: dict[str, Any], *, key: str, path: Path | None) -> A
                 aliases=tuple(item.get("aliases", ())),
             )
         )
+    organisations = raw.get("organisations", [])
+    if not isinstance(organisations, list) or not all(
+            isinstance(o, str) and o.strip() for o in organisations):
+        raise ProfileError(f"{where}: 'organisations' must be a list of names (non-empty "
+                           "strings), e.g. [\"Polisen\", \"Borås Stad\"]")
     return AreaProfile(
         name=name.strip(),
         key=key,
@@ -258,10 +293,27 @@ def _profile_from_dict(raw: dict[str, Any], *, key: str, path: Path | None) -> A
         osm_file=osm_file,
         roles=dict(roles),
         places=tuple(places),
+        organisations=tuple(dict.fromkeys(o.strip() for o in organisations)),
         description=str(raw.get("description", "")),
         timezone=str(timezone),
         path=path,
+        patrol_start_time=_patrol_start_time(raw.get("patrol", {}), where),
     )
+
+
+def _patrol_start_time(patrol: Any, where: str) -> str:
+    """``[patrol] start_time`` as "HH:MM" (24-hour clock); 18:00 when absent."""
+    import datetime
+
+    value = patrol.get("start_time", "18:00") if isinstance(patrol, dict) else None
+    if isinstance(value, datetime.time):  # TOML's own local time, 18:00:00
+        value = value.strftime("%H:%M")
+    parts = str(value).strip().split(":") if isinstance(value, str) else []
+    if len(parts) == 2 and all(p.isdigit() and len(p) <= 2 for p in parts) \
+            and int(parts[0]) < 24 and int(parts[1]) < 60 and len(parts[1]) == 2:
+        return f"{int(parts[0]):02d}:{parts[1]}"
+    raise ProfileError(f"{where}: [patrol] start_time must be a clock time \"HH:MM\" "
+                       f"(24-hour clock); got {value!r}")
 
 
 def validate_metric_crs(crs: Any, *, where: str = "CRS") -> str:

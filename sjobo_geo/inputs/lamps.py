@@ -15,6 +15,10 @@ settings to override with better knowledge, not facts.
 - :func:`merge_lamps`: an OSM lamp and an inventory lamp a few metres apart are the same lamp;
   mutual nearest pairs are merged one to one, nothing is dropped, and a merge report says
   what was merged.
+- :func:`inventory_template`: the rows of an inventory template to fill in on site (the
+  known lamps of a place, and a row "lampa saknas i data?" where lamps are missing from
+  the data), with the Swedish headers :func:`read_lamp_inventory` reads back; a
+  "lampa saknas i data?" row left empty is rejected when read back, not taken for a lamp.
 
 Intensity
 ---------
@@ -59,8 +63,8 @@ if TYPE_CHECKING:
 __all__ = [
     "load_lamps",
     "DEFAULTS", "INVENTORY_FIELDS", "LAMP_COLUMNS", "LAMP_TYPES", "LIT_STATUSES", "STATUSES",
-    "LampInventory", "LampsError", "lamps_from_osm", "merge_lamps", "read_lamp_inventory",
-    "resolve_inventory_columns",
+    "LampInventory", "LampsError", "TEMPLATE_COLUMNS", "TEMPLATE_MISSING", "inventory_template",
+    "lamps_from_osm", "merge_lamps", "read_lamp_inventory", "resolve_inventory_columns",
 ]
 
 
@@ -226,6 +230,24 @@ _LAMP_TYPE_PATTERNS: tuple[tuple[str, str], ...] = (
     ("HG", r"kvicksilver|mercury|\bhg\b|\bhql\b|\bhpl\b"),
     ("INC", r"glodlampa|glodljus|halogen|incandescent"),
 )
+
+
+#: Columns of the inventory template (:func:`inventory_template`): field -> header, the
+#: Swedish headers of ``data/templates/lamp_inventory.csv`` that the reader knows, then two
+#: columns for people that the reader leaves alone except for the marker below.
+TEMPLATE_COLUMNS: dict[str, str] = {
+    "id": "Armatur-ID", "lat": "Latitud", "lon": "Longitud", "height": "Ljuspunktshöjd",
+    "flux": "Ljusflöde", "power": "Effekt", "lamp_type": "Ljuskälla",
+    "light_count": "Antal armaturer", "status": "Status", "owner": "Ägare",
+    "mount": "Montage", "note": "Anmärkning", "place": "Plats",
+}
+#: The template's note of a row where a lamp may be missing from the data. Read back, such a
+#: row with nothing filled in (height, lumen, power, type, count, status, owner) is rejected
+#: with a reason: nobody has said a lamp stands there.
+TEMPLATE_MISSING = "lampa saknas i data?"
+#: The template's note of a lamp already in the data (OSM or an earlier inventory).
+TEMPLATE_KNOWN = "känd lampa"
+_NOTE_HEADERS = ("anmärkning", "anmarkning", "kommentar", "note", "notes")
 
 
 @dataclass(kw_only=True)
@@ -502,7 +524,15 @@ def _validate_inventory(table: RawTable, area: Area, *, columns, crs, area_margi
                         defaults) -> LampInventory:
     import shapely
 
-    from sjobo_geo.inputs.tables import Columns, Rejects, bad_rows, locate_rows, lookup, to_number
+    from sjobo_geo.inputs.tables import (
+        Columns,
+        Rejects,
+        bad_rows,
+        clean_text,
+        locate_rows,
+        lookup,
+        to_number,
+    )
 
     d = _defaults(defaults)
     name = str(table.path)
@@ -564,6 +594,21 @@ def _validate_inventory(table: RawTable, area: Area, *, columns, crs, area_margi
             + "; ".join(f"{k}: " + ", ".join(w for w in v[:3] if w)
                         for k, v in _STATUS_WORDS.items()) + " (empty = unknown)")
     status = status.fillna("unknown")
+
+    # --- template rows "lampa saknas i data?" that nobody filled in are no lamp
+    note_header = _note_header(data.columns)
+    if note_header is not None:
+        from sjobo_geo.core.gazetteer import normalise_name
+
+        note = clean_text(data[note_header])
+        marker = note.fillna("").map(normalise_name) == normalise_name(TEMPLATE_MISSING)
+        filled = pd.Series(False, index=index)
+        for f in ("height", "flux", "power", "lamp_type", "light_count", "status", "owner"):
+            filled |= col(f).notna()
+        rej.add(marker & ~filled, note_header, note,
+                f"inventory template row '{TEMPLATE_MISSING}' not filled in: give the height, "
+                "lumen or power, type or status of the lamp that stands there (or delete the "
+                "row when none does)")
 
     # --- geometry type of spatial files
     if spatial and fields.get("x") == "__x" and "__geom_type" in data.columns:
@@ -679,6 +724,105 @@ def _validate_inventory(table: RawTable, area: Area, *, columns, crs, area_margi
     )
     assert result.accepted + result.rejected == result.total, "every row is accounted for"
     return result
+
+
+# ---- template ----------------------------------------------------------------------------
+
+
+def inventory_template(known: gpd.GeoDataFrame, missing: gpd.GeoDataFrame) -> pd.DataFrame:
+    """The rows of a lamp inventory template to fill in on site.
+
+    One row per known lamp (its id and position; ``Ägare`` and ``Montage`` from the data when
+    known) and one row per place where a lamp may be missing from the data (the note
+    :data:`TEMPLATE_MISSING`, its position). Height, lumen or power, type, count and status
+    are empty: they are what the inventory adds. The headers (:data:`TEMPLATE_COLUMNS`) are
+    the Swedish ones :func:`read_lamp_inventory` reads, so the filled-in file is passed back
+    as it is (``--lamps``): known lamps merge with their OSM lamp (:func:`merge_lamps`,
+    same position), filled "lampa saknas i data?" rows become lamps, empty ones are
+    rejected with a reason.
+
+    Parameters
+    ----------
+    known : geopandas.GeoDataFrame
+        Lamps (a standard lamp table, any CRS), optionally with ``place``.
+    missing : geopandas.GeoDataFrame
+        Points where a lamp may be missing (any CRS), optionally with ``place``, ``kind``,
+        ``length_m`` and ``area_m2``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Columns :data:`TEMPLATE_COLUMNS` (headers); positions in WGS84 with 6 decimals
+        (about 0.1 m). The caller writes it (a job: ``to_excel``).
+
+    Examples
+    --------
+    >>> import geopandas as gpd
+    >>> lamps = gpd.GeoDataFrame({"lamp_id": ["osm:node/1"], "source": ["osm"]},
+    ...                          geometry=gpd.points_from_xy([24.95], [60.17]), crs=4326)
+    >>> empty = gpd.GeoDataFrame(geometry=[], crs=4326)
+    >>> row = inventory_template(lamps, empty).iloc[0]
+    >>> row["Armatur-ID"], float(row["Latitud"]), row["Anmärkning"]
+    ('osm:node/1', 60.17, 'känd lampa (osm)')
+    """
+    from sjobo_geo.core.i18n import label
+
+    h = TEMPLATE_COLUMNS
+
+    def wgs84(gdf: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
+        if len(gdf) == 0:
+            return np.zeros(0), np.zeros(0)
+        g = gdf.geometry.to_crs(4326) if gdf.crs is not None else gdf.geometry
+        return g.y.round(6).to_numpy(), g.x.round(6).to_numpy()
+
+    def text(gdf: gpd.GeoDataFrame, column: str) -> np.ndarray:
+        """A column as text, None where missing (the standard table writes "nan" and
+        "None" for missing text)."""
+        if column not in gdf or len(gdf) == 0:
+            return np.full(len(gdf), None, dtype=object)
+        return np.array([None if v is None or v is pd.NA or (isinstance(v, float) and v != v)
+                         or str(v).strip() in ("", "nan", "None", "<NA>") else str(v)
+                         for v in gdf[column].tolist()], dtype=object)
+
+    klat, klon = wgs84(known)
+    source = text(known, "source")
+    ids = text(known, "inventory_id")
+    lamp_id = text(known, "lamp_id")
+    known_rows = pd.DataFrame({
+        h["id"]: [i if i is not None else lid for i, lid in zip(ids, lamp_id, strict=True)],
+        h["lat"]: klat, h["lon"]: klon, h["owner"]: text(known, "owner"),
+        h["mount"]: text(known, "lamp_mount"),
+        h["note"]: [f"{TEMPLATE_KNOWN} ({s or 'data'})" for s in source],
+        h["place"]: text(known, "place"),
+    })
+    mlat, mlon = wgs84(missing)
+    place = text(missing, "place")
+    kind = text(missing, "kind")
+    length = (missing["length_m"].to_numpy(dtype="float64") if "length_m" in missing
+              else np.full(len(missing), np.nan))
+    area = (missing["area_m2"].to_numpy(dtype="float64") if "area_m2" in missing
+            else np.full(len(missing), np.nan))
+    where = []
+    for p, k, m, a in zip(place, kind, length, area, strict=True):
+        size = (f"{m:.0f} m utan lampa i data" if m == m else
+                f"{a:.0f} m², ingen lampa i data" if a == a else "")
+        kind_sv = label(f"target_{k}", "sv") if k else ""  # the template is Swedish
+        where.append(", ".join(x for x in (kind_sv, p, size) if x))
+    missing_rows = pd.DataFrame({
+        h["id"]: [f"saknas-{i}" for i in range(1, len(missing) + 1)],
+        h["lat"]: mlat, h["lon"]: mlon, h["note"]: TEMPLATE_MISSING, h["place"]: where,
+    })
+    out = pd.concat([known_rows, missing_rows], ignore_index=True)
+    return out.reindex(columns=list(h.values())).astype(
+        {h["lat"]: "float64", h["lon"]: "float64"})
+
+
+def _note_header(headers) -> str | None:
+    """The header of the template's note column, if any (case and å/ä/ö ignored)."""
+    from sjobo_geo.core.gazetteer import normalise_name
+
+    wanted = {normalise_name(c) for c in _NOTE_HEADERS}
+    return next((str(c) for c in headers if normalise_name(str(c)) in wanted), None)
 
 
 # ---- merge -------------------------------------------------------------------------------

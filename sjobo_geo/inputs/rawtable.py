@@ -132,7 +132,7 @@ def check_columns(n: int, path: Any, where: str = "the header") -> None:
 
 
 def check_line_lengths(raw: bytes, path: Any) -> np.ndarray:
-    """Lengths of the physical lines of a text file, refusing one over :data:`MAX_LINE_BYTES`.
+    r"""Lengths of the physical lines of a text file, refusing one over :data:`MAX_LINE_BYTES`.
 
     Vectorised over the bytes (about 0.1 s for 100 MB). Returns the line lengths in bytes.
 

@@ -519,12 +519,16 @@ def locate_rows(col, col_number, fields, header, rej, table, area, mapping, crs,
         in_area[check] = inside(x.to_numpy()[check], y.to_numpy()[check])
     bad_pos = coords_given & ~pd.Series(in_area, index=index)
     if bad_pos.any():
-        dist = shapely.distance(area.boundary, shapely.points(
-            x[bad_pos].to_numpy(), y[bad_pos].to_numpy()))
+        bx, by = x[bad_pos].to_numpy(), y[bad_pos].to_numpy()
+        finite = np.isfinite(bx) & np.isfinite(by)  # a projection can overflow to infinity
+        dist = np.full(len(bx), np.nan)
+        dist[finite] = shapely.distance(area.boundary, shapely.points(bx[finite], by[finite]))
         reason = pd.Series("", index=index, dtype="object")
-        reason[bad_pos] = [f"position outside the area {area.name!r} ({d / 1000:.1f} km from "
-                           f"its boundary, read as {crs_used}); check the CRS and the columns"
-                           for d in dist]
+        reason[bad_pos] = [
+            f"position outside the area {area.name!r} ({d / 1000:.1f} km from its boundary, "
+            f"read as {crs_used}); check the CRS and the columns" if np.isfinite(d) else
+            f"position cannot be placed (read as {crs_used}, it falls off the map); check the "
+            "CRS and the columns" for d in dist]
         first_col = header("lat") if "lat" in fields else header("x")
         shown = pd.Series("", index=index, dtype=object)
         shown[bad_pos] = (x[bad_pos].round(1).astype(str) + " "

@@ -1,16 +1,15 @@
-"""The area job: a profile -> ``area.gpkg`` and ``area_map.html`` (one run, one folder)."""
+"""The `area` job: load an area and write `area.gpkg` and `area_map.html`.
+
+Both files are written as one run (see :func:`sjobo_geo.jobs.common.output_run`).
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from sjobo_geo.core.area import LOAD_STEPS
 from sjobo_geo.core.progress import Progress, noop
 from sjobo_geo.jobs.common import JobResult, output_run
-
-if TYPE_CHECKING:
-    from sjobo_geo.core.area import Area
 
 __all__ = ["AREA_FILES", "AREA_STEPS", "run_area"]
 
@@ -63,6 +62,7 @@ def run_area(
     """
     from sjobo_geo.core.area import load_area
     from sjobo_geo.core.i18n import check_lang
+    from sjobo_geo.maps.base import area_map
     from sjobo_geo.maps.offline import save_map
 
     lang = check_lang(lang)
@@ -77,15 +77,10 @@ def run_area(
         result = JobResult(model)
         result.files["gpkg"] = model.to_gpkg(run.file("area.gpkg"))
         step(AREA_STEPS[3])
-        m = model.explore(lang=lang) if not offline_html else _offline_map(model, lang)
+        m = area_map(model, lang=lang, tiles=not offline_html)
         result.files["map"] = save_map(m, run.file("area_map.html"), offline=offline_html)
     result.files = run.finals(result.files)
     result.messages += run.messages
     result.messages.append(model.summary())
     return result
 
-
-def _offline_map(model: Area, lang: str):
-    from sjobo_geo.maps.base import area_map
-
-    return area_map(model, lang=lang, tiles=False)

@@ -1,4 +1,5 @@
-"""The offline demo: every job on the sample area, SYNTHETIC data, one folder.
+"""The `demo` job: every output of the project on the offline sample, self-contained pages,
+SYNTHETIC data labelled so.
 
 The whole demo is one run (:func:`~sjobo_geo.jobs.common.output_run`): its sub-jobs write
 into the demo's staging folder and the folder replaces the previous demo's files only when

@@ -1,9 +1,13 @@
 """The ``est-week`` job: report files in, the EST weekly picture out.
 
 Reads the area and the report files (one per EST actor, say), runs
-:func:`sjobo_geo.analysis.est.analyse_est_week`, writes ``est_week.gpkg``, ``est_week.csv``
-(and ``est_rejects.csv`` when rows were rejected) and the page ``est_week.html``
-(:func:`sjobo_geo.maps.est.est_page`).
+:func:`sjobo_geo.analysis.est.analyse_est_week`, writes ``est_week.gpkg``, ``est_week.csv``,
+``est_rising.csv`` (the new and rising places, :func:`sjobo_geo.analysis.est.rising_table`;
+through :func:`sjobo_geo.core.files.write_csv`: Excel formulas neutralised), ``est_rejects.csv``
+when rows were rejected (internal only) and the page ``est_week.html``
+(:func:`sjobo_geo.maps.est.est_page`). Public runs write what the privacy gate shows
+(:attr:`sjobo_geo.analysis.est.EstWeek.public_view`) and give rejection reasons without
+values (:func:`sjobo_geo.analysis.privacy.public_reason`).
 """
 
 from __future__ import annotations
@@ -16,17 +20,19 @@ from typing import TYPE_CHECKING, Any
 from sjobo_geo.analysis.est import (
     DUP_DISTANCE_M,
     DUP_HOURS,
+    EMERGING_MIN_STEPS,
     EstError,
     EstResult,
     analyse_est_week,
     check_est_options,
+    rising_table,
 )
 from sjobo_geo.core.progress import noop
 
 if TYPE_CHECKING:
     import geopandas as gpd
 
-    from sjobo_geo.analysis.est import EstWeek
+    from sjobo_geo.analysis.est import EstPublic, EstWeek
 
 __all__ = ["EST_STEPS", "run_est_week"]
 
@@ -72,8 +78,11 @@ def run_est_week(
     period : {"week", "quarter", "year"}
         Length of the period shown and of the 8 earlier periods it is compared with.
     public : bool
-        Publishable outputs: counts per grid cell with at least ``k`` incidents only, counts
-        under ``k`` shown as ``<k``, no report-level lists, no free text.
+        Publishable outputs, through the privacy gate (:mod:`sjobo_geo.analysis.privacy`):
+        counts per grid cell with at least ``k`` incidents only, no figure from which a
+        count under ``k`` can be recovered (small counts ``<k``, their complements ``×``),
+        actors named only when the area profile lists them, no report-level lists, no free
+        text, rejection reasons without values.
     k : int, default 5
     offline_html : bool
         Inline the map's scripts and use no web tiles (no network needed).
@@ -86,7 +95,8 @@ def run_est_week(
     Returns
     -------
     EstResult
-        ``files`` (html, gpkg, csv, and rejects when rows were rejected), ``messages``,
+        ``files`` (html, gpkg, csv, rising, and rejects when rows were rejected),
+        ``messages``,
         ``period`` label, ``counts`` (by category and period), ``rising`` (cells: Poisson
         ``status`` and emerging hot spot ``pattern``), ``duplicates`` (flagged reports of the
         period) and ``week``, the whole :class:`~sjobo_geo.analysis.est.EstWeek`.
@@ -96,9 +106,9 @@ def run_est_week(
     >>> result = run_est_week(["polisen.csv", "coop.csv"], "sample", out="out/est",
     ...                       week="2024-W40", offline_html=True)  # doctest: +SKIP
     >>> sorted(result.files)  # doctest: +SKIP
-    ['csv', 'gpkg', 'html']
+    ['csv', 'gpkg', 'html', 'rising']
     """
-    from sjobo_geo.core.files import atomic_path
+    from sjobo_geo.core.files import atomic_path, write_csv
     from sjobo_geo.core.i18n import check_lang
     from sjobo_geo.inputs.measures import as_measure_set
     from sjobo_geo.jobs.common import area_and_reports
@@ -118,12 +128,13 @@ def run_est_week(
     result = EstResult(period=est.label, accepted=est.accepted, synthetic=est.synthetic,
                        counts=est.by_category[est.period_labels],
                        rising=est.rising, duplicates=est.duplicates, week=est)
+    view = est.public_view
 
     step(EST_STEPS[3])
     out.mkdir(parents=True, exist_ok=True)
     result.files.update(_write_tables(est, model.name, out, [p.name for p in paths]))
     if rs.rejected and not public:  # rejected values may be personal data: internal only
-        result.files["rejects"] = rs.write_rejects(out / "est_rejects.csv")
+        result.files["rejects"] = write_csv(rs.rejects, out / "est_rejects.csv")
 
     step(EST_STEPS[4])
     page = est_page(est, model, lang=lang, offline=offline_html)
@@ -131,16 +142,24 @@ def run_est_week(
         tmp.write_text(page, encoding="utf-8")
     result.files["html"] = out / "est_week.html"
 
+    if view is None:
+        counted = (f"{len(est.incidents)} incidents, {len(est.rising)} new or rising places, "
+                   f"{len(est.duplicates)} probable duplicates flagged (none removed)")
+    else:  # the figures of the public page only
+        counted = (f"{_total_text(view, est.label)} incidents, "
+                   f"{len(view.rising)} new or rising places listed")
     result.messages.append(
-        f"{est.label}: {len(est.incidents)} incidents"
-        f"{' (SYNTHETIC)' if est.synthetic else ''}, {len(est.rising)} rising or new cells, "
-        f"{len(est.duplicates)} probable duplicates flagged (none removed); "
+        f"{est.label}: {counted}{' (SYNTHETIC)' if est.synthetic else ''}; "
         f"{rs.accepted} of {rs.total} rows accepted; {time.perf_counter() - t0:.1f} s")
     result.messages += est.messages
     if rs.rejected:
+        from sjobo_geo.analysis.privacy import public_reason
+
+        # public: the kind of reason only (the reason may echo the rejected value)
         first_reasons = "; ".join(
             f"{r.get('file', '') + ' ' if 'file' in rs.rejects else ''}row {r['row']}: "
-            f"{r['reason']}" for _, r in rs.rejects.head(3).iterrows())
+            f"{public_reason(r['reason']) if public else r['reason']}"
+            for _, r in rs.rejects.head(3).iterrows())
         result.messages.append(f"{rs.rejected} rows rejected ({first_reasons}"
                                f"{'; ...' if rs.rejected > 3 else ''})"
                                + ("" if public else "; all in est_rejects.csv"))
@@ -150,22 +169,33 @@ def run_est_week(
     return result
 
 
+def _total_text(view: EstPublic, label: str) -> str:
+    """The period's total as the public page gives it (a number or a mark)."""
+    from sjobo_geo.analysis.privacy import MARKS
+
+    state = view.total_state[label]
+    return str(int(view.totals[label])) if state == "" else MARKS[state].format(k=view.k)
+
+
 def _write_tables(est: EstWeek, area_name: str, out: Path, files: list[str]
                   ) -> dict[str, Path]:
-    """``est_week.gpkg`` and ``est_week.csv``: public, the cells with at least k incidents;
-    internal, the period's incidents and the cells with any."""
-    from sjobo_geo.core.files import atomic_path, write_gpkg_layers
+    """``est_week.gpkg``, ``est_week.csv`` and ``est_rising.csv``: public, what the privacy
+    gate shows (the cells with at least k incidents, the places listed publicly); internal,
+    the period's incidents, the cells with any and every listed place."""
+    from sjobo_geo.core.files import write_csv, write_gpkg_layers
 
+    view = est.public_view
     about = {"generator": "sjobo-geo est-week", "area": area_name, "period": est.label,
              "period_kind": est.period, "public": est.public, "synthetic": est.synthetic,
-             "reports": len(est.incidents), "accepted": est.accepted,
+             "reports": (len(est.incidents) if view is None
+                         else _total_text(view, est.label)), "accepted": est.accepted,
              "rejected": est.rejected, "cell_size_m": est.params["cell_size_m"],
              "duplicate_rule_m_h": f"{DUP_DISTANCE_M}/{DUP_HOURS}",
              "emerging_periods": est.params["emerging_periods"], "files": ", ".join(files),
              **({"k": est.k} if est.public else {})}
     cells = est.cells
-    if est.public:
-        cells = cells[cells["count"] >= est.k].reset_index(drop=True)
+    if view is not None:
+        cells = view.cells.copy()
         cells["synthetic"] = est.synthetic
         layers: dict[str, gpd.GeoDataFrame] = {"cells": cells}
         table = cells.drop(columns="geometry")
@@ -176,7 +206,13 @@ def _write_tables(est: EstWeek, area_name: str, out: Path, files: list[str]
         layers = {"incidents": incidents, "cells": cells[cells["count"] > 0]}
         table = incidents.drop(columns="geometry")
     files_written = {"gpkg": write_gpkg_layers(layers, out / "est_week.gpkg", about=about)}
-    with atomic_path(out / "est_week.csv") as tmp:
-        table.to_csv(tmp, index=False, encoding="utf-8")
-    files_written["csv"] = out / "est_week.csv"
+    files_written["csv"] = write_csv(table, out / "est_week.csv")
+    rising = rising_table(est.rising if view is None else view.rising, est.lang,
+                          emerging=est.params["emerging_periods"] >= EMERGING_MIN_STEPS)
+    rising.insert(len(rising.columns), "synthetic", est.synthetic)
+    files_written["rising"] = write_csv(
+        rising, out / "est_rising.csv",
+        header_lines=[f"sjobo-geo est-week, {area_name}, {est.label}"
+                      f"{', public (k = ' + str(est.k) + ')' if est.public else ''}"
+                      f"{', SYNTHETIC DATA' if est.synthetic else ''}"])
     return files_written

@@ -3,7 +3,10 @@
 Reads the area, the report files and the register, runs
 :func:`sjobo_geo.analysis.follow_up.follow_up`, writes ``follow_up.csv``, ``follow_up.gpkg``
 (each measure's zone) and the page ``follow_up.html``
-(:func:`sjobo_geo.maps.follow_up.follow_up_page`).
+(:func:`sjobo_geo.maps.follow_up.follow_up_page`). Public runs write and show the table
+through the privacy gate (:func:`sjobo_geo.analysis.follow_up.public_follow_up`): no count
+under ``k`` and no rate, ratio, interval, share or p-value it could be computed back from;
+rejection reasons without values (:func:`sjobo_geo.analysis.privacy.public_reason`).
 """
 
 from __future__ import annotations
@@ -16,12 +19,14 @@ from typing import Any
 import pandas as pd
 
 from sjobo_geo.analysis.follow_up import (
+    COUNT_COLUMNS,
     MIN_REPORTS,
     RADIUS_M,
     VERDICTS,
     FollowUpError,
     FollowUpResult,
     follow_up,
+    public_follow_up,
 )
 from sjobo_geo.core.progress import noop
 
@@ -61,7 +66,10 @@ def run_follow_up(
         Metres around each measure that count as its place.
     min_reports : int, default 10
     public : bool
-        Counts under ``k`` shown as ``<k`` and left empty in the CSV.
+        Publishable outputs through the privacy gate
+        (:func:`~sjobo_geo.analysis.follow_up.public_follow_up`): counts under ``k`` shown as
+        ``<k`` and left empty in the CSV and GeoPackage, and so is every rate, ratio,
+        interval, share and p-value computed from them.
     k : int, default 5
     offline_html : bool
         Inline the map's scripts, no web tiles.
@@ -81,7 +89,7 @@ def run_follow_up(
     ...                        out="out/follow_up", offline_html=True)  # doctest: +SKIP
     >>> result.table[["measure_id", "verdict"]]  # doctest: +SKIP
     """
-    from sjobo_geo.core.files import atomic_path, write_gpkg_layers
+    from sjobo_geo.core.files import atomic_path, write_csv, write_gpkg_layers
     from sjobo_geo.core.i18n import check_lang
     from sjobo_geo.inputs.measures import as_measure_set
     from sjobo_geo.jobs.common import area_and_reports
@@ -103,23 +111,18 @@ def run_follow_up(
                             f"accepted ({getattr(ms, 'rejected', 0)} rows rejected); "
                             "nothing to follow up")
     step(FOLLOW_UP_STEPS[3])
-    table = follow_up(model, rs.reports, ms.measures, radius=radius, min_reports=min_reports)
+    table = follow_up(model, rs, ms, radius_m=radius, min_reports=min_reports)
     result = FollowUpResult(table=table, synthetic=bool(rs.synthetic))
 
     step(FOLLOW_UP_STEPS[4])
     out = Path(out)
     out.mkdir(parents=True, exist_ok=True)
-    counts = ["before", "after", "control_before", "control_after", "survey_before",
-              "survey_after"]
-    written = table.copy()
+    written = public_follow_up(table, k)[0] if public else table.copy()
     written.insert(0, "synthetic", result.synthetic)
-    if public:
-        for c in counts:
-            v = pd.to_numeric(written[c], errors="coerce")
-            written[c] = v.where(~(v < k)).astype("Int64")
-    with atomic_path(out / "follow_up.csv") as tmp:
-        written.to_csv(tmp, index=False, encoding="utf-8")
-    result.files["csv"] = out / "follow_up.csv"
+    if public:  # whole numbers stay whole, blanks empty
+        for c in COUNT_COLUMNS:
+            written[c] = pd.to_numeric(written[c], errors="coerce").round().astype("Int64")
+    result.files["csv"] = write_csv(written, out / "follow_up.csv")
     import geopandas as gpd
 
     zones = gpd.GeoDataFrame(
@@ -148,7 +151,11 @@ def run_follow_up(
         + f"; {rs.accepted} of {rs.total} report rows accepted; "
         f"{time.perf_counter() - t_start:.1f} s")
     if rs.rejected:
+        from sjobo_geo.analysis.privacy import public_reason
+
+        reason = str(rs.rejects["reason"].iloc[0])  # public: its kind, not the value it echoes
         result.messages.append(f"{rs.rejected} report rows rejected (first: row "
-                               f"{rs.rejects['row'].iloc[0]}: {rs.rejects['reason'].iloc[0]})")
+                               f"{rs.rejects['row'].iloc[0]}: "
+                               f"{public_reason(reason) if public else reason})")
     result.messages += ms.messages()
     return result

@@ -23,7 +23,9 @@ from sjobo_geo.analysis.hotspots import (
     before_after,
     priorities_table,
     public_view,
+    published_reports,
 )
+from sjobo_geo.analysis.privacy import DEFAULT_CELL_SIZE_M
 from sjobo_geo.analysis.scoring import load_scoring_weights
 from sjobo_geo.core.progress import noop
 
@@ -97,10 +99,13 @@ def run_hotspots(
         Written as one run (:func:`~sjobo_geo.jobs.common.output_run`): the files appear
         together, with ``about.json``, once all are written; none is an input.
     public : bool
-        Publishable outputs (:func:`public_view`): no unit with fewer than ``k`` reports,
-        no report-level data, no free text.
+        Publishable outputs (:func:`public_view`): grid cells of at least 100 m, none with
+        fewer than ``k`` reports, statistics from the published cells only, no street
+        segments, no report-level data, no free text; before/after counts from the reports
+        in published cells only.
     cell_size : float, optional
-        Grid cell size in metres; :func:`cell_size_rule` when None.
+        Grid cell size in metres; :func:`cell_size_rule` when None. Public: 100 m when None,
+        and never below 100 m (a smaller size is raised to it, with a message).
     k : int, default 5
         Smallest number of reports of a public unit.
     offline_html : bool
@@ -157,16 +162,21 @@ def run_hotspots(
             raise HotspotsError(f"{path}: no report accepted ({rs.rejected} of {rs.total} "
                                 "rows rejected); nothing to analyse")
         step(HOTSPOT_STEPS[2])
-        analysis = analyse_hotspots(model, rs, cell_size=cell_size, config=config,
-                                    gaps=_read_gaps(gaps, model.crs))
-        result = HotspotsResult(analysis, messages=list(analysis.messages))
+        public_cell = max(float(cell_size or 0), DEFAULT_CELL_SIZE_M)  # not from the data
+        analysis = analyse_hotspots(model, rs, cell_size=public_cell if public else cell_size,
+                                    config=config, gaps=_read_gaps(gaps, model.crs))
+        shown = rs.reports  # the reports behind the published numbers
         if public:
-            analysis = public_view(analysis, rs.reports, k=k)
-            result.analysis = analysis
+            analysis = public_view(analysis, rs.reports, k=k, cell_size=public_cell)
+            shown = published_reports(analysis, rs.reports)
+            if cell_size is not None and cell_size < DEFAULT_CELL_SIZE_M:
+                analysis.messages.append(f"public: cells of {DEFAULT_CELL_SIZE_M:g} m, not "
+                                         f"{cell_size:g} m (the smallest public cell)")
+        result = HotspotsResult(analysis, messages=list(analysis.messages))
         step(HOTSPOT_STEPS[3])
         s = analysis.summary()
         about = {"generator": "sjobo-geo hotspots", "area": model.name, "public": public,
-                 "synthetic": analysis.synthetic, "reports": len(rs.reports),
+                 "synthetic": analysis.synthetic, "reports": len(shown),
                  "cell_size_m": analysis.cell_size, "bandwidth_m": round(analysis.bandwidth, 1),
                  "grid_band_m": analysis.grid_distance, "segment_band_m": SEGMENT_BAND_M,
                  "segment_snap_m": SEGMENT_SNAP_M, "alpha_fdr": ALPHA, "weeks": analysis.weeks,
@@ -179,7 +189,7 @@ def run_hotspots(
         result.files["csv"] = write_csv(priorities_table(analysis),
                                         run.file("priorities.csv"))
         result.files["profiles"] = write_csv(analysis.profiles, run.file("time_profiles.csv"))
-        change = before_after(model, rs)
+        change = before_after(model, shown)
         if len(change):
             if public:  # no count under k: suppressed as "<k", the verdict stays
                 for column in ("before", "after"):

@@ -6,31 +6,42 @@ Gaps come from the photometric model (:mod:`.photometry`), never from circles ar
    (``width_m``), squares and pedestrian areas, courtyards and schoolyards, each with an
    EN 13201-2 P class from :class:`~.classes.LightingClasses` (default :data:`DEFAULT_CLASSES`,
    mirrored in ``data/lighting_classes.toml``; a TOML file can override any part).
-2. **Illuminance** (:func:`~.analysis.analyse_lighting`): horizontal illuminance from the
+2. **Lamp data coverage** (:mod:`~.coverage`): a path piece or surface cell is *covered*
+   when a lamp of the data (OSM or an inventory) stands within its reach,
+   ``max(4 × mounting height, 20 m)``, or OSM tags it unlit. Stretches tagged lit with no
+   lamp in reach are *lamp data missing*, never dark. Compliance, the ranking and proposals
+   count covered places only; every output states the coverage (share of lit-tagged length
+   covered), and below 50 % says it shows where lamps must be inventoried, not where it is
+   dark.
+3. **Illuminance** (:func:`~.analysis.analyse_lighting`): horizontal illuminance from the
    lamps that give light (status ``working`` or ``unknown``: an OSM lamp is assumed lit, as
    OSM maps lamps in use; ``broken`` and ``planned`` lamps are left out) with a maintenance
    factor (default 0.8, LED), on a grid of ``cell_size`` cells masked to the surfaces
    (:func:`~.photometry.illuminance_grid`), and exactly
    (:func:`~.photometry.horizontal_illuminance`) at points every ``sample_spacing`` metres
    along every path's centreline.
-3. **Compliance**: a *path gap* is a piece of path of at most ``piece_length`` metres whose
-   minimum centreline illuminance is below its class minimum; a *dark patch* is a connected
-   set of cells of a square, courtyard or schoolyard below the class minimum; a *surface
-   below average* is a square, courtyard or schoolyard whose mean illuminance is below the
-   class average. Path gaps say apart, in ``gap_type``, whether OSM tags the path unlit
-   (``tagged_unlit``: lit=no), says nothing (``unknown_lit``) or tags it lit while the model
-   finds it dark (``lit_modelled_dark``: a lamp is missing from the data, or the lighting
-   really is too weak; check on site or in the owner's inventory).
-4. **Ranking** by ``exposure = size × reports_factor × importance``: size in metres (paths)
+4. **Compliance** (covered places): a *path gap* is a piece of path of at most
+   ``piece_length`` metres whose minimum centreline illuminance is below its class minimum;
+   a *dark patch* is a connected set of cells of a square, courtyard or schoolyard below the
+   class minimum; a *surface below average* is a square, courtyard or schoolyard whose mean
+   illuminance is below the class average. Path gaps say apart, in ``gap_type``, whether
+   OSM tags the path unlit (``tagged_unlit``: lit=no), says nothing (``unknown_lit``) or
+   tags it lit while the model finds it dark although a known lamp stands within reach
+   (``lit_modelled_dark``: the lamps known are too weak or too far apart).
+5. **Courtyards** (:func:`~.courtyards.courtyard_lighting`): every courtyard with its
+   addresses, lamps, coverage, mean and least lux, share below the minimum, rank and verdict.
+6. **Ranking** by ``exposure = size × reports_factor × importance``: size in metres (paths)
    or square metres (surfaces); ``reports_factor = 1 + Σ weight`` of darkness or unsafety
    reports (``CATEGORIES[code].darkness``) made after dark within ``report_radius`` metres;
    ``importance`` from the walk graph's edge betweenness (:func:`~.importance.edge_betweenness`,
    ``n_samples`` sampled sources, seeded), scaled to ``floor … 1``. Every factor is a column.
-5. **Proposals** (:func:`~.proposals.recommend_lamps`): where ``n`` new lamps
+7. **Proposals** (:func:`~.proposals.recommend_lamps`): where ``n`` new lamps
    (:class:`NewLamp`, default 5 m, 3,000 lm LED, Lambertian) make the most gap exposure
    compliant, chosen greedily with the model re-evaluated after each lamp (the model is
-   linear: a lamp's light is added to every sample it reaches), with before/after figures.
-6. **Facades** (:func:`~.facades.facade_lighting`): building walls facing a square within
+   linear: a lamp's light is added to every sample it reaches), with before/after figures;
+   in courtyards, the main square, schoolyards and paths (``target``), never on roads
+   carrying cars, on covered places, no two closer than their class spacing.
+8. **Facades** (:func:`~.facades.facade_lighting`): building walls facing a square within
    ``distance`` metres, sampled every ``spacing`` metres at face height, their vertical
    illuminance (:func:`~.photometry.vertical_illuminance`, lamps behind other buildings
    blocked) and the stretches below ``threshold_lux``.
@@ -38,9 +49,11 @@ Gaps come from the photometric model (:mod:`.photometry`), never from circles ar
 All of it, as objects and without writing anything, is
 :func:`~sjobo_geo.analysis.lighting.gaps.analyse_lighting_gaps`. This module is the job:
 :func:`run_lighting_gaps` reads the inputs (an inventory file, a report file), calls the
-analysis and writes ``lighting_gaps.html``, ``lighting.gpkg`` and ``lighting_gaps.csv``. Each
-step lives in its own module (:mod:`.classes`, :mod:`.surfaces`, :mod:`.analysis`,
-:mod:`.importance`, :mod:`.proposals`, :mod:`.facades`, :mod:`.gaps`); their public names
+analysis and writes ``lighting_gaps.html``, ``lighting.gpkg``, ``lighting_gaps.csv`` and
+``courtyards.csv``; :func:`run_lighting_inventory_template` writes the inventory template
+whose filled-in copy goes back in as ``lamps``. Each step lives in its own module
+(:mod:`.classes`, :mod:`.surfaces`, :mod:`.coverage`, :mod:`.analysis`, :mod:`.importance`,
+:mod:`.courtyards`, :mod:`.proposals`, :mod:`.facades`, :mod:`.gaps`); their public names
 are importable from here too.
 
 Known limits: buildings do not shade the ground (they do shade facades); lamps are
@@ -71,6 +84,8 @@ from sjobo_geo.analysis.lighting.classes import (
     LightingClasses,
     load_lighting_classes,
 )
+from sjobo_geo.analysis.lighting.courtyards import courtyard_table
+from sjobo_geo.analysis.lighting.coverage import TARGETS
 from sjobo_geo.analysis.lighting.facades import (
     FACADE_THRESHOLD_LUX,
     FacadeLighting,
@@ -96,11 +111,12 @@ if TYPE_CHECKING:
 
 __all__ = [
     "DEFAULT_CLASSES", "DEFAULT_MAINTENANCE_FACTOR", "FACADE_THRESHOLD_LUX", "GAP_TYPES",
-    "LIGHTING_FILES", "LIGHTING_STEPS", "LUX_BREAKS", "FacadeLighting", "LampRecommendation",
-    "LightingAnalysis", "LightingClasses", "LightingError", "LightingGaps",
-    "LightingJobResult", "NewLamp", "analyse_lighting", "analyse_lighting_gaps",
-    "edge_betweenness", "facade_lighting", "illuminance_classes", "load_lighting_classes",
-    "recommend_lamps", "run_lighting_gaps", "walkable_surfaces",
+    "INVENTORY_TEMPLATE_STEPS", "LIGHTING_FILES", "LIGHTING_STEPS", "LUX_BREAKS", "TARGETS",
+    "FacadeLighting", "InventoryTemplateResult", "LampRecommendation", "LightingAnalysis",
+    "LightingClasses", "LightingError", "LightingGaps", "LightingJobResult", "NewLamp",
+    "analyse_lighting", "analyse_lighting_gaps", "edge_betweenness", "facade_lighting",
+    "illuminance_classes", "load_lighting_classes", "recommend_lamps", "run_lighting_gaps",
+    "run_lighting_inventory_template", "walkable_surfaces",
 ]
 
 
@@ -112,7 +128,7 @@ LIGHTING_STEPS = ("load area", "lamps", "reports", *LIGHTING_GAPS_STEPS,
                   "write GeoPackage and CSV", "write map")
 #: The files :func:`run_lighting_gaps` writes (the lamp files only with an inventory;
 #: ``about.json`` besides).
-LIGHTING_FILES = ("lighting_gaps.html", "lighting.gpkg", "lighting_gaps.csv",
+LIGHTING_FILES = ("lighting_gaps.html", "lighting.gpkg", "lighting_gaps.csv", "courtyards.csv",
                   "lamp_inventory_rejects.csv", "lamp_merges.csv")
 
 
@@ -127,8 +143,8 @@ class LightingJobResult:
         its ``analysis``, ``recommendation`` and ``facades`` are attributes of the job's
         result too.
     files : dict of str to pathlib.Path
-        ``map``, ``gpkg``, ``csv`` (and ``lamp_rejects``, ``lamp_merges`` with an
-        inventory).
+        ``map``, ``gpkg``, ``csv``, ``courtyards`` (and ``lamp_rejects``, ``lamp_merges``
+        with an inventory).
     messages : list of str
         Summary lines for the user.
     timings : dict of str to float
@@ -156,6 +172,11 @@ class LightingJobResult:
         return self.gaps.facades
 
     @property
+    def courtyards(self) -> gpd.GeoDataFrame:
+        """Every courtyard, ranked darkest first, with a verdict."""
+        return self.gaps.courtyards
+
+    @property
     def area(self) -> Area:
         """The area analysed."""
         return self.gaps.area
@@ -168,6 +189,7 @@ def run_lighting_gaps(
     lamps: str | Path | LampInventory | gpd.GeoDataFrame | None = None,
     reports: Any = None,
     add_lamps: int = 10,
+    target: str = "all",
     classes: str | Path | LightingClasses | None = None,
     offline_html: bool = False,
     lang: str | None = None,
@@ -181,12 +203,16 @@ def run_lighting_gaps(
 ) -> LightingJobResult:
     """Lighting gaps of an area: model, gaps, ranking, proposals, facades; files in ``out``.
 
-    Writes ``lighting_gaps.html`` (map), ``lighting.gpkg`` (layers ``surfaces``, ``gaps``,
-    ``path_gaps``, ``lamps``, ``proposed_lamps``, ``facades``, ``illuminance`` and the
-    attribute table ``about``) and ``lighting_gaps.csv`` (:func:`gaps_table`); with an
-    inventory also ``lamp_inventory_rejects.csv`` and ``lamp_merges.csv``. Reads the files
-    given (inventory, reports), then computes everything with
-    :func:`~sjobo_geo.analysis.lighting.gaps.analyse_lighting_gaps` (which writes nothing).
+    Writes ``lighting_gaps.html`` (map: courtyards first, the lamp data coverage in a box
+    and, below 50 %, in the title), ``lighting.gpkg`` (layers ``courtyards``, ``surfaces``,
+    ``gaps``, ``path_gaps``, ``data_stretches`` (lamp data missing), ``uncovered``,
+    ``lamps``, ``proposed_lamps``, ``facades``, ``illuminance`` and the attribute table
+    ``about`` with the coverage), ``lighting_gaps.csv`` (:func:`gaps_table`) and
+    ``courtyards.csv`` (every courtyard ranked, with a verdict), both CSVs with the coverage
+    in ``#`` header lines; with an inventory also ``lamp_inventory_rejects.csv`` and
+    ``lamp_merges.csv``. Reads the files given (inventory, reports), then computes
+    everything with :func:`~sjobo_geo.analysis.lighting.gaps.analyse_lighting_gaps` (which
+    writes nothing). The first message states the coverage.
 
     Parameters
     ----------
@@ -207,6 +233,9 @@ def run_lighting_gaps(
         every output synthetic.
     add_lamps : int, default 10
         New lamps to propose (:func:`recommend_lamps`, default :class:`NewLamp`).
+    target : {"all", "courtyards", "square", "paths"}, default "all"
+        Where proposals may go (:data:`TARGETS`): courtyards, the main square, schoolyards
+        and paths by default; never roads carrying cars.
     classes : str, pathlib.Path or LightingClasses, optional
         Lighting class mapping (TOML); :data:`DEFAULT_CLASSES` by default.
     offline_html : bool, default False
@@ -256,7 +285,7 @@ def run_lighting_gaps(
         clock = now
 
     arguments = {"area": area, "lamps": lamps, "reports": reports, "add_lamps": add_lamps,
-                 "classes": classes, "offline_html": offline_html, "lang": lang,
+                 "target": target, "classes": classes, "offline_html": offline_html, "lang": lang,
                  "osm_file": osm_file, "source": source, "square": square,
                  "maintenance_factor": maintenance_factor,
                  "facade_threshold_lux": facade_threshold_lux, "measures": measures}
@@ -280,19 +309,21 @@ def run_lighting_gaps(
             report_set = load_reports(reports, model)
         lap("reports")
         gaps = analyse_lighting_gaps(model, lamp_input, report_set, add_lamps=add_lamps,
-                                     classes=classes, square=square,
+                                     target=target, classes=classes, square=square,
                                      maintenance_factor=maintenance_factor,
                                      facade_threshold_lux=facade_threshold_lux, progress=step)
         for name, seconds in gaps.timings.items():
             timings[name] = timings.get(name, 0.0) + seconds
         clock = time.perf_counter()
-        step(LIGHTING_STEPS[6])
-        files, classes_gdf = _write_lighting(run, model, gaps)
+        step(LIGHTING_STEPS[-2])
+        files, classes_gdf, uncovered = _write_lighting(run, model, gaps, lang=lang,
+                                                        target=target)
         lap("write files")
-        step(LIGHTING_STEPS[7])
+        step(LIGHTING_STEPS[-1])
         analysis, rec, facades = gaps.analysis, gaps.recommendation, gaps.facades
         m = lighting_map(analysis, recommendation=rec, facades=facades, classes=classes_gdf,
-                         lang=lang, tiles=not offline_html, measures=measure_set)
+                         courtyards=gaps.courtyards, uncovered=uncovered, lang=lang,
+                         tiles=not offline_html, measures=measure_set)
         files["map"] = save_map(m, run.file("lighting_gaps.html"), offline=offline_html)
         lap("write map")
     messages = [*run.messages, *gaps.messages]
@@ -303,10 +334,13 @@ def run_lighting_gaps(
     return LightingJobResult(gaps, run.finals(files), messages, timings)
 
 
-def _write_lighting(run: RunFolder, model: Area, gaps: LightingGaps
-                    ) -> tuple[dict[str, Path], gpd.GeoDataFrame]:
-    """The GeoPackage and the CSVs of a lighting run, and the illuminance classes drawn."""
+def _write_lighting(run: RunFolder, model: Area, gaps: LightingGaps, *, lang: str, target: str
+                    ) -> tuple[dict[str, Path], gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """The GeoPackage and the CSVs of a lighting run; the illuminance classes and the
+    uncovered cells drawn on the map."""
+    from sjobo_geo.analysis.lighting.analysis import uncovered_cells
     from sjobo_geo.core.files import write_csv, write_gpkg_layers
+    from sjobo_geo.maps.lighting import coverage_lines
 
     analysis, rec, facades = gaps.analysis, gaps.recommendation, gaps.facades
     files: dict[str, Path] = {}
@@ -316,6 +350,7 @@ def _write_lighting(run: RunFolder, model: Area, gaps: LightingGaps
     if gaps.merges is not None:  # what was merged with what
         files["lamp_merges"] = write_csv(gaps.merges, run.file("lamp_merges.csv"))
     classes_gdf = illuminance_classes(analysis)
+    uncovered = uncovered_cells(analysis)
     synthetic = analysis.synthetic
     about = {
         "generator": "sjobo-geo lighting-gaps", "area": model.name, "crs": model.crs,
@@ -329,12 +364,18 @@ def _write_lighting(run: RunFolder, model: Area, gaps: LightingGaps
         "facade_square": facades.square if facades else "",
         "facade_params": facades.params if facades else {},
         "gap_types": GAP_TYPES,
+        "lamp_data_coverage": gaps.coverage,
+        "coverage_note": " ".join(coverage_lines(gaps.coverage, lang)),
+        "target": target, "proposal_spacing_m": rec.params["spacing_m"],
     }
     empty_facades = _empty_facades(model.crs)
     layers = {
+        "courtyards": gaps.courtyards,
         "surfaces": analysis.surfaces,
         "gaps": analysis.gaps,
         "path_gaps": analysis.path_gaps,
+        "data_stretches": analysis.data_stretches,
+        "uncovered": uncovered,
         "lamps": analysis.lamps,
         "proposed_lamps": rec.lamps,
         "facades": facades.facades if facades is not None else empty_facades,
@@ -343,8 +384,147 @@ def _write_lighting(run: RunFolder, model: Area, gaps: LightingGaps
     if synthetic:
         layers = {k: v.assign(synthetic_reports=True) for k, v in layers.items()}
     files["gpkg"] = write_gpkg_layers(layers, run.file("lighting.gpkg"), about=about)
-    files["csv"] = write_csv(gaps_table(analysis), run.file("lighting_gaps.csv"))
-    return files, classes_gdf
+    header = [f"sjobo-geo lighting-gaps: {model.name}", *coverage_lines(gaps.coverage, lang)]
+    if synthetic:
+        header.append("ranking uses SYNTHETIC reports (not real)")
+    files["csv"] = write_csv(gaps_table(analysis), run.file("lighting_gaps.csv"),
+                             header_lines=header)
+    files["courtyards"] = write_csv(courtyard_table(gaps.courtyards, lang),
+                                    run.file("courtyards.csv"), header_lines=header)
+    return files, classes_gdf, uncovered
+
+
+#: Steps reported by :func:`run_lighting_inventory_template`, in order.
+INVENTORY_TEMPLATE_STEPS = ("load area", "lamps", "lamp data coverage", "write template")
+
+
+@dataclass
+class InventoryTemplateResult:
+    """What :func:`run_lighting_inventory_template` wrote.
+
+    Attributes
+    ----------
+    table : pandas.DataFrame
+        The template's rows (:func:`~sjobo_geo.inputs.lamps.inventory_template`).
+    known, missing : int
+        Rows of known lamps, and rows "lampa saknas i data?".
+    files : dict of str to pathlib.Path
+        ``template``.
+    messages : list of str
+    """
+
+    table: Any
+    known: int
+    missing: int
+    files: dict[str, Path] = field(default_factory=dict)
+    messages: list[str] = field(default_factory=list)
+
+
+def run_lighting_inventory_template(
+    area: Any = "sample",
+    *,
+    out: str | Path,
+    target: str = "all",
+    lamps: str | Path | LampInventory | gpd.GeoDataFrame | None = None,
+    square: Any = None,
+    osm_file: str | Path | None = None,
+    source: str | None = None,
+    progress: Progress | None = None,
+) -> InventoryTemplateResult:
+    """Write a lamp inventory template for the places of a target (XLSX or CSV).
+
+    The rows: every known lamp of the target's places (OSM, merged with ``lamps`` when
+    given) with its position and empty columns for height, lumen or power, type and status;
+    and one row "lampa saknas i data?" per place without lamp data: each stretch tagged lit
+    with no lamp within reach, each courtyard, schoolyard or main square the lamp data do not
+    cover (:func:`~sjobo_geo.analysis.lighting.targets.inventory_targets`). The headers are
+    the Swedish ones the inventory reader accepts: fill it in on site and pass it back to
+    :func:`run_lighting_gaps` (``--lamps``); "lampa saknas i data?" rows left empty are
+    rejected when read back, not taken for lamps.
+
+    Parameters
+    ----------
+    area : str, pathlib.Path or Area
+        Profile name or TOML path (loaded), or an Area.
+    out : str or pathlib.Path
+        The file to write: ``.xlsx`` (Excel), else ``.csv`` (UTF-8 with BOM,
+        semicolon-separated: Swedish Excel opens it in columns).
+    target : {"all", "courtyards", "square", "paths"}, default "all"
+        :data:`TARGETS`; ``all`` here is every place, roads carrying cars included (their
+        lamps count in the coverage).
+    lamps : str, pathlib.Path, LampInventory or geopandas.GeoDataFrame, optional
+        An inventory already made (merged with the OSM lamps), as for
+        :func:`run_lighting_gaps`.
+    square : str or geometry, optional
+        The main square; the profile's by default.
+    osm_file, source : optional
+        As for :func:`sjobo_geo.load_area`.
+    progress : callable, optional
+        Called with each step of :data:`INVENTORY_TEMPLATE_STEPS`.
+
+    Returns
+    -------
+    InventoryTemplateResult
+
+    Examples
+    --------
+    >>> result = run_lighting_inventory_template("sample", out="inventering.xlsx",
+    ...                                          target="courtyards")  # doctest: +SKIP
+    >>> result.missing  # doctest: +SKIP
+    """
+    from sjobo_geo.analysis.lighting.coverage import check_target
+    from sjobo_geo.analysis.lighting.targets import inventory_targets
+    from sjobo_geo.core.area import Area as AreaType
+    from sjobo_geo.core.area import load_area
+    from sjobo_geo.core.files import atomic_path, safe_csv_frame, write_csv
+    from sjobo_geo.inputs.lamps import (
+        LampInventory,
+        inventory_template,
+        lamps_from_osm,
+        merge_lamps,
+        read_lamp_inventory,
+    )
+
+    check_target(target)
+    step = progress or noop
+    out = Path(out)
+    step(INVENTORY_TEMPLATE_STEPS[0])
+    model = area if isinstance(area, AreaType) else load_area(area, osm_file=osm_file,
+                                                              source=source)
+    step(INVENTORY_TEMPLATE_STEPS[1])
+    lamp_input = read_lamp_inventory(lamps, model) if isinstance(lamps, str | Path) else lamps
+    if lamp_input is None:
+        table = lamps_from_osm(model)
+    elif isinstance(lamp_input, LampInventory):
+        table, _ = merge_lamps(lamps_from_osm(model), lamp_input)
+    else:
+        table = lamp_input
+    step(INVENTORY_TEMPLATE_STEPS[2])
+    # the coverage needs the model's pieces and cells; no reports, no ranking samples
+    analysis = analyse_lighting(model, table, betweenness_samples=16)
+    known, missing = inventory_targets(analysis, target, square=square,
+                                       lang="sv")  # the template's headers are Swedish
+    rows = inventory_template(known, missing)
+    step(INVENTORY_TEMPLATE_STEPS[3])
+    if out.suffix.lower() in (".xlsx", ".xlsm"):
+        with atomic_path(out) as tmp:
+            safe_csv_frame(rows).to_excel(tmp, index=False, sheet_name="Lampor",
+                                          engine="openpyxl")
+    else:
+        write_csv(rows, out, sep=";")
+    cov = analysis.coverage
+    messages = [
+        f"inventory template for {target} ("
+        + ("every place, roads carrying cars included" if target == "all"
+           else ", ".join(TARGETS[target])) + f"): {len(known)} known lamps and "
+        f"{len(missing)} places without lamp data ('lampa saknas i data?')",
+        f"lamp data coverage now: {100 * cov['share']:.1f} % of the "
+        f"{cov['lit_length_m'] / 1000:.1f} km tagged lit",
+        "fill in height, lumen or power, type and status on site; pass the file back with "
+        "--lamps (empty 'lampa saknas i data?' rows are not lamps)",
+    ]
+    return InventoryTemplateResult(table=rows, known=len(known), missing=len(missing),
+                                   files={"template": out}, messages=messages)
 
 
 def _empty_facades(crs: str) -> gpd.GeoDataFrame:

@@ -1,9 +1,9 @@
-"""The ``measures validate`` job: a measures register checked against an area.
+"""The `measures validate` job: read and locate a measures register, write its rejects (and
+the located measures as a GeoPackage for QGIS).
 
-Writes the rejects file (Excel-safe, :func:`sjobo_geo.core.files.write_csv`) and, when asked,
-the located measures as a GeoPackage. Neither may be an input or anything but a regular
-file (:func:`~sjobo_geo.jobs.common.check_output_path`), and both are replaced together,
-only once both are written.
+The rejects file is Excel-safe (:func:`sjobo_geo.core.files.write_csv`). Neither output may
+be an input or anything but a regular file (:func:`~sjobo_geo.jobs.common.check_output_path`),
+and both are replaced together, only once both are written.
 """
 
 from __future__ import annotations
@@ -41,16 +41,19 @@ def run_measures_validate(
     osm_file: str | Path | None = None,
     source: str | None = None,
     rejects: str | Path | None = None,
+    out: str | Path | None = None,
     gpkg: str | Path | None = None,
     strict: bool = False,
     progress: Progress | None = None,
 ) -> MeasuresResult:
     """Check a measures register against an area: accounting, rejects file, optional GPKG.
 
-    Every row is accepted or rejected with row, column and reason (``FILE_rejects.csv``, or
-    ``rejects``); with ``gpkg`` the accepted measures are written with their geometry (the
-    note column left out) for QGIS. With ``strict`` any rejected row raises
-    :class:`~sjobo_geo.inputs.measures.MeasuresError` after the rejects are written.
+    Every row is accepted or rejected with row, column and reason, written to ``rejects``,
+    else to ``<stem>_rejects.csv`` in the folder ``out``, else beside ``file`` (see
+    :func:`~sjobo_geo.jobs.reports.rejects_path`; never over ``file``); with ``gpkg`` the
+    accepted measures are written with their geometry (the note column left out) for QGIS.
+    With ``strict`` any rejected row raises :class:`~sjobo_geo.inputs.measures.MeasuresError`
+    after the rejects are written.
 
     Neither output may be one of the inputs or anything but a regular file
     (:class:`~sjobo_geo._errors.OutputPathError`, raised before anything is read); the two
@@ -64,14 +67,14 @@ def run_measures_validate(
     """
     from sjobo_geo.core.files import atomic_path, write_csv, write_gpkg_layers
     from sjobo_geo.inputs.measures import MeasuresError, load_measures
+    from sjobo_geo.jobs.reports import rejects_path
 
     step = progress or noop
-    rejects_path = Path(rejects) if rejects else Path(f"{Path(file).stem}_rejects.csv")
     inputs = [file, osm_file, area]
-    check_output_path(rejects_path, inputs, option="--rejects")
+    target = rejects_path(file, rejects=rejects, out=out, inputs=inputs)
     if gpkg is not None:
         check_output_path(gpkg, inputs, option="--gpkg")
-        if os.path.realpath(gpkg) == os.path.realpath(rejects_path):
+        if os.path.realpath(gpkg) == os.path.realpath(target):
             raise OutputPathError(f"{gpkg}: is the rejects file too; give --gpkg and "
                                   "--rejects two different files")
     step(MEASURES_STEPS[0])
@@ -81,7 +84,7 @@ def run_measures_validate(
     step(MEASURES_STEPS[2])
     result = MeasuresResult(ms)
     # both files are written to temporary names first and replaced together at the end
-    with atomic_path(rejects_path) as rejects_tmp:
+    with atomic_path(target) as rejects_tmp:
         if gpkg is not None:
             layer = ms.measures.drop(columns="note").assign(
                 date=ms.measures["date"].astype(str))
@@ -94,10 +97,10 @@ def run_measures_validate(
             result.files["gpkg"] = Path(gpkg)
         else:
             write_csv(ms.rejects, rejects_tmp)
-    result.files = {"rejects": rejects_path, **result.files}
+    result.files = {"rejects": target, **result.files}
     if strict and ms.rejected:
         first = ms.rejects.iloc[0]
         raise MeasuresError(
             f"{file}: {ms.rejected} of {ms.total} rows rejected (--strict); first: row "
-            f"{first['row']}, {first['column']}: {first['reason']}; all in {rejects_path}")
+            f"{first['row']}, {first['column']}: {first['reason']}; all in {target}")
     return result

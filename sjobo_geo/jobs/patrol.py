@@ -3,6 +3,8 @@
 :func:`run_patrol` reads the reports, plans with :func:`plan_patrol` (hot spots, candidate
 stops, route, areas, week: objects only) and writes ``patrol.html``, ``patrol.gpx``,
 ``patrol.gpkg``, ``patrol_plan.csv``, ``patrol.png`` and ``patrol_week.csv``.
+``patrol_plan.csv`` (:func:`plan_table`) lists the stops with their clock times, then the
+units ranked highest for police presence that are not visited, each with the reason.
 """
 
 from __future__ import annotations
@@ -16,7 +18,9 @@ import numpy as np
 import pandas as pd
 
 from sjobo_geo.analysis.patrol._errors import PatrolError
+from sjobo_geo.analysis.patrol.explain import check_start_time, reason_text, why_text
 from sjobo_geo.analysis.patrol.plan import PLAN_PATROL_STEPS, PatrolPlanResult, plan_patrol
+from sjobo_geo.core.i18n import label
 from sjobo_geo.core.progress import noop
 from sjobo_geo.maps.gpx import write_gpx
 
@@ -27,7 +31,8 @@ if TYPE_CHECKING:
     from sjobo_geo.core.area import Area
     from sjobo_geo.jobs.common import RunFolder
 
-__all__ = ["PATROL_FILES", "PATROL_STEPS", "PatrolResult", "run_patrol"]
+__all__ = ["PATROL_FILES", "PATROL_STEPS", "PLAN_TABLE_COLUMNS", "PatrolResult", "plan_table",
+           "run_patrol"]
 
 
 #: Steps reported by :func:`run_patrol`, in order.
@@ -93,6 +98,7 @@ def run_patrol(
     n_areas: int = 3,
     max_stops: int | None = 5,
     measures: Any = None,
+    start_time: str | None = None,
 ) -> PatrolResult:
     """A patrol plan from a report file: ``patrol.html``, ``patrol.gpx``, ``patrol.gpkg``,
     ``patrol_plan.csv``, ``patrol_week.csv`` (mon-fri evenings) and ``patrol.png`` in ``out``.
@@ -134,6 +140,9 @@ def run_patrol(
     measures : path, MeasureSet or GeoDataFrame, optional
         A measures register (:func:`sjobo_geo.inputs.measures.load_measures`) drawn on the map
         (patrols added, school visits, ...); its accounting goes to the messages.
+    start_time : str, optional
+        Clock time of the start, "HH:MM"; default the profile's ``[patrol] start_time``
+        (18:00). Arrivals in the plan, the sheet and the GPX are clock times.
 
     Returns
     -------
@@ -143,7 +152,7 @@ def run_patrol(
     --------
     >>> result = run_patrol("reports.csv", "sample", out="out/patrol",
     ...                     shift_minutes=90)  # doctest: +SKIP
-    >>> result.analysis.stops[["stop", "nearest_street", "arrival_min"]]  # doctest: +SKIP
+    >>> result.analysis.stops[["stop", "nearest_street", "arrival"]]  # doctest: +SKIP
     """
     from sjobo_geo.core.i18n import check_lang
     from sjobo_geo.inputs.measures import as_measure_set
@@ -157,11 +166,13 @@ def run_patrol(
         raise PatrolError(f"{path}: report file not found")
     if not (shift_minutes > 0):  # before the area is loaded: a typo fails fast
         raise PatrolError(f"shift_minutes must be positive; got {shift_minutes!r}")
+    if start_time is not None:
+        start_time = check_start_time(start_time)
     arguments = {"reports_file": path, "area": area, "shift_minutes": shift_minutes,
                  "start": start, "speed_kmh": speed_kmh, "stop_minutes": stop_minutes,
                  "seed": seed, "offline_html": offline_html, "lang": lang, "units": units,
                  "n_candidates": n_candidates, "n_areas": n_areas, "max_stops": max_stops,
-                 "measures": measures}
+                 "measures": measures, "start_time": start_time}
     with output_run(out, job="patrol", inputs=[path, measures, area], outputs=PATROL_FILES,
                     arguments=arguments) as run:
         step(PATROL_STEPS[0])
@@ -175,11 +186,12 @@ def run_patrol(
         patrol = plan_patrol(model, rs, shift_min=shift_minutes, start=start,
                              speed_kmh=speed_kmh, stop_min=stop_minutes, seed=seed, units=units,
                              n_candidates=n_candidates, n_areas=n_areas, max_stops=max_stops,
-                             progress=step)
+                             start_time=start_time, progress=step)
         result = PatrolResult(patrol, messages=list(patrol.messages))
         step(PATROL_STEPS[4])
         _write_patrol(run, result, model, len(rs.reports), shift_minutes=shift_minutes,
-                      speed_kmh=speed_kmh, stop_minutes=stop_minutes, seed=seed, units=units)
+                      speed_kmh=speed_kmh, stop_minutes=stop_minutes, seed=seed, units=units,
+                      lang=lang)
         step(PATROL_STEPS[5])
         from sjobo_geo.maps.offline import save_map
         from sjobo_geo.maps.patrol import patrol_map, patrol_png
@@ -196,7 +208,7 @@ def run_patrol(
 
 def _write_patrol(run: RunFolder, result: PatrolResult, model: Area, n_reports: int, *,
                   shift_minutes: float, speed_kmh: float, stop_minutes: float, seed: int,
-                  units: str) -> None:
+                  units: str, lang: str) -> None:
     """``patrol.gpkg``, ``patrol_plan.csv``, ``patrol_week.csv`` and ``patrol.gpx``."""
     import geopandas as gpd
 
@@ -208,39 +220,95 @@ def _write_patrol(run: RunFolder, result: PatrolResult, model: Area, n_reports: 
     about = {"generator": "sjobo-geo patrol", "area": model.name, "synthetic": synthetic,
              "reports": n_reports, "units": units, "shift_minutes": shift_minutes,
              "speed_kmh": speed_kmh, "stop_minutes": stop_minutes, "seed": seed,
-             "start": patrol.start_name}
+             "start": patrol.start_name, "start_time": patrol.start_time}
     cands = patrol.candidates
     result.files["gpkg"] = write_gpkg_layers(
         {"stops": chosen.assign(node=chosen["node"].astype(str)), "route": patrol.route,
          "candidates": cands.assign(node=cands["node"].astype(str)), "areas": patrol.areas,
          "start": patrol.start},
         run.file("patrol.gpkg"), about=about)
-    wgs = chosen.to_crs(map_crs)
-    table = pd.DataFrame({
-        "stop": chosen["stop"].to_numpy(), "unit_id": chosen["unit_id"].to_numpy(),
-        "nearest_street": chosen["nearest_street"].to_numpy(),
-        "arrival_min": chosen["arrival_min"].to_numpy(),
-        "depart_min": chosen["depart_min"].to_numpy(),
-        "priority": chosen["priority"].to_numpy(), "why": chosen["why"].to_numpy(),
-        "peak_hours": chosen["peak_hours"].to_numpy(),
-        "x": chosen["node_x"].to_numpy(), "y": chosen["node_y"].to_numpy(),
-        "lat": wgs.geometry.y.round(6).to_numpy(), "lon": wgs.geometry.x.round(6).to_numpy(),
-        "synthetic": synthetic,
-    })
+    table = plan_table(patrol, lang=lang)
     result.files["csv"] = write_csv(table, run.file("patrol_plan.csv"))
     week = patrol.week.assign(node=patrol.week["node"].astype(str))
     result.files["week"] = write_csv(week, run.file("patrol_week.csv"))
     tag = " (SYNTHETIC)" if synthetic else ""
     s_wgs = patrol.start.to_crs(map_crs).geometry.iloc[0]
     track = gpd.GeoSeries([plan.geometry], crs=model.crs).to_crs(map_crs).iloc[0]
+    visits = table[table["stop"].notna()]
     gpx_stops = [{"lat": r.lat, "lon": r.lon,
-                  "name": f"{r.stop}. {r.nearest_street or r.unit_id}",
-                  "desc": f"arrive min {r.arrival_min:g}; priority {r.priority:.2f}; {r.why}"}
-                 for r in table.itertuples()]
+                  "name": f"{int(r.stop)}. {r.arrival} {r.nearest_street or r.unit_id}",
+                  "desc": f"{label('pt_arrival', lang)} {r.arrival}; "
+                          f"{label('pt_priority', lang)} {r.priority:.2f}; {r.why}"}
+                 for r in visits.itertuples()]
     result.files["gpx"] = write_gpx(
         run.file("patrol.gpx"), stops=gpx_stops,
-        start={"lat": s_wgs.y, "lon": s_wgs.x, "name": f"Start: {patrol.start_name}"},
+        start={"lat": s_wgs.y, "lon": s_wgs.x,
+               "name": f"{label('pt_start', lang)}: {patrol.start_name} {patrol.start_time}"},
         track=[(lat, lon) for lon, lat in np.asarray(track.coords)[:, :2]],
         name=f"Patrol {model.name}{tag}",
         desc=(f"{len(chosen)} stops, {plan.length_m:.0f} m, {plan.time_min:.0f} of "
-              f"{shift_minutes:g} min, seed {seed}{tag}"))
+              f"{shift_minutes:g} min, start {patrol.start_time}, seed {seed}{tag}"))
+
+
+#: Columns of :func:`plan_table` (``patrol_plan.csv``).
+PLAN_TABLE_COLUMNS = ("stop", "arrival", "depart", "rank", "unit_id", "nearest_street",
+                      "priority", "n_reports", "reason", "explanation", "why", "peak_hours",
+                      "arrival_min", "depart_min", "x", "y", "lat", "lon", "synthetic")
+
+
+def plan_table(patrol: PatrolPlanResult, *, lang: str | None = None) -> pd.DataFrame:
+    """The plan as one table (``patrol_plan.csv``): the stops in visiting order, then the
+    units ranked highest for police presence that are not visited.
+
+    Stops: ``stop``, clock times ``arrival``/``depart``, ``rank`` (for police presence,
+    1 the highest), ``reason`` "visited"; the others: ``stop`` empty and ``reason`` a code
+    of :data:`~sjobo_geo.analysis.patrol.explain.REASONS`. ``explanation`` says it in words
+    of ``lang`` with the numbers, ``why`` why the place is a candidate (words, not factor
+    codes). ``x``/``y`` in the area's CRS (a stop's network node, another unit's point),
+    ``lat``/``lon`` in WGS84.
+
+    Examples
+    --------
+    >>> plan_table(patrol, lang="en")[["stop", "arrival", "rank", "explanation"]]  # doctest: +SKIP
+    """
+    import geopandas as gpd
+
+    from sjobo_geo.settings import map_crs
+
+    stops, cands, top = patrol.stops, patrol.candidates, patrol.top_units
+    by_unit = {str(u): r for u, r in zip(cands["unit_id"], cands.to_dict("records"),
+                                         strict=True)}
+    rows = []
+    for r in stops.to_dict("records"):
+        rows.append({
+            "stop": r["stop"], "arrival": r.get("arrival", ""), "depart": r.get("depart", ""),
+            "rank": r.get("rank"), "unit_id": r["unit_id"],
+            "nearest_street": r["nearest_street"], "priority": r["priority"],
+            "n_reports": r["n_reports"], "reason": "visited",
+            "explanation": reason_text({"reason": "visited", "stop": r["stop"],
+                                        "arrival": r.get("arrival", "")}, lang),
+            "why": why_text(r, lang), "peak_hours": r["peak_hours"],
+            "arrival_min": r["arrival_min"], "depart_min": r["depart_min"],
+            "x": r["node_x"], "y": r["node_y"]})
+    for r in ([] if top is None else top.to_dict("records")):
+        if r["reason"] == "visited":
+            continue
+        cand = by_unit.get(str(r["unit_id"]))
+        rows.append({
+            "stop": None, "arrival": "", "depart": "", "rank": r["rank"],
+            "unit_id": r["unit_id"], "nearest_street": r["nearest_street"],
+            "priority": r["police_score"], "n_reports": r["n_reports"],
+            "reason": r["reason"], "explanation": reason_text(r, lang),
+            "why": why_text(cand if cand is not None else r, lang),
+            "peak_hours": cand["peak_hours"] if cand is not None else "",
+            "arrival_min": None, "depart_min": None, "x": r["x"], "y": r["y"]})
+    table = pd.DataFrame(rows, columns=[c for c in PLAN_TABLE_COLUMNS
+                                        if c not in ("lat", "lon", "synthetic")])
+    for col in ("stop", "rank", "n_reports"):
+        table[col] = pd.array(table[col], dtype="Int64")
+    pts = gpd.GeoSeries(gpd.points_from_xy(table["x"].astype(float), table["y"].astype(float)),
+                        crs=stops.crs).to_crs(map_crs)
+    table["lat"] = pts.y.round(6).to_numpy()
+    table["lon"] = pts.x.round(6).to_numpy()
+    table["synthetic"] = patrol.synthetic
+    return table[list(PLAN_TABLE_COLUMNS)]

@@ -1,5 +1,5 @@
-"""The report jobs: ``reports validate`` (a rejects file), ``reports map`` (a folder: map,
-GeoPackage, rejects) and ``sample-reports`` (a file of SYNTHETIC reports).
+"""The report jobs: `reports validate` (accounting and rejects), `reports map` (internal or
+public map, GeoPackage, rejects) and `sample-reports` (SYNTHETIC reports on an area).
 
 No output is ever written over an input (:func:`~sjobo_geo.jobs.common.check_output_path`);
 ``reports map`` writes its folder as one run (:func:`~sjobo_geo.jobs.common.output_run`);
@@ -8,6 +8,7 @@ every CSV is Excel-safe (:func:`sjobo_geo.core.files.write_csv`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,8 +20,8 @@ if TYPE_CHECKING:
     from sjobo_geo.core.area import Area
     from sjobo_geo.jobs.common import RunFolder
 
-__all__ = ["REPORT_STEPS", "REPORTS_MAP_FILES", "ReportsResult", "run_reports_map",
-           "run_reports_validate", "run_sample_reports"]
+__all__ = ["REPORT_STEPS", "REPORTS_MAP_FILES", "ReportsResult", "rejects_path",
+           "run_reports_map", "run_reports_validate", "run_sample_reports"]
 
 #: Steps reported by :func:`run_reports_map`.
 REPORT_STEPS = ("load area", "read and validate reports", "write files", "write map")
@@ -39,6 +40,63 @@ class ReportsResult:
     messages: list[str] = field(default_factory=list)
 
 
+def rejects_path(
+    file: str | Path,
+    *,
+    rejects: str | Path | None = None,
+    out: str | Path | None = None,
+    inputs: Iterable[Any] = (),
+) -> Path:
+    """Where a validate job writes the rejects of ``file``, checked to be safe to write.
+
+    ``rejects`` when given; else ``<stem>_rejects.csv`` in the folder ``out``; else
+    ``<stem>_rejects.csv`` beside ``file``. A relative ``file`` is relative to the current
+    folder, so its rejects land there only when the input itself is there: a validate run
+    never drops files into the current folder by accident. The path is refused when it is
+    ``file`` or one of ``inputs`` (symlinks resolved, hard links too), or exists and is not
+    a regular file (:func:`~sjobo_geo.core.files.check_output_path`).
+
+    Parameters
+    ----------
+    file : str or pathlib.Path
+        The validated file (report file or measures register).
+    rejects : str or pathlib.Path, optional
+        Explicit rejects file (``--rejects``).
+    out : str or pathlib.Path, optional
+        Folder for the rejects file (``--out``).
+    inputs : iterable, optional
+        The run's other inputs (column mapping, OSM file, profile); paths among them are
+        compared too.
+
+    Returns
+    -------
+    pathlib.Path
+
+    Raises
+    ------
+    OutputPathError
+        The rejects file would overwrite ``file`` or another input, or is a folder, a FIFO
+        or a device.
+
+    Examples
+    --------
+    >>> from pathlib import Path
+    >>> rejects_path("exports/jan.csv") == Path("exports/jan_rejects.csv")
+    True
+    >>> rejects_path("exports/jan.csv", out="checked") == Path("checked/jan_rejects.csv")
+    True
+    >>> rejects_path("exports/jan.csv", rejects="r.csv") == Path("r.csv")
+    True
+    """
+    source = Path(file)
+    if rejects is not None:
+        target, option = Path(rejects), "--rejects"
+    else:
+        folder = Path(out) if out is not None else source.parent
+        target, option = folder / f"{source.stem}_rejects.csv", "--rejects (or --out)"
+    return check_output_path(target, [source, *inputs], option=option)
+
+
 def run_reports_validate(
     file: str | Path,
     area: str | Path | Area = "sample",
@@ -49,6 +107,7 @@ def run_reports_validate(
     crs: str | None = None,
     report_source: str = "unknown",
     rejects: str | Path | None = None,
+    out: str | Path | None = None,
     strict: bool = False,
     progress: Progress | None = None,
 ) -> ReportsResult:
@@ -56,9 +115,10 @@ def run_reports_validate(
 
     Returns the :class:`~sjobo_geo.inputs.reports.schema.ReportSet`; with ``strict`` any rejected
     row raises :class:`~sjobo_geo.inputs.reports.schema.ReportsError` after the rejects are written.
-    The rejects file (``FILE_rejects.csv`` here, or ``rejects``) is Excel-safe and may be
-    neither an input nor anything but a regular file
-    (:class:`~sjobo_geo._errors.OutputPathError`, before anything is read).
+    The rejects go to ``rejects``, else into the folder ``out``, else beside ``file`` (see
+    :func:`rejects_path`); never into the current folder by accident, never over ``file``.
+    The rejects file is Excel-safe and may be neither an input nor anything but a regular
+    file (:class:`~sjobo_geo._errors.OutputPathError`, before anything is read).
 
     Examples
     --------
@@ -71,19 +131,18 @@ def run_reports_validate(
     from sjobo_geo.inputs.reports.validate import load_reports
 
     step = progress or noop
-    rejects_path = Path(rejects) if rejects else Path(f"{Path(file).stem}_rejects.csv")
-    check_output_path(rejects_path, [file, columns, osm_file, area], option="--rejects")
+    target = rejects_path(file, rejects=rejects, out=out, inputs=[columns, osm_file, area])
     step(REPORT_STEPS[0])
     model = load_area_for(area, osm_file, source)
     step(REPORT_STEPS[1])
     rs = load_reports(file, model, columns=columns, crs=crs, default_source=report_source)
     result = ReportsResult(rs)
-    result.files["rejects"] = write_csv(rs.rejects, rejects_path)
+    result.files["rejects"] = write_csv(rs.rejects, target)
     if strict and rs.rejected:
         first = rs.rejects.iloc[0]
         raise ReportsError(
             f"{file}: {rs.rejected} of {rs.total} rows rejected (--strict); first: row "
-            f"{first['row']}, {first['column']}: {first['reason']}; all in {rejects_path}"
+            f"{first['row']}, {first['column']}: {first['reason']}; all in {target}"
         )
     return result
 
@@ -130,7 +189,7 @@ def run_reports_map(
     >>> sorted(result.files)  # doctest: +SKIP
     ['csv', 'gpkg', 'map', 'rejects']
     """
-    from sjobo_geo.analysis.privacy import DEFAULT_CELL_SIZE_M, DEFAULT_K
+    from sjobo_geo.analysis.privacy import DEFAULT_CELL_SIZE_M, DEFAULT_K, public_reason
     from sjobo_geo.core.files import write_csv
     from sjobo_geo.core.i18n import check_lang
     from sjobo_geo.inputs.measures import as_measure_set
@@ -158,8 +217,9 @@ def run_reports_map(
             result.messages.extend(measure_set.messages())
         step(REPORT_STEPS[2])
         rejects = rs.rejects.copy()
-        if public:
-            rejects["value"] = ""  # row numbers and reasons only: values may be personal data
+        if public:  # row numbers and the kind of reason only: values may be personal data
+            rejects["value"] = ""
+            rejects["reason"] = rejects["reason"].map(public_reason)
         result.files["rejects"] = write_csv(rejects, run.file("reports_rejects.csv"))
         if strict and rs.rejected:
             # the run is the rejects file alone: it is committed (the point of --strict),
@@ -176,6 +236,7 @@ def run_reports_map(
     if failed is not None:
         raise failed
     return result
+
 
 
 def _write_reports_map(run: RunFolder, result: ReportsResult, model: Area, measure_set: Any,

@@ -3,8 +3,12 @@
 :func:`est_page` draws the map and fills the template ``maps/templates/est_week.html.j2``
 (A4 print CSS, one section per printed page, inline SVG bars, the map in an iframe). The
 markup and its wording are in the template and in ``core/labels.toml``; this module only
-turns the analysis' tables into rows of reader's text (numbers formatted, categories named,
-public counts under ``k`` shown as ``<k``).
+turns the analysis' tables into rows of reader's text (numbers formatted, categories named).
+
+A public page shows :attr:`EstWeek.public_view <sjobo_geo.analysis.est.EstWeek.public_view>`
+only, the picture through the privacy gate: small counts as ``<k``, their complements as
+``×`` (:data:`sjobo_geo.analysis.privacy.MARKS`), means and p-values only where the gate
+shows them, no report, no free text, actors named only when the area profile lists them.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from sjobo_geo.analysis.est import EMERGING_STEPS, LIST_MAX
+from sjobo_geo.analysis.est import EMERGING_MIN_STEPS, EMERGING_STEPS, LIST_MAX, RISING_MIN
 
 if TYPE_CHECKING:
     from sjobo_geo.analysis.est import EstWeek
@@ -39,9 +43,13 @@ def _map_html(week: EstWeek, area: Area, *, offline: bool, lang: str) -> str:
     from sjobo_geo.maps.base import add_geodataframe, add_legend, new_map
     from sjobo_geo.maps.offline import render_map
 
-    public, now, rising = week.public, week.incidents, week.rising
+    public, now = week.public, week.incidents
+    view = week.public_view
     # public: only cells with at least k incidents are drawn (and marked when rising)
-    cells = week.cells[week.cells["count"] >= week.k] if public else week.cells
+    if public and view is None:
+        raise ValueError("a public page needs the gated picture: analyse_est_week(public=True)")
+    cells = view.cells if public else week.cells
+    rising = view.rising if public else week.rising
     m = new_map(area, tiles=not offline, lang=lang)
     legend: list[tuple[str, dict[str, Any]]] = []
     if public:
@@ -67,8 +75,10 @@ def _map_html(week: EstWeek, area: Area, *, offline: bool, lang: str) -> str:
                      "fields": ["report_id", "category", "actor", "time", "place"]}
             add_geodataframe(m, group, name=f"{label('actor', lang)}: {actor}", style=style,
                              lang=lang)
-    marked = cells[cells["unit_id"].isin(rising["unit_id"])] if len(rising) else cells.iloc[:0]
-    style = {"color": "#d62728", "weight": 3, "fill": False, "fields": ["unit_id", "count"]}
+    # the rising places, named (never by their grid id)
+    marked = cells[["unit_id", "geometry"]].merge(rising[["unit_id", "place", "count"]],
+                                                   on="unit_id")
+    style = {"color": "#d62728", "weight": 3, "fill": False, "fields": ["place", "count"]}
     add_geodataframe(m, marked, name=label("est_rising", lang), style=style, lang=lang)
     legend.append((label("est_rising", lang), {"color": "#d62728", "fillColor": "#ffffff"}))
     if week.register is not None:
@@ -88,7 +98,8 @@ def est_page(week: EstWeek, area: Area, *, lang: str | None = None,
     ----------
     week : EstWeek
         What :func:`sjobo_geo.analysis.est.analyse_est_week` found. With ``week.public``
-        the page shows no report, no free text and no count under ``week.k`` (``<k``).
+        the page shows ``week.public_view`` only: no report, no free text, no figure from
+        which a count under ``week.k`` can be recovered (:mod:`sjobo_geo.analysis.privacy`).
     area : Area
         The area of the map.
     lang : {"sv", "en"}, optional
@@ -110,41 +121,84 @@ def est_page(week: EstWeek, area: Area, *, lang: str | None = None,
     >>> "est-summary" in html  # doctest: +SKIP
     True
     """
+    from sjobo_geo.analysis.est import rising_table
+    from sjobo_geo.analysis.privacy import HIDDEN, MARKS, SMALL, GatedTable
     from sjobo_geo.core.i18n import check_lang
     from sjobo_geo.inputs.reports.schema import CATEGORIES
     from sjobo_geo.maps.page import labeller, render_page
 
     lang = check_lang(lang or week.lang)
     public, k = week.public, week.k
+    view = week.public_view
+    if public and view is None:
+        raise ValueError("a public page needs the gated picture: analyse_est_week(public=True)")
 
-    def small(v: float) -> str:
-        """A count for the reader: "–" without data, "<k" when public and under k."""
-        if np.isnan(v):
-            return "–"
-        return f"<{k}" if public and 0 < v < k else f"{v:g}"
+    def dec(v: float) -> str:
+        return f"{v:.1f}".replace(".", ",") if lang == "sv" else f"{v:.1f}"
+
+    def pval(v: float) -> str:
+        return f"{v:.2g}".replace(".", ",") if lang == "sv" else f"{v:.2g}"
 
     def count_rows(frame: pd.DataFrame, names: dict[str, str] | None) -> list[dict[str, Any]]:
+        """Internal rows: every count as it is."""
         rows = []
         for key, row in frame[week.period_labels].iterrows():
             vals = row.to_numpy(dtype=float)
             mean = float(frame.at[key, "prev_mean"])
             rows.append({
                 "name": names.get(key, key) if names else key,
-                "counts": [small(v) for v in vals],
-                "mean": "–" if np.isnan(mean) else f"{mean:.1f}",
-                "bars": [None if np.isnan(v) or (public and 0 < v < k) else float(v)
-                         for v in vals],
+                "counts": ["–" if np.isnan(v) else f"{v:g}" for v in vals],
+                "mean": "–" if np.isnan(mean) else dec(mean),
+                "bars": [None if np.isnan(v) else float(v) for v in vals],
+                "title": str(key)})
+        return rows
+
+    def gated_rows(table: GatedTable, order: pd.Index, names: dict[str, str] | None
+                   ) -> list[dict[str, Any]]:
+        """Public rows: what the gate shows, marks for the rest (largest first)."""
+        rows = []
+        for key in order:
+            mean = float(table.mean[key])
+            hidden_mean = table.state.loc[key, week.period_labels[:-1]].isin(
+                [SMALL, HIDDEN]).any()
+            rows.append({
+                "name": names.get(key, key) if names else key,
+                "counts": [table.text(key, c) for c in week.period_labels],
+                "mean": MARKS[HIDDEN] if hidden_mean else "–" if np.isnan(mean) else dec(mean),
+                "bars": [None if np.isnan(v) else float(v)
+                         for v in table.counts.loc[key, week.period_labels]],
                 "title": str(key)})
         return rows
 
     cat_names = {c: (CATEGORIES[c].sv if lang == "sv" else CATEGORIES[c].en)
                  for c in week.by_category.index if c in CATEGORIES}
-    rising = [{"status": r.status, "pattern": r.pattern, "place": r.place, "cell": r.unit_id,
-               "count": small(float(r.count)), "prev_mean": f"{r.prev_mean:.1f}",
-               "p": "" if np.isnan(r.p) else f"{r.p:.2g}"}
-              for r in week.rising.head(LIST_MAX).itertuples(index=False)]
-    named = week.named[week.named["count"] >= k] if public else week.named
+    emerging = week.params["emerging_periods"] >= EMERGING_MIN_STEPS
+    rising_frame = view.rising if public else week.rising
+    table = rising_table(rising_frame.head(LIST_MAX), lang, emerging=emerging)
+    rising = [{"status": r.status, "pattern": r.pattern, "place": r.place,
+               "count": f"{r.count:g}",
+               "prev_mean": MARKS[HIDDEN] if np.isnan(r.prev_mean) else dec(r.prev_mean),
+               "p": MARKS[HIDDEN] if np.isnan(r.p) else pval(r.p),
+               "q": MARKS[HIDDEN] if np.isnan(r.q) else pval(r.q)}
+              for r in table.itertuples(index=False)]
+    if public:
+        by_category = gated_rows(view.by_category, _largest_first(view.by_category,
+                                                                  week.period_labels[-1]),
+                                 cat_names)
+        by_actor = gated_rows(view.by_actor, _largest_first(view.by_actor,
+                                                            week.period_labels[-1]), None)
+        totals = [None if np.isnan(v) else float(v) for v in view.totals]
+        named = view.named
+    else:
+        by_category = count_rows(week.by_category, cat_names)
+        by_actor = count_rows(week.by_actor, None)
+        totals = [None if np.isnan(v) else float(v) for v in week.totals]
+        named = week.named
     dups = week.duplicates
+    if public:
+        n_dups = MARKS[SMALL].format(k=k) if view.duplicates is None else str(view.duplicates)
+    else:
+        n_dups = str(len(dups))
     context = {
         "L": labeller(lang), "lang": lang, "period": week.period, "period_label": week.label,
         "area_name": area.name, "generated": f"{dt.date.today():%Y-%m-%d}",
@@ -152,21 +206,29 @@ def est_page(week: EstWeek, area: Area, *, lang: str | None = None,
         "rejected": week.rejected, "summary": week.summary,
         "map_html": _map_html(week, area, offline=offline, lang=lang),
         "labels": week.period_labels,
-        "totals": [None if np.isnan(v) else float(v) for v in week.totals],
+        "totals": totals,
         "previous_covered": week.params["previous_covered"],
         "n_previous": week.params["n_previous"],
-        "by_category": count_rows(week.by_category, cat_names),
-        "by_actor": count_rows(week.by_actor, None),
-        "rising": rising, "emerging_steps": EMERGING_STEPS,
+        "by_category": by_category,
+        "by_actor": by_actor,
+        "rising": rising, "rising_min": RISING_MIN, "emerging_steps": EMERGING_STEPS,
         "emerging_periods": week.params["emerging_periods"],
         "named": [{"place": p, "count": str(int(n))}
                   for p, n in named.head(NAMED_MAX).itertuples(index=False)],
         "duplicates": [] if public else _duplicate_rows(week, cat_names),
-        "n_duplicates": len(dups),
+        "n_duplicates": n_dups,
         "more_duplicates": max(len(dups) - LIST_MAX, 0),
         "measures": None if week.measures is None else _measure_rows(week.measures, lang),
     }
     return render_page("est_week.html.j2", **context)
+
+
+def _largest_first(table: Any, column: str) -> pd.Index:
+    """Rows by their shown count in ``column``, largest first (hidden ones last, by key):
+    the order must not tell how large a hidden count is."""
+    shown = table.counts[column]
+    return pd.Index([*shown.dropna().sort_values(ascending=False, kind="stable").index,
+                     *sorted(shown.index[shown.isna()], key=str)])
 
 
 def _duplicate_rows(week: EstWeek, cat_names: dict[str, str]) -> list[dict[str, Any]]:

@@ -3,7 +3,10 @@
 :func:`follow_up_page` draws the map and fills the template
 ``maps/templates/follow_up.html.j2``; the markup and its wording are there and in
 ``core/labels.toml``. This module turns the follow-up table into the reader's text (numbers
-with the language's decimal mark, counts under ``k`` as ``<k`` in public pages).
+with the language's decimal mark). A public page shows the table through the privacy gate
+(:func:`sjobo_geo.analysis.follow_up.public_follow_up`): counts under ``k`` as ``<k``,
+counts hidden so that no small one can be computed back as ``×``, and no rate, ratio,
+interval, share or p-value resting on a hidden count.
 """
 
 from __future__ import annotations
@@ -74,7 +77,8 @@ def follow_up_page(table: pd.DataFrame, ms: MeasureSet, area: Area, rs: ReportSe
     radius : float
         Metres around each measure (named in the method).
     public : bool
-        Counts under ``k`` shown as ``<k``.
+        Show the table through the privacy gate
+        (:func:`~sjobo_geo.analysis.follow_up.public_follow_up`).
     k : int
     offline : bool
         Inline the map's scripts, no web tiles.
@@ -91,15 +95,16 @@ def follow_up_page(table: pd.DataFrame, ms: MeasureSet, area: Area, rs: ReportSe
     >>> html = follow_up_page(table, ms, area, rs, zones, radius=100, public=False, k=5,
     ...                       offline=True, lang="sv")  # doctest: +SKIP
     """
-    from sjobo_geo.analysis.follow_up import VERDICTS
+    from sjobo_geo.analysis.follow_up import VERDICTS, public_follow_up
+    from sjobo_geo.analysis.privacy import MARKS, SHOWN
     from sjobo_geo.inputs.measures import MEASURE_KINDS, MEASURE_STATUSES
     from sjobo_geo.maps.page import labeller, render_page
 
-    def count(v: Any) -> str:
-        if v is None or (isinstance(v, float) and np.isnan(v)):
-            return "–"
-        v = int(v)
-        return f"<{k}" if public and 0 < v < k else str(v)
+    present = table.notna()  # whether a figure was computed at all (not what it is)
+    if public:
+        table, state = public_follow_up(table, k)
+    else:
+        state = pd.DataFrame(SHOWN, index=table.index, columns=table.columns)
 
     def num(v: Any, fmt: str = ".2f") -> str:
         if v is None or (isinstance(v, float) and not np.isfinite(v)):
@@ -113,7 +118,18 @@ def follow_up_page(table: pd.DataFrame, ms: MeasureSet, area: Area, rs: ReportSe
             else num(v, ".3f"))
 
     rows = []
-    for r in table.itertuples(index=False):
+    for i, r in enumerate(table.itertuples(index=False)):
+        idx = table.index[i]
+
+        def shown(col: str, idx: Any = idx) -> bool:
+            return state.at[idx, col] == SHOWN
+
+        def count(col: str, idx: Any = idx) -> str:
+            if not shown(col, idx):
+                return MARKS[state.at[idx, col]].format(k=k)
+            v = table.at[idx, col]
+            return "–" if v is None or pd.isna(v) else str(int(v))
+
         kind = MEASURE_KINDS.get(r.kind)
         status = MEASURE_STATUSES.get(r.status)
         row: dict[str, Any] = {
@@ -128,32 +144,38 @@ def follow_up_page(table: pd.DataFrame, ms: MeasureSet, area: Area, rs: ReportSe
             row["windows"] = {"before_from": str(r.before_from), "before_to": str(r.before_to),
                               "after_from": str(r.after_from), "after_to": str(r.after_to),
                               "season": r.season}
-        if np.isfinite(r.before) and np.isfinite(r.after):
+        if present.at[idx, "before"] and present.at[idx, "after"]:
+            ratio_ok = shown("rate_ratio") and (np.isfinite(r.rate_ratio)
+                                                or r.rate_ratio == np.inf)
             row["change"] = {
-                "before": count(r.before), "after": count(r.after),
-                "bars": [None if public and 0 < r.before < k else float(r.before),
-                         None if public and 0 < r.after < k else float(r.after)],
+                "before": count("before"), "after": count("after"),
+                "bars": [float(r.before) if shown("before") else None,
+                         float(r.after) if shown("after") else None],
                 "ratio": ({"value": num(r.rate_ratio), "low": num(r.ratio_low),
                            "high": num(r.ratio_high), "p": pval(r.p_time)}
-                          if np.isfinite(r.rate_ratio) or r.rate_ratio == np.inf else None)}
-        if np.isfinite(r.control_before):
+                          if ratio_ok else None)}
+        if present.at[idx, "control_before"]:
             row["control"] = {
-                "before": count(r.control_before), "after": count(r.control_after),
+                "before": count("control_before"), "after": count("control_after"),
                 "cells": int(r.control_cells),
-                "relative": ({"value": num(r.relative_change), "q": pval(r.q_control)}
-                             if np.isfinite(r.relative_change) else None)}
+                "relative": ({"value": num(r.relative_change),
+                              "q": pval(r.q_control) if shown("q_control") else MARKS["hidden"]}
+                             if shown("relative_change") and np.isfinite(r.relative_change)
+                             else None)}
         if r.survey_verdict == "no_survey":
             row["survey"] = {"verdict": "no_survey"}
         elif r.survey_verdict:
             row["survey"] = {
-                "before": count(r.survey_before), "total_before": int(r.survey_total_before),
-                "after": count(r.survey_after), "total_after": int(r.survey_total_after),
+                "before": count("survey_before"), "total_before": count("survey_total_before"),
+                "after": count("survey_after"), "total_after": count("survey_total_after"),
                 "verdict": r.survey_verdict,
-                "p": pval(r.p_survey) if np.isfinite(r.p_survey) else None}
+                "p": (pval(r.p_survey) if shown("p_survey") and np.isfinite(r.p_survey)
+                      else None)}
         rows.append(row)
     verdicts = table["verdict"].value_counts()
     return render_page(
         "follow_up.html.j2", L=labeller(lang), lang=lang, area_name=area.name,
+        public=public, k=k,
         generated=f"{dt.date.today():%Y-%m-%d}", synthetic=bool(rs.synthetic),
         files=[rs.source_file, ms.source_file],
         accounting={"r_ok": rs.accepted, "r_total": rs.total, "m_ok": ms.accepted,

@@ -10,6 +10,9 @@ Layers (registered in ``window.SJOBO_LAYERS``):
 * ``physical_priority``: street segments with a physical-environment score in the top
   fifth (and above 0), shaded by score.
 
+A public view (:func:`~sjobo_geo.analysis.hotspots.public_view`) has no street segments:
+its map has no ``hot_segments`` layer and draws the physical priority on its grid cells.
+
 Every unit's popup shows its report count, Gi* result, both scores and every factor
 contribution, and its hour/weekday profile. All text from data (street names) is
 HTML-escaped (:func:`~sjobo_geo.maps.base.to_geojson`); numbers are numbers. Synthetic input
@@ -48,7 +51,15 @@ _BARS = "▁▂▃▄▅▆▇█"
 
 
 def sparkline(counts: str) -> str:
-    """A text sparkline of comma-separated counts ("·" for zero)."""
+    """A text sparkline of comma-separated counts ("·" for zero).
+
+    Examples
+    --------
+    >>> sparkline("0,1,2,4,8")
+    '·▁▂▄█'
+    >>> sparkline("<5,7,<5,9")  # public band counts stay as they are
+    '<5,7,<5,9'
+    """
     try:
         values = [int(v) for v in str(counts).split(",") if v != ""]
     except ValueError:
@@ -56,8 +67,7 @@ def sparkline(counts: str) -> str:
     top = max(values, default=0)
     if top <= 0:
         return ""
-    return "".join("·" if v == 0 else _BARS[min(7, int(np.ceil(v / top * 8)) - 1)]
-                   for v in values)
+    return "".join("·" if v == 0 else _BARS[min(7, -(-v * 8 // top) - 1)] for v in values)
 
 
 def _popup_fields(units: gpd.GeoDataFrame, lang: str, public: bool
@@ -177,10 +187,11 @@ def hotspots_map(
     g = _add_units(m, sig_g, name=label("hs_hot_grid", lang), colours=_class_colours(sig_g),
                    lang=lang, public=public, line=False)
     registry["hot_grid"] = (g, len(sig_g))
-    g = _add_units(m, sig_s, name=label("hs_hot_segments", lang),
-                   colours=_class_colours(sig_s),
-                   lang=lang, public=public, line=True)
-    registry["hot_segments"] = (g, len(sig_s))
+    if not public:  # street segments are never published (public_view)
+        g = _add_units(m, sig_s, name=label("hs_hot_segments", lang),
+                       colours=_class_colours(sig_s),
+                       lang=lang, public=public, line=True)
+        registry["hot_segments"] = (g, len(sig_s))
     for cls, colour in CLASS_COLOURS.items():
         if cls in set(sig_g["gi_class"]) | set(sig_s["gi_class"]):
             legend.append((f"Gi* {cls}", {"color": "#555555", "fillColor": colour}))
@@ -194,14 +205,15 @@ def hotspots_map(
     registry["police_priority"] = (g, len(pol))
     legend.append((label("hs_police_priority", lang),
                    {"color": "#555555", "fillColor": SCORE_COLOURS["police"][4]}))
-    phy = seg[seg["physical_score"] > 0]
+    phy_units = grid if public else seg
+    phy = phy_units[phy_units["physical_score"] > 0]
     if len(phy):
         phy = phy[phy["physical_score"] >= np.quantile(phy["physical_score"], 0.8)]
     fbreaks = np.quantile(phy["physical_score"], [0.2, 0.4, 0.6, 0.8]) if len(phy) else \
         np.zeros(4)
     g = _add_units(m, phy, name=label("hs_physical_priority", lang),
                    colours=_score_colours(phy, "physical", fbreaks), lang=lang, public=public,
-                   line=True, show=False)
+                   line=not public, show=False)
     registry["physical_priority"] = (g, len(phy))
     legend.append((label("hs_physical_priority", lang),
                    {"color": SCORE_COLOURS["physical"][4]}))

@@ -5,10 +5,16 @@ Both take the :class:`~sjobo_geo.analysis.patrol.plan.PatrolPlanResult` of
 candidates) and compute nothing of their own.
 
 Layers (registered in ``window.SJOBO_LAYERS``): ``pt_areas`` (patrol areas), ``pt_route``
-(the walking route), ``pt_stops`` (numbered stops; popups with arrival minute, priority and
-why), ``pt_start``, ``pt_candidates`` (candidates not chosen) and ``pt_unreachable``. All
-text from data is HTML-escaped (:func:`~sjobo_geo.maps.base.escape_text`). Synthetic input
-puts a banner on the page and a label on the sheet.
+(the walking route), ``pt_stops`` (numbered stops; popups with the arrival clock time,
+priority and why in words), ``pt_start``, ``pt_candidates`` (candidates not chosen, with
+why not when they are among the highest ranked) and ``pt_unreachable``. A panel
+(``#sjobo-patrol-top``) lists the 10 units ranked highest for police presence, each with
+the stop that visits it or the reason why not (:attr:`PatrolPlanResult.top_units`); the
+sheet prints the same list. Reasons and whys are words of the page's language
+(:func:`~sjobo_geo.analysis.patrol.explain.reason_text`,
+:func:`~sjobo_geo.analysis.patrol.explain.why_text`). All text from data is HTML-escaped
+(:func:`~sjobo_geo.maps.base.escape_text`). Synthetic input puts a banner on the page and a
+label on the sheet.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from sjobo_geo import settings
+from sjobo_geo.analysis.patrol.explain import reason_text, why_text
 from sjobo_geo.core.i18n import check_lang, label
 from sjobo_geo.maps.base import add_layer_registry, add_legend, escape_text, new_map
 
@@ -29,7 +36,7 @@ if TYPE_CHECKING:
     from sjobo_geo.analysis.patrol.plan import PatrolPlanResult
     from sjobo_geo.core.area import Area
 
-__all__ = ["patrol_map", "patrol_png", "patrol_sheet"]
+__all__ = ["add_top_units_panel", "patrol_map", "patrol_png", "patrol_sheet"]
 
 ROUTE_COLOUR = "#c51b7d"
 STOP_COLOUR = "#54278f"
@@ -37,12 +44,68 @@ AREA_COLOUR = "#fdae61"
 
 
 def _popup(row: Any, lang: str) -> str:
+    r = row._asdict()
     items = [(label("pt_stop", lang), row.stop), (label("pt_street", lang), row.nearest_street),
-             (label("pt_arrival", lang), f"{row.arrival_min:g}"),
+             (label("pt_arrival", lang), r.get("arrival") or f"{row.arrival_min:g}"),
              (label("pt_priority", lang), f"{row.priority:.2f}"),
-             (label("pt_why", lang), row.why),
+             (label("pt_why", lang), why_text(r, lang) if "factors" in r else row.why),
              (label("pt_peak_hours", lang), row.peak_hours)]
     return "".join(f"<b>{escape_text(k)}</b>: {escape_text(v)}<br>" for k, v in items if v != "")
+
+
+def _why_not(result: PatrolPlanResult, lang: str) -> dict[str, str]:
+    """unit_id -> why it is not visited (or where it is), for the highest-ranked units."""
+    top = result.top_units
+    if top is None or top.empty:
+        return {}
+    return {str(r["unit_id"]): reason_text(r, lang) for r in top.to_dict("records")}
+
+
+def _top_rows(result: PatrolPlanResult, lang: str) -> list[tuple[int, str, float, int, str]]:
+    """(rank, place, score, reports, visited or why not) of the highest-ranked units."""
+    top = result.top_units
+    if top is None or top.empty:
+        return []
+    return [(int(r["rank"]), str(r["nearest_street"] or r["unit_id"]),
+             float(r["police_score"]), int(r["n_reports"]), reason_text(r, lang))
+            for r in top.to_dict("records")]
+
+
+def add_top_units_panel(m: folium.Map, result: PatrolPlanResult, *,
+                        lang: str | None = None) -> None:
+    """A panel (``#sjobo-patrol-top``) with the units ranked highest for police presence:
+    rank, place, score, reports and the stop that visits it or why not (words of ``lang``).
+
+    Examples
+    --------
+    >>> add_top_units_panel(m, patrol, lang="en")  # doctest: +SKIP
+    """
+    import folium
+
+    lang = check_lang(lang)
+    rows = _top_rows(result, lang)
+    if not rows:
+        return
+    head = "".join(f"<th style=\"text-align:left;padding:1px 4px\">{escape_text(h)}</th>"
+                   for h in (label("pt_rank", lang), label("pt_street", lang),
+                             label("pt_score", lang), label("hs_n_reports", lang),
+                             label("pt_visit", lang)))
+    body = "".join(
+        f'<tr class="sjobo-patrol-top-row" data-rank="{rank}">'
+        f'<td style="padding:1px 4px">{rank}</td><td style="padding:1px 4px">'
+        f"{escape_text(place)}</td><td style=\"padding:1px 4px\">{score:.2f}</td>"
+        f'<td style="padding:1px 4px">{n}</td><td style="padding:1px 4px">'
+        f"{escape_text(why)}</td></tr>" for rank, place, score, n, why in rows)
+    title = label("pt_top_title", lang).format(n=len(rows))
+    start = label("pt_start_at", lang).format(time=result.start_time)
+    m.get_root().html.add_child(folium.Element(  # type: ignore[attr-defined]
+        '<details id="sjobo-patrol-top" open style="position:fixed;top:80px;left:10px;'
+        "z-index:900;background:rgba(255,255,255,.94);padding:6px 10px;font:12px sans-serif;"
+        'border:1px solid #999;border-radius:4px;max-width:560px;max-height:45vh;'
+        'overflow:auto;">'
+        f"<summary><b>{escape_text(title)}</b> · {escape_text(start)}</summary>"
+        f'<table style="border-collapse:collapse;margin-top:4px"><tr>{head}</tr>{body}'
+        "</table></details>"))
 
 
 def patrol_map(result: PatrolPlanResult, area: Area, *, lang: str | None = None,
@@ -87,16 +150,24 @@ def patrol_map(result: PatrolPlanResult, area: Area, *, lang: str | None = None,
     registry["pt_route"] = (g, 1)
 
     others = result.candidates
+    why_not = _why_not(result, lang)
+    max_snap = float(result.top_units["max_snap_m"].iloc[0]) \
+        if result.top_units is not None and len(result.top_units) else 150.0
     for key, status, colour in (("pt_candidates", "not chosen", "#777777"),
                                 ("pt_unreachable", "unreachable", "#d7301f")):
         sub = others[others["status"] == status].to_crs(crs)
         g = folium.FeatureGroup(name=label(key, lang), show=True).add_to(m)
         for r in sub.itertuples():
+            d = r._asdict()
+            why = why_text(d, lang) if "factors" in d else r.why
+            reason = why_not.get(str(r.unit_id))
+            if reason is None and status == "unreachable":
+                reason = reason_text({"reason": "unreachable", "snap_m": r.snap_m,
+                                      "max_snap_m": max_snap}, lang)
             tip = (f"{escape_text(r.nearest_street or r.unit_id)}<br>"
                    f"{escape_text(label('pt_priority', lang))}: {r.priority:.2f}<br>"
-                   f"{escape_text(r.why)}"
-                   + (f"<br>{escape_text(r.unreachable_reason)}" if r.unreachable_reason
-                      else ""))
+                   f"{escape_text(why)}"
+                   + (f"<br><i>{escape_text(reason)}</i>" if reason else ""))
             folium.CircleMarker([r.geometry.y, r.geometry.x], radius=5, color=colour,
                                 fill=True, fill_opacity=0.5,
                                 tooltip=folium.Tooltip(tip)).add_to(g)
@@ -125,6 +196,7 @@ def patrol_map(result: PatrolPlanResult, area: Area, *, lang: str | None = None,
                    (label("pt_candidates", lang), {"color": "#777777"}),
                    (label("pt_unreachable", lang), {"color": "#d7301f"})],
                title=label("pt_title", lang))
+    add_top_units_panel(m, result, lang=lang)
     if measures is not None:
         from sjobo_geo.maps.measures import add_measures
 
@@ -132,6 +204,30 @@ def patrol_map(result: PatrolPlanResult, area: Area, *, lang: str | None = None,
     add_layer_registry(m, registry)
     folium.LayerControl(collapsed=False).add_to(m)
     return m
+
+
+def _sheet_lines(result: PatrolPlanResult, lang: str, width: int = 132) -> list[str]:
+    """The sheet's text: the stops (clock time, place, priority, why in words), then the
+    highest-ranked units with the stop that visits each or why not; long lines wrapped."""
+    import textwrap
+
+    def wrap(text: str) -> list[str]:
+        return textwrap.wrap(text, width=width, subsequent_indent="     ") or [""]
+
+    lines = [label("pt_stops", lang)]
+    for r in result.stops.itertuples():
+        d = r._asdict()
+        why = why_text(d, lang) if "factors" in d else r.why
+        lines += wrap(f"{int(r.stop)}. {d.get('arrival') or f'{r.arrival_min:g}'}  "
+                      f"{r.nearest_street or r.unit_id} – {r.priority:.2f}: {why}")
+    rows = _top_rows(result, lang)
+    if rows:
+        lines += ["", label("pt_top_title", lang).format(n=len(rows))]
+        for rank, place, score, n, why in rows:
+            lines += wrap(f"{rank}. {place} ({score:.2f}; "
+                          f"{label('pt_n_report' if n == 1 else 'pt_n_reports', lang).format(n=n)})"
+                          f": {why}")
+    return lines
 
 
 def patrol_png(result: PatrolPlanResult, area: Area, path: str | Path, *,
@@ -170,7 +266,7 @@ def patrol_sheet(result: PatrolPlanResult, area: Area, *, lang: str | None = Non
     start, route = result.start, result.route
     fig = Figure(figsize=(8.27, 11.69))
     FigureCanvasAgg(fig)
-    ax = fig.add_axes((0.04, 0.28, 0.92, 0.66))
+    ax = fig.add_axes((0.04, 0.36, 0.92, 0.58))  # the lower part: stops and the top list
     line = route.geometry.iloc[0]
     pts = [line, *result.stops.geometry, start.geometry.iloc[0]]
     xs = np.concatenate([np.asarray(g.coords)[:, 0] for g in pts])
@@ -218,11 +314,9 @@ def patrol_sheet(result: PatrolPlanResult, area: Area, *, lang: str | None = Non
                  ha="right", color="#b30000")
     fig.text(0.04, 0.962, label("pt_summary", lang).format(
         n=len(result.stops), m=f"{p.length_m:.0f}", t=f"{p.time_min:.0f}",
-        b=f"{p.budget_min:g}") + f" · {start['name'].iloc[0]}", fontsize=9, va="top")
-    lines = [f"{int(r.stop)}. {r.nearest_street or r.unit_id} – "
-             f"{label('pt_arrival', lang).lower()} {r.arrival_min:g}, "
-             f"{r.priority:.2f}: {r.why}"[:120] for r in result.stops.itertuples()]
-    fig.text(0.04, 0.26, "\n".join(lines[:20]) or "-", fontsize=7.5, va="top",
-             family="DejaVu Sans")
+        b=f"{p.budget_min:g}") + f" · {start['name'].iloc[0]} · "
+        + label("pt_start_at", lang).format(time=result.start_time), fontsize=9, va="top")
+    fig.text(0.04, 0.345, "\n".join(_sheet_lines(result, lang)[:40]) or "-", fontsize=7,
+             va="top", family="DejaVu Sans")
     fig.text(0.04, 0.01, "© OpenStreetMap contributors · sjobo-geo", fontsize=6)
     return fig

@@ -25,6 +25,20 @@ from sjobo_geo.analysis.lighting.classes import (
     LightingClasses,
     load_lighting_classes,
 )
+from sjobo_geo.analysis.lighting.coverage import (
+    COVERAGE_THRESHOLD,
+    COVERED_CLASSES,
+    LAMP_DATA,
+    LAMP_REACH_HEIGHTS,
+    LAMP_REACH_MIN_M,
+    SURFACE_COVERED_SHARE,
+    coverage_message,
+    lamp_data_class,
+    lamp_reach,
+    lamps_in_data,
+    points_within_reach,
+    within_reach,
+)
 from sjobo_geo.analysis.lighting.importance import (
     BETWEENNESS_SAMPLES,
     IMPORTANCE_FLOOR,
@@ -54,6 +68,7 @@ __all__ = [
     "CUTOFF_LUX", "DEFAULT_CELL_SIZE_M", "DEFAULT_MAINTENANCE_FACTOR", "GAP_TYPES",
     "LUX_BREAKS", "MIN_PATCH_M2", "PIECE_LENGTH_M", "REPORT_RADIUS_M", "SAMPLE_SPACING_M",
     "LightingAnalysis", "analyse_lighting", "gaps_table", "illuminance_classes",
+    "uncovered_cells",
 ]
 
 # --------------------------------------------------------------------------------------
@@ -79,12 +94,16 @@ MIN_PATCH_M2 = 4.0
 #: 0.6 and 1.0 are the P5 and P4 minima, 2 and 5 the P6 and P4 averages.
 LUX_BREAKS = (0.6, 1.0, 2.0, 5.0, 10.0)
 
-#: Gap types of paths: what OSM says about a path the model finds too dark.
+#: Gap types of paths: what OSM says about a path the model finds too dark. Gaps are found on
+#: covered pieces only (a lamp of the data within reach, or tagged unlit; see
+#: :mod:`.coverage`): a lit-tagged piece with no lamp in reach is ``lamp_data_missing``
+#: (:data:`~.coverage.LAMP_DATA`), not a gap.
 GAP_TYPES = {
     "tagged_unlit": "OSM lit=no (or disused): stated dark",
-    "unknown_lit": "no lit tag: nobody has said",
-    "lit_modelled_dark": "OSM lit=yes but the model is below the class minimum: a lamp is "
-                         "missing from the data, or the light really is too weak",
+    "unknown_lit": "no lit tag, a lamp of the data within reach, below the class minimum",
+    "lit_modelled_dark": "OSM lit=yes and a lamp of the data within reach, but the model is "
+                         "below the class minimum: the lamps known are too weak or too far "
+                         "apart (modelled dark)",
 }
 
 
@@ -270,6 +289,8 @@ class _Cells:
     surface: np.ndarray  # row of ``surfaces``
     flat: np.ndarray  # flat cell index r·cols + c
     required: np.ndarray  # the surface's class minimum
+    covered: np.ndarray  # the lamp data cover the cell (a lamp in reach, or tagged unlit)
+    gap_id: np.ndarray  # the dark patch (ranked gap) the cell belongs to, "" when none
 
 
 @dataclass
@@ -279,33 +300,48 @@ class LightingAnalysis:
     Attributes
     ----------
     surfaces : geopandas.GeoDataFrame
-        :func:`walkable_surfaces` plus ``n_cells``, ``avg_lux``, ``min_lux`` (over its
-        cells), ``below_min_m2`` (area of cells below the class minimum),
-        ``below_average`` (mean below the class average; areas only), ``betweenness``,
-        ``importance``.
+        :func:`walkable_surfaces` plus ``n_cells``, ``covered_share`` (share of its cells,
+        for paths of its length, that the lamp data cover), ``lamp_data``
+        (:data:`~.coverage.LAMP_DATA`: ``lamp_in_reach`` when at least
+        :data:`~.coverage.SURFACE_COVERED_SHARE` is covered), ``data_covered``,
+        ``avg_lux``, ``min_lux``, ``below_min_m2`` (squares, courtyards and schoolyards:
+        over their covered cells, NaN when none; paths: over all their cells; judge paths
+        by their pieces), ``below_average`` (mean below the class average; covered areas
+        only), ``betweenness``, ``importance``.
     pieces : geopandas.GeoDataFrame
         Every path piece (≤ ``piece_length_m``): ``piece_id``, ``path_index``,
-        ``surface_id``, ``name``, ``highway``, ``osm_lit``, ``covered``, ``p_class``,
-        ``min_req_lux``, ``avg_req_lux``, ``length_m``, ``min_lux``, ``mean_lux`` (exact,
-        centreline), ``compliant``, ``gap_type`` (:data:`GAP_TYPES`, empty when
-        compliant), ``reports_weighted``, ``reports_factor``, ``betweenness``,
-        ``importance``, ``exposure``; lines.
+        ``surface_id``, ``name``, ``highway``, ``osm_lit``, ``covered`` (a roof: tunnel,
+        passage), ``lamp_data`` (:data:`~.coverage.LAMP_DATA`), ``data_covered`` (the
+        lamp data cover it), ``p_class``, ``min_req_lux``, ``avg_req_lux``, ``length_m``,
+        ``min_lux``, ``mean_lux`` (exact, centreline), ``compliant`` (the model meets the
+        class minimum), ``gap_type`` (:data:`GAP_TYPES`, empty when compliant or not
+        covered), ``gap_id`` (its ranked stretch), ``reports_weighted``,
+        ``reports_factor``, ``betweenness``, ``importance``, ``exposure``; lines.
     gaps : geopandas.GeoDataFrame
-        Ranked gaps (see :meth:`ranked`): ``path_stretch`` (consecutive gap pieces of one
-        path), ``dark_patch`` and ``below_average``.
+        Ranked gaps of covered places (see :meth:`ranked`): ``path_stretch`` (consecutive
+        gap pieces of one path), ``dark_patch`` and ``below_average``.
+    data_stretches : geopandas.GeoDataFrame
+        Stretches the lamp data do not cover (consecutive pieces of one path):
+        ``lamp_data`` (``lamp_data_missing``: tagged lit, no lamp in reach;
+        ``no_lamp_data``: no tag, no lamp), ``surface_id``, ``name``, ``highway``,
+        ``p_class``, ``car_road``, ``length_m``, ``pieces``; lines. Never gaps.
     lamps : geopandas.GeoDataFrame
-        The lamp table given, with ``counted`` (gives light in the model).
+        The lamp table given, with ``counted`` (gives light in the model), ``in_lamp_data``
+        (counts for the coverage) and ``reach_m`` (:func:`~.coverage.lamp_reach`).
     grid : numpy.ndarray
         Lux on the surface cells (NaN elsewhere), row 0 south; see ``grid_info``.
     grid_info : GridInfo
     requirement : numpy.ndarray
         Minimum lux required in each surface cell (the strictest surface there), NaN
         elsewhere.
+    covered_grid : numpy.ndarray of bool
+        The surface cells the lamp data cover (a lamp in reach, or tagged unlit).
     classes : LightingClasses
     params : dict
         Settings used (maintenance factor, cell size, radii, seeds, synthetic reports).
     figures : dict
-        Summary figures (lengths, shares, counts, seconds).
+        Summary figures (lengths, shares, counts, seconds); compliance over covered pieces,
+        with the lamp data coverage beside it (:attr:`coverage`).
     crs : str
     area : Area
         The area analysed.
@@ -324,6 +360,8 @@ class LightingAnalysis:
     params: dict[str, Any]
     figures: dict[str, Any]
     crs: str
+    data_stretches: gpd.GeoDataFrame = field(repr=False)
+    covered_grid: np.ndarray = field(repr=False)
     samples: _Samples = field(repr=False)
     cells: _Cells = field(repr=False)
     area: Area = field(repr=False)
@@ -331,9 +369,30 @@ class LightingAnalysis:
 
     @property
     def path_gaps(self) -> gpd.GeoDataFrame:
-        """Path pieces below their class minimum, by exposure (highest first)."""
-        g = self.pieces[~self.pieces["compliant"]]
+        """Covered path pieces below their class minimum, by exposure (highest first)."""
+        p = self.pieces
+        g = p[~p["compliant"].to_numpy() & p["data_covered"].to_numpy(dtype=bool)]
         return g.sort_values("exposure", ascending=False, kind="stable")
+
+    @property
+    def coverage(self) -> dict[str, Any]:
+        """The lamp data coverage: ``share`` of lit-tagged length covered, ``lit_length_m``,
+        ``lit_covered_m``, ``lamp_data_missing_m``, ``covered_length_m`` and
+        ``uncovered_length_m`` / ``uncovered_share`` of all path length,
+        ``threshold`` (:data:`~.coverage.COVERAGE_THRESHOLD`), ``below_threshold``, the
+        reach rule (``reach`` in words, ``reach_heights``, ``reach_min_m``) and
+        ``courtyards_covered`` / ``courtyards``."""
+        f = self.figures
+        keys = ("lit_length_m", "lit_covered_m", "lamp_data_missing_m", "covered_length_m",
+                "uncovered_length_m", "uncovered_share", "courtyards", "courtyards_covered")
+        out = {"share": f["coverage_share"], **{k: f[k] for k in keys}}
+        out["threshold"] = self.params["coverage_threshold"]
+        share = f["coverage_share"]
+        out["below_threshold"] = bool(not (share >= out["threshold"]))  # NaN: no lit tags
+        out["reach"] = self.params["lamp_reach"]
+        out["reach_heights"] = self.params["lamp_reach_heights"]
+        out["reach_min_m"] = self.params["lamp_reach_min_m"]
+        return out
 
     @property
     def synthetic(self) -> bool:
@@ -341,14 +400,18 @@ class LightingAnalysis:
         return bool(self.params.get("synthetic_reports"))
 
     def summary(self) -> str:
-        """A few lines of figures."""
+        """A few lines of figures, the lamp data coverage first
+        (:func:`~.coverage.coverage_message`)."""
         f = self.figures
         lines = [
+            coverage_message(self.coverage),
             f"lamps: {f['lamps_counted']} of {f['lamps_total']} counted as giving light "
             f"(broken/planned left out: {f['lamps_total'] - f['lamps_counted']}); "
             f"maintenance factor {self.params['maintenance_factor']}",
-            f"paths: {f['path_length_m'] / 1000:.2f} km evaluated, "
-            f"{f['compliant_share']:.1%} compliant with their class minimum; "
+            f"paths: {f['covered_length_m'] / 1000:.2f} of {f['path_length_m'] / 1000:.2f} km "
+            f"covered by lamp data and evaluated, {f['compliant_share']:.1%} of those "
+            f"compliant with their class minimum; uncovered (left out) "
+            f"{f['uncovered_length_m'] / 1000:.2f} km ({f['uncovered_share']:.1%}); "
             f"{f['gap_pieces']} gap pieces ({f['gap_length_m'] / 1000:.2f} km) in "
             f"{f['gap_stretches']} stretches",
             "gap length by type: " + ", ".join(
@@ -449,7 +512,8 @@ def analyse_lighting(
         lamps = lamps_from_osm(area)
     lamps = check_lamp_table(lamps, area.crs)
     counted = lit_lamps(lamps)
-    lamps = lamps.assign(counted=counted)
+    lamps = lamps.assign(counted=counted, in_lamp_data=lamps_in_data(lamps),
+                         reach_m=lamp_reach(lamps["mount_height_m"].to_numpy()))
     lit = lamps[counted]
     mf = float(maintenance_factor)
 
@@ -481,7 +545,11 @@ def analyse_lighting(
     preq = srow["min_req_lux"].to_numpy(dtype=np.float64)
     compliant = pmin >= preq - 1e-9
     osm_lit = srow["osm_lit"].to_numpy(dtype=object)
-    gap_type = np.where(compliant, "", np.select(
+    # the lamp data cover a piece when a lamp of the data could light it, or it is tagged
+    # unlit; elsewhere the model knows no lamp, which is not the same as darkness
+    lamp_data = lamp_data_class(osm_lit, within_reach(piece_geom, lamps))
+    p_cov = np.isin(lamp_data, COVERED_CLASSES)
+    gap_type = np.where(compliant | ~p_cov, "", np.select(
         [osm_lit == "unlit", osm_lit == "lit"], ["tagged_unlit", "lit_modelled_dark"],
         "unknown_lit"))
 
@@ -523,29 +591,67 @@ def analyse_lighting(
     requirement = np.where(mask, req_flat.reshape(rows, cols), np.nan)
     flat_lux = lux_grid.ravel()
 
-    # --- per-area-surface statistics
+    # --- lamp data coverage of the surface cells (a lamp of the data in reach, or unlit)
+    mflat = np.flatnonzero(mask.ravel())
+    reach_flat = np.zeros(rows * cols, dtype=bool)
+    reach_flat[mflat] = points_within_reach(np.column_stack([
+        frame[0] + (mflat % cols + 0.5) * cell_size,
+        frame[1] + (mflat // cols + 0.5) * cell_size]), lamps)
+    s_lit = surfaces["osm_lit"].to_numpy(dtype=object)
+    area_unlit = s_lit[area_rows] == "unlit"
+    acov = reach_flat[ac] | area_unlit[ap]
+    cov_flat = reach_flat.copy()
+    if len(pc):
+        cov_flat[pc[osm_lit[pp] == "unlit"]] = True
+    cov_flat[ac[acov]] = True
+    covered_grid = cov_flat.reshape(rows, cols) & mask
+
+    # --- per-area-surface statistics, over the cells the lamp data cover
     na = len(area_rows)
     n_cells = np.bincount(ap, minlength=na)
-    sums = np.bincount(ap, weights=flat_lux[ac], minlength=na)
+    n_cov = np.bincount(ap, weights=acov.astype(float), minlength=na)
+    n_reach = np.bincount(ap, weights=reach_flat[ac].astype(float), minlength=na)
+    cov_share = np.where(n_cells > 0, n_cov / np.maximum(n_cells, 1), np.nan)
+    reach_share = np.where(n_cells > 0, n_reach / np.maximum(n_cells, 1), np.nan)
+    clux = flat_lux[ac]
+    sums = np.bincount(ap, weights=np.where(acov, clux, 0.0), minlength=na)
     mins = np.full(na, np.nan)
     if len(ap):
         starts = np.flatnonzero(np.concatenate([[True], ap[1:] != ap[:-1]]))
-        mins[ap[starts]] = np.minimum.reduceat(flat_lux[ac], starts)
-    avg = np.where(n_cells > 0, sums / np.maximum(n_cells, 1), np.nan)
+        low = np.minimum.reduceat(np.where(acov, clux, np.inf), starts)
+        mins[ap[starts]] = np.where(np.isfinite(low), low, np.nan)
+    avg = np.where(n_cov > 0, sums / np.maximum(n_cov, 1), np.nan)
     empty = n_cells == 0
     if empty.any():  # smaller than a cell: the exact value at a point inside
         rp = shapely.get_coordinates(shapely.point_on_surface(polys_area[empty]))
         ex = _horizontal(lit, rp, mf)
-        avg[empty] = ex
-        mins[empty] = ex
-    dark_cell = flat_lux[ac] < area_req[ap] - 1e-9
+        e_reach = points_within_reach(rp, lamps)
+        e_cov = e_reach | area_unlit[empty]
+        avg[empty] = np.where(e_cov, ex, np.nan)
+        mins[empty] = np.where(e_cov, ex, np.nan)
+        cov_share[empty] = e_cov.astype(float)
+        reach_share[empty] = e_reach.astype(float)
+    dark_cell = (clux < area_req[ap] - 1e-9) & acov
     below_m2 = np.bincount(ap, weights=dark_cell.astype(float), minlength=na) * cell_size ** 2
     surf_avg = np.full(len(surfaces), np.nan)
     surf_min = np.full(len(surfaces), np.nan)
     surf_cells = np.zeros(len(surfaces), dtype=np.int64)
     surf_below = np.zeros(len(surfaces))
+    surf_cov = np.full(len(surfaces), np.nan)
+    surf_reach = np.full(len(surfaces), np.nan)
     surf_avg[area_rows], surf_min[area_rows] = avg, mins
     surf_cells[area_rows], surf_below[area_rows] = n_cells, below_m2
+    surf_cov[area_rows], surf_reach[area_rows] = cov_share, reach_share
+    if len(pi):  # paths: the share of their length the lamp data cover
+        prow_all = np.flatnonzero(is_path)[pi]
+        p_len = np.bincount(prow_all, weights=plen, minlength=len(surfaces))
+        p_in = np.bincount(prow_all, weights=plen * p_cov, minlength=len(surfaces))
+        p_reach = np.bincount(prow_all, weights=plen * (lamp_data == "lamp_in_reach"),
+                              minlength=len(surfaces))
+        surf_cov[is_path] = (p_in / np.maximum(p_len, 1e-12))[is_path]
+        surf_reach[is_path] = (p_reach / np.maximum(p_len, 1e-12))[is_path]
+    s_data = lamp_data_class(s_lit, surf_reach >= SURFACE_COVERED_SHARE - 1e-12)
+    s_covered = np.isin(s_data, COVERED_CLASSES)
     # paths: statistics of their pieces' cells (cells once per path)
     if len(pp):
         path_of_cell = pi[pp]
@@ -563,8 +669,10 @@ def analyse_lighting(
         st = np.flatnonzero(np.concatenate([[True], prow[order][1:] != prow[order][:-1]]))
         surf_min[prow[order][st]] = np.minimum.reduceat(flat_lux[kc][order], st)
     surfaces = surfaces.assign(
-        n_cells=surf_cells, avg_lux=surf_avg, min_lux=surf_min, below_min_m2=surf_below,
-        below_average=(~is_path) & (surf_avg < surfaces["avg_req_lux"].to_numpy() - 1e-9),
+        n_cells=surf_cells, covered_share=surf_cov, lamp_data=s_data, data_covered=s_covered,
+        avg_lux=surf_avg, min_lux=surf_min, below_min_m2=surf_below,
+        below_average=(~is_path) & s_covered
+        & (surf_avg < surfaces["avg_req_lux"].to_numpy() - 1e-9),
     )
 
     # --- importance and reports
@@ -596,6 +704,7 @@ def analyse_lighting(
         "name": srow["name"].to_numpy(dtype=object),
         "highway": srow["highway"].to_numpy(dtype=object),
         "osm_lit": osm_lit, "covered": srow["covered"].to_numpy(dtype=bool),
+        "lamp_data": lamp_data, "data_covered": p_cov,
         "p_class": srow["p_class"].to_numpy(dtype=object), "min_req_lux": preq,
         "avg_req_lux": srow["avg_req_lux"].to_numpy(dtype=np.float64),
         "start_m": pstart, "length_m": plen, "min_lux": pmin, "mean_lux": pmean,
@@ -606,28 +715,47 @@ def analyse_lighting(
     }, geometry=piece_geom if len(pi) else [], crs=area.crs)
     pieces["exposure"] = pieces["length_m"] * pieces["reports_factor"] * pieces["importance"]
 
-    # --- gaps: stretches, dark patches, surfaces below average
-    gaps = _build_gaps(area, surfaces, pieces, lines, pi, area_rows, ap, ac, dark_cell,
-                       flat_lux, frame, cell_size, rows, cols, rxy, rw, report_radius_m,
-                       min_patch_m2)
+    # --- gaps (covered places only): stretches, dark patches, surfaces below average
+    gaps, piece_gap, cell_gap = _build_gaps(
+        area, surfaces, pieces, lines, pi, area_rows, ap, ac, dark_cell, flat_lux, frame,
+        cell_size, rows, cols, rxy, rw, report_radius_m, min_patch_m2)
+    pieces["gap_id"] = piece_gap
+    data_stretches = _data_stretches(pieces, lines, pi, area.crs)
 
-    # --- figures
+    # --- figures: compliance over the covered pieces, the coverage beside it
     total_len = float(plen.sum())
-    ok_len = float(plen[compliant].sum())
-    gap_len = float(plen[~compliant].sum())
-    n_cells_all = int(mask.sum())
-    below_all = int((flat_lux[mask.ravel()] < req_flat[mask.ravel()] - 1e-9).sum())
+    cov_len = float(plen[p_cov].sum())
+    ok_len = float(plen[compliant & p_cov].sum())
+    gap_len = float(plen[~compliant & p_cov].sum())
+    lit_len = float(plen[osm_lit == "lit"].sum())
+    lit_cov = float(plen[(osm_lit == "lit") & p_cov].sum())
+    cov_m = covered_grid.ravel()
+    n_cells_all = int(cov_m.sum())
+    below_all = int((flat_lux[cov_m] < req_flat[cov_m] - 1e-9).sum())
+    is_yard = (surfaces["kind"] == "courtyard").to_numpy()
     figures: dict[str, Any] = {
         "lamps_total": int(len(lamps)), "lamps_counted": int(counted.sum()),
-        "path_length_m": total_len, "compliant_length_m": ok_len,
-        "compliant_share": ok_len / total_len if total_len else float("nan"),
-        "gap_length_m": gap_len, "gap_pieces": int((~compliant).sum()),
+        "lamps_in_data": int(lamps["in_lamp_data"].sum()),
+        "path_length_m": total_len, "covered_length_m": cov_len,
+        "uncovered_length_m": total_len - cov_len,
+        "uncovered_share": (total_len - cov_len) / total_len if total_len else float("nan"),
+        "lit_length_m": lit_len, "lit_covered_m": lit_cov,
+        "coverage_share": lit_cov / lit_len if lit_len else float("nan"),
+        "lamp_data_missing_m": float(plen[lamp_data == "lamp_data_missing"].sum()),
+        "lamp_data_length_m": {k: float(plen[lamp_data == k].sum()) for k in LAMP_DATA},
+        "compliant_length_m": ok_len,
+        "compliant_share": ok_len / cov_len if cov_len else float("nan"),
+        "gap_length_m": gap_len, "gap_pieces": int((~compliant & p_cov).sum()),
         "gap_stretches": int((gaps["gap_kind"] == "path_stretch").sum()),
         "gap_length_by_type_m": {t: float(plen[gap_type == t].sum()) for t in GAP_TYPES},
         "tagged_unlit_but_modelled_lit_m": float(plen[compliant & (osm_lit == "unlit")].sum()),
-        "covered_gap_length_m": float(plen[~compliant & pieces["covered"].to_numpy()].sum()),
-        "cells": n_cells_all, "cells_below_min": below_all,
+        "covered_gap_length_m": float(plen[~compliant & p_cov
+                                           & pieces["covered"].to_numpy()].sum()),
+        "cells": n_cells_all, "cells_uncovered": int(mask.sum()) - n_cells_all,
+        "cells_below_min": below_all,
         "cells_below_min_share": below_all / n_cells_all if n_cells_all else float("nan"),
+        "courtyards": int(is_yard.sum()),
+        "courtyards_covered": int((is_yard & s_covered).sum()),
         "dark_patches": int((gaps["gap_kind"] == "dark_patch").sum()),
         "dark_patch_area_m2": float(gaps.loc[gaps["gap_kind"] == "dark_patch", "size"].sum()),
         "surfaces_below_average": int((gaps["gap_kind"] == "below_average").sum()),
@@ -645,13 +773,19 @@ def analyse_lighting(
         "seed": int(seed), "classes_source": classes.source,
         "lamps_counted_statuses": "working, unknown (broken and planned left out)",
         "synthetic_reports": synthetic,
+        "lamp_reach": f"max({LAMP_REACH_HEIGHTS:g} × mounting height, {LAMP_REACH_MIN_M:g} m)",
+        "lamp_reach_heights": LAMP_REACH_HEIGHTS, "lamp_reach_min_m": LAMP_REACH_MIN_M,
+        "lamp_data_statuses": "working, unknown, broken (planned left out)",
+        "coverage_threshold": COVERAGE_THRESHOLD,
+        "surface_covered_share": SURFACE_COVERED_SHARE,
     }
     return LightingAnalysis(
         surfaces=surfaces, pieces=pieces, gaps=gaps, lamps=lamps, grid=lux_grid,
         grid_info=info, requirement=requirement, classes=classes, params=params,
-        figures=figures, crs=area.crs,
-        samples=_Samples(sxy, srep, slux),
-        cells=_Cells(area_rows[ap], ac, area_req[ap]), area=area, report_points=(rxy, rw),
+        figures=figures, crs=area.crs, data_stretches=data_stretches,
+        covered_grid=covered_grid, samples=_Samples(sxy, srep, slux),
+        cells=_Cells(area_rows[ap], ac, area_req[ap], acov, cell_gap), area=area,
+        report_points=(rxy, rw),
     )
 
 
@@ -665,14 +799,18 @@ _GAP_COLUMNS = [
 
 def _build_gaps(area, surfaces, pieces, lines, pi, area_rows, ap, ac, dark_cell, flat_lux,
                 frame, cell, rows, cols, rxy, rw, report_radius, min_patch_m2
-                ) -> gpd.GeoDataFrame:
+                ) -> tuple[gpd.GeoDataFrame, np.ndarray, np.ndarray]:
+    """Ranked gaps of the covered places, and the gap id of each piece and area cell."""
     import geopandas as gpd
     import pandas as pd
     import shapely
 
     parts = []
-    # path stretches: consecutive gap pieces of one path
-    gap = ~pieces["compliant"].to_numpy()
+    piece_gap = np.full(len(pieces), "", dtype=object)
+    cell_gap = np.full(len(ac), "", dtype=object)
+    locals_: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
+    # path stretches: consecutive gap pieces of one path (covered pieces only)
+    gap = ~pieces["compliant"].to_numpy() & pieces["data_covered"].to_numpy(dtype=bool)
     if gap.any():
         idx = np.flatnonzero(gap)
         path = pi[idx]
@@ -685,7 +823,9 @@ def _build_gaps(area, surfaces, pieces, lines, pi, area_rows, ap, ac, dark_cell,
         minlux = np.full(len(first), np.inf)
         np.minimum.at(minlux, sid, pieces["min_lux"].to_numpy()[idx])
         p0 = pieces.iloc[first]
+        locals_[0] = (idx, sid, piece_gap)
         parts.append(pd.DataFrame({
+            "_part": 0, "_local": np.arange(len(first)),
             "gap_kind": "path_stretch", "surface_kind": "path",
             "surface_id": p0["surface_id"].to_numpy(), "name": p0["name"].to_numpy(),
             "p_class": p0["p_class"].to_numpy(), "criterion": "minimum",
@@ -714,7 +854,12 @@ def _build_gaps(area, surfaces, pieces, lines, pi, area_rows, ap, ac, dark_cell,
         s_idx = area_rows[owner[pid]]
         pmin = pmin[pid]
         srf = surfaces.iloc[s_idx]
+        pos_of_comp = np.full(n_comp, -1)
+        pos_of_comp[pid] = np.arange(len(pid))
+        pos = pos_of_comp[comp]
+        locals_[1] = (np.flatnonzero(dark_cell)[pos >= 0], pos[pos >= 0], cell_gap)
         parts.append(pd.DataFrame({
+            "_part": 1, "_local": np.arange(len(pid)),
             "gap_kind": "dark_patch", "surface_kind": srf["kind"].to_numpy(),
             "surface_id": srf["surface_id"].to_numpy(), "name": srf["name"].to_numpy(),
             "p_class": srf["p_class"].to_numpy(), "criterion": "minimum",
@@ -728,6 +873,7 @@ def _build_gaps(area, surfaces, pieces, lines, pi, area_rows, ap, ac, dark_cell,
     if below.any():
         srf = surfaces[below]
         parts.append(pd.DataFrame({
+            "_part": 2, "_local": np.arange(len(srf)),
             "gap_kind": "below_average", "surface_kind": srf["kind"].to_numpy(),
             "surface_id": srf["surface_id"].to_numpy(), "name": srf["name"].to_numpy(),
             "p_class": srf["p_class"].to_numpy(), "criterion": "average",
@@ -739,7 +885,7 @@ def _build_gaps(area, surfaces, pieces, lines, pi, area_rows, ap, ac, dark_cell,
         }))
     if not parts:
         out = gpd.GeoDataFrame({c: [] for c in _GAP_COLUMNS}, geometry=[], crs=area.crs)
-        return out
+        return out, piece_gap, cell_gap
     df = pd.concat(parts, ignore_index=True)
     geoms = df["geometry"].to_numpy()
     rep = reports_near(geoms, rxy, rw, report_radius)
@@ -756,32 +902,86 @@ def _build_gaps(area, surfaces, pieces, lines, pi, area_rows, ap, ac, dark_cell,
     df["rank_in_kind"] = df.groupby("gap_kind").cumcount() + 1
     prefix = df["gap_kind"].map({"path_stretch": "S", "dark_patch": "D", "below_average": "A"})
     df["gap_id"] = prefix + df["rank"].astype(str)
+    # the gap id of each gap piece and dark cell, for the proposals ("which gap it fixes")
+    for part, (where, local, target) in locals_.items():
+        sub = df[df["_part"] == part]
+        ids = np.empty(len(sub), dtype=object)
+        ids[sub["_local"].to_numpy()] = sub["gap_id"].to_numpy(dtype=object)
+        target[where] = ids[local]
     out = gpd.GeoDataFrame(df[[*_GAP_COLUMNS, "geometry"]], geometry="geometry",
                            crs=area.crs)
     out["covered"] = out["covered"].astype(bool)
     out["pieces"] = out["pieces"].astype(np.int64)
-    return out
+    return out, piece_gap, cell_gap
 
 
-def illuminance_classes(analysis: LightingAnalysis, breaks: tuple[float, ...] = LUX_BREAKS
-                        ) -> gpd.GeoDataFrame:
+_STRETCH_COLUMNS = ["stretch_id", "lamp_data", "surface_id", "name", "highway", "p_class",
+                    "car_road", "length_m", "pieces"]
+
+
+def _data_stretches(pieces, lines, pi, crs) -> gpd.GeoDataFrame:
+    """Consecutive pieces of one path the lamp data do not cover, one line per stretch."""
+    import geopandas as gpd
+
+    from sjobo_geo.analysis.lighting.coverage import carries_cars
+
+    cls = pieces["lamp_data"].to_numpy(dtype=object)
+    idx = np.flatnonzero(np.isin(cls, ["lamp_data_missing", "no_lamp_data"]))
+    if len(idx) == 0:
+        return gpd.GeoDataFrame({c: [] for c in _STRETCH_COLUMNS}, geometry=[], crs=crs)
+    path, c = pi[idx], cls[idx]
+    brk = np.concatenate([[True], (path[1:] != path[:-1]) | (idx[1:] != idx[:-1] + 1)
+                          | (c[1:] != c[:-1])])
+    sid = np.cumsum(brk) - 1
+    first = idx[brk]
+    start = pieces["start_m"].to_numpy()[first]
+    length = np.bincount(sid, weights=pieces["length_m"].to_numpy()[idx])
+    p0 = pieces.iloc[first]
+    highway = p0["highway"].to_numpy(dtype=object)
+    return gpd.GeoDataFrame({
+        "stretch_id": [f"M{i}" for i in range(1, len(first) + 1)],
+        "lamp_data": cls[first], "surface_id": p0["surface_id"].to_numpy(dtype=object),
+        "name": p0["name"].to_numpy(dtype=object), "highway": highway,
+        "p_class": p0["p_class"].to_numpy(dtype=object), "car_road": carries_cars(highway),
+        "length_m": length, "pieces": np.bincount(sid).astype(np.int64),
+    }, geometry=list(substrings(lines, pi[first], start, start + length)), crs=crs)
+
+
+def illuminance_classes(analysis: LightingAnalysis, breaks: tuple[float, ...] = LUX_BREAKS,
+                        *, covered_only: bool = True) -> gpd.GeoDataFrame:
     """The illuminance on the surfaces as polygons, one (multi)polygon per lux class.
 
     Cells of the grid are merged into polygons per class (``[0, b1)``, ``[b1, b2)``, ...,
     ``[bn, ∞)``): metric areas, not a heatmap drawn in screen pixels.
+
+    Parameters
+    ----------
+    analysis : LightingAnalysis
+    breaks : tuple of float, default :data:`LUX_BREAKS`
+    covered_only : bool, default True
+        Only the cells the lamp data cover (:mod:`.coverage`); the others are
+        :func:`uncovered_cells`, where the model knows no lamp and 0 lx means nothing.
 
     Returns
     -------
     geopandas.GeoDataFrame
         ``lux_class`` (0, 1, ...), ``lux_min``, ``lux_max`` (inf for the last),
         ``label`` (``"1–2 lx"``), ``area_m2``; in the analysis' CRS.
+
+    Examples
+    --------
+    >>> classes = illuminance_classes(analyse_lighting(area))  # doctest: +SKIP
+    >>> classes[["label", "area_m2"]]  # doctest: +SKIP
     """
     import geopandas as gpd
 
     info = analysis.grid_info
     rows, cols = info.shape
     flat = analysis.grid.ravel()
-    cells = np.flatnonzero(np.isfinite(flat))
+    keep = np.isfinite(flat)
+    if covered_only:
+        keep &= analysis.covered_grid.ravel()
+    cells = np.flatnonzero(keep)
     cls = np.searchsorted(np.asarray(breaks), flat[cells], side="right")
     order = np.lexsort((cells, cls))  # by class, then row-major
     g, polys = runs_to_polygons(cls[order], cells[order], info.bounds, info.cell_size, cols)
@@ -796,6 +996,34 @@ def illuminance_classes(analysis: LightingAnalysis, breaks: tuple[float, ...] = 
         "label": [text(lo[i], hi[i]) for i in g],
         "area_m2": [p.area for p in polys],
     }, geometry=list(polys), crs=analysis.crs)
+
+
+def uncovered_cells(analysis: LightingAnalysis) -> gpd.GeoDataFrame:
+    """The surface cells the lamp data do not cover, as one (multi)polygon.
+
+    There the model knows no lamp: its 0 lx is missing data, not darkness (:mod:`.coverage`).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row (none when every cell is covered): ``lamp_data`` (``"uncovered"``),
+        ``area_m2``; in the analysis' CRS.
+
+    Examples
+    --------
+    >>> uncovered_cells(analyse_lighting(area))["area_m2"]  # doctest: +SKIP
+    """
+    import geopandas as gpd
+
+    info = analysis.grid_info
+    cols = info.shape[1]
+    cells = np.flatnonzero(np.isfinite(analysis.grid.ravel())
+                           & ~analysis.covered_grid.ravel())
+    _, polys = runs_to_polygons(np.zeros(len(cells), dtype=np.int64), cells, info.bounds,
+                                info.cell_size, cols)
+    return gpd.GeoDataFrame({"lamp_data": ["uncovered"] * len(polys),
+                             "area_m2": [p.area for p in polys]},
+                            geometry=list(polys), crs=analysis.crs)
 
 
 def gaps_table(analysis: LightingAnalysis) -> pd.DataFrame:

@@ -21,7 +21,7 @@ from sjobo_geo.analysis.lighting.analysis import (
     nearest_names,
 )
 from sjobo_geo.analysis.lighting.photometry import LightingError
-from sjobo_geo.analysis.lighting.surfaces import geometry_array, substrings
+from sjobo_geo.analysis.lighting.surfaces import geometry_array, main_square, substrings
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -89,29 +89,6 @@ class FacadeLighting:
         """Dark stretches, longest first."""
         d = self.facades[self.facades["dark"]]
         return d.sort_values("length_m", ascending=False, kind="stable")
-
-
-def _square_geometry(area: Area, square: Any) -> tuple[str, Any]:
-    """(name, geometry) of the square: a name, a geometry, or the profile's main square."""
-    from sjobo_geo.core.gazetteer import Place
-
-    if square is not None and hasattr(square, "geom_type"):
-        return "(geometry)", square
-    if isinstance(square, Place):
-        return square.name, square.geometry
-    name = square if isinstance(square, str) else area.profile.role("main_square")
-    if name:
-        place = area.find(name)
-        return place.name, place.geometry
-    sq = area.layers["squares"]
-    named = sq[sq["name"].notna() & sq.geom_type.isin(["Polygon", "MultiPolygon"])]
-    if named.empty:
-        raise LightingError(
-            f"area {area.name!r} has no main square (profile [roles] main_square) and no "
-            "named square polygon; pass square=<name or geometry>"
-        )
-    row = named.iloc[int(np.argmax(named.area.to_numpy()))]
-    return str(row["name"]), row.geometry
 
 
 def facade_lighting(
@@ -185,7 +162,7 @@ def facade_lighting(
                         ("threshold_lux", threshold_lux)):
         if not (isinstance(value, int | float) and math.isfinite(value) and value > 0):
             raise LightingError(f"{name} must be a positive number, got {value!r}")
-    sq_name, sq_geom = _square_geometry(area, square)
+    sq_name, sq_geom = main_square(area, square)
     if lamps is None:
         from sjobo_geo.inputs.lamps import lamps_from_osm
 

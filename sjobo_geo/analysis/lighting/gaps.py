@@ -2,11 +2,12 @@
 
 :func:`analyse_lighting_gaps` is what the ``lighting-gaps`` command computes before it writes
 anything: the lamps (OSM, merged with an owner's inventory when given), the photometric
-model with its ranked gaps (:func:`~.analysis.analyse_lighting`), new lamps where they help
-most (:func:`~.proposals.recommend_lamps`) and the facades around the square
-(:func:`~.facades.facade_lighting`), in one :class:`LightingGaps`. Nothing is written: the
-job (:func:`sjobo_geo.jobs.lighting.run_lighting_gaps`) reads the files and writes the map,
-the GeoPackage and the CSV.
+model with the lamp data coverage and its ranked gaps (:func:`~.analysis.analyse_lighting`,
+:mod:`.coverage`), every courtyard with a verdict (:func:`~.courtyards.courtyard_lighting`),
+new lamps where the promise needs them (:func:`~.proposals.recommend_lamps`) and the facades
+around the square (:func:`~.facades.facade_lighting`), in one :class:`LightingGaps`. Nothing
+is written: the job (:func:`sjobo_geo.jobs.lighting.run_lighting_gaps`) reads the files and
+writes the map, the GeoPackage and the CSVs.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from sjobo_geo.analysis.lighting.analysis import (
     LightingAnalysis,
     analyse_lighting,
 )
+from sjobo_geo.analysis.lighting.courtyards import COURTYARD_VERDICTS, courtyard_lighting
 from sjobo_geo.analysis.lighting.facades import (
     FACADE_THRESHOLD_LUX,
     FacadeLighting,
@@ -43,7 +45,8 @@ if TYPE_CHECKING:
 __all__ = ["LIGHTING_GAPS_STEPS", "LightingGaps", "analyse_lighting_gaps"]
 
 #: Steps :func:`analyse_lighting_gaps` reports to its ``progress`` callback, in order.
-LIGHTING_GAPS_STEPS = ("illuminance model and gaps", "lamp proposals", "facades")
+LIGHTING_GAPS_STEPS = ("illuminance model and gaps", "courtyards", "lamp proposals",
+                       "facades")
 
 
 @dataclass
@@ -57,6 +60,9 @@ class LightingGaps:
         figures and parameters.
     recommendation : LampRecommendation
         Proposed new lamps with before/after figures.
+    courtyards : geopandas.GeoDataFrame
+        Every courtyard, ranked darkest first, with a verdict
+        (:func:`~.courtyards.courtyard_lighting`).
     facades : FacadeLighting or None
         Facades around the square; None when the area has no square to look at (the
         reason is in ``messages``).
@@ -67,17 +73,21 @@ class LightingGaps:
     merges : pandas.DataFrame or None
         The inventory lamps merged with OSM lamps (:func:`~sjobo_geo.inputs.lamps.merge_lamps`).
     params : dict
-        The options of the call (``add_lamps``, ``square``, ``maintenance_factor``,
-        ``facade_threshold_lux``); the model's own are in ``analysis.params``.
+        The options of the call (``add_lamps``, ``target``, ``square``,
+        ``maintenance_factor``, ``facade_threshold_lux``); the model's own are in
+        ``analysis.params``.
     messages : list of str
-        Summary lines for the user.
+        Summary lines for the user; the first (:meth:`~.analysis.LightingAnalysis.summary`)
+        begins with the lamp data coverage.
     timings : dict of str to float
-        Seconds per step (``lamps``, ``model``, ``proposals``, ``facades``).
+        Seconds per step (``lamps``, ``model``, ``courtyards``, ``proposals``,
+        ``facades``).
     """
 
     analysis: LightingAnalysis
     recommendation: LampRecommendation
     facades: FacadeLighting | None
+    courtyards: gpd.GeoDataFrame = field(default=None)  # type: ignore[assignment]
     lamps: str = ""
     inventory: LampInventory | None = None
     merges: pd.DataFrame | None = None
@@ -95,6 +105,11 @@ class LightingGaps:
         """The ranking used synthetic reports: every output must say so."""
         return bool(self.analysis.synthetic)
 
+    @property
+    def coverage(self) -> dict[str, Any]:
+        """The lamp data coverage (:attr:`~.analysis.LightingAnalysis.coverage`)."""
+        return self.analysis.coverage
+
 
 def analyse_lighting_gaps(
     area: Area,
@@ -102,6 +117,7 @@ def analyse_lighting_gaps(
     reports: ReportSet | gpd.GeoDataFrame | None = None,
     *,
     add_lamps: int = 10,
+    target: str = "all",
     classes: str | Path | LightingClasses | None = None,
     square: Any = None,
     maintenance_factor: float = DEFAULT_MAINTENANCE_FACTOR,
@@ -124,6 +140,9 @@ def analyse_lighting_gaps(
     add_lamps : int, default 10
         New lamps to propose (:func:`~.proposals.recommend_lamps`, default
         :class:`~.proposals.NewLamp`).
+    target : {"all", "courtyards", "square", "paths"}, default "all"
+        Where proposals may go (:data:`~.coverage.TARGETS`): ``all`` is courtyards, the main
+        square, schoolyards and paths; never roads carrying cars.
     classes : str, pathlib.Path or LightingClasses, optional
         Lighting class mapping (TOML); :data:`~.classes.DEFAULT_CLASSES` by default.
     square : str or geometry, optional
@@ -143,9 +162,9 @@ def analyse_lighting_gaps(
     Raises
     ------
     LightingError
-        Bad settings, a lamp table without heights and intensities, a file path for
-        ``lamps`` (read it with ``read_lamp_inventory``), or a square given that has no
-        facades.
+        Bad settings, an unknown target, a lamp table without heights and intensities, a
+        file path for ``lamps`` (read it with ``read_lamp_inventory``), or a square given
+        that has no facades.
     PlaceNotFoundError
         A square given by name that the gazetteer does not know.
 
@@ -159,8 +178,10 @@ def analyse_lighting_gaps(
     3
     """
     from sjobo_geo._errors import PlaceNotFoundError
+    from sjobo_geo.analysis.lighting.coverage import check_target
     from sjobo_geo.inputs.lamps import LampInventory, lamps_from_osm, merge_lamps
 
+    check_target(target)  # before the model: a typo should not cost a minute
     step = progress or noop
     messages: list[str] = []
     timings: dict[str, float] = {}
@@ -196,9 +217,12 @@ def analyse_lighting_gaps(
                                 maintenance_factor=maintenance_factor)
     lap("model")
     step(LIGHTING_GAPS_STEPS[1])
-    rec = recommend_lamps(analysis, add_lamps)
-    lap("proposals")
+    courtyards = courtyard_lighting(analysis)
+    lap("courtyards")
     step(LIGHTING_GAPS_STEPS[2])
+    rec = recommend_lamps(analysis, add_lamps, target=target, square=square)
+    lap("proposals")
+    step(LIGHTING_GAPS_STEPS[3])
     facades: FacadeLighting | None = None
     try:
         facades = facade_lighting(area, lamp_table, square=square,
@@ -209,21 +233,35 @@ def analyse_lighting_gaps(
             raise
         messages.append(f"facades: not evaluated ({exc})")
     lap("facades")
-    messages.insert(0, analysis.summary())
+    messages.insert(0, analysis.summary())  # its first line: the lamp data coverage
+    counts = courtyards["verdict"].value_counts()
+    messages.append(
+        f"courtyards: {len(courtyards)}: " + ", ".join(
+            f"{counts.get(v, 0)} {v.replace('_', ' ')}" for v in COURTYARD_VERDICTS)
+        + " (courtyards.csv ranks them, darkest first)")
+    where = {"all": "courtyards, main square, schoolyards, paths", "courtyards": "courtyards",
+             "square": "main square", "paths": "paths"}[target]
+    by_target = rec.lamps["target"].value_counts().to_dict()
     messages.append(
         f"{len(rec.lamps)} proposed lamps ({rec.lamp.height_m:g} m, {rec.lamp.flux_lm:,.0f} "
-        f"lm): compliant path length {rec.before['compliant_length_m'] / 1000:.2f} -> "
-        f"{rec.after['compliant_length_m'] / 1000:.2f} km, gap exposure covered "
-        f"{rec.after['exposure_covered_share']:.1%}")
+        f"lm) in {where} with lamp data, never on roads carrying cars ("
+        + (", ".join(f"{k} {v}" for k, v in by_target.items()) or "none") + "): compliant "
+        f"covered path length {rec.before['compliant_length_m'] / 1000:.2f} -> "
+        f"{rec.after['compliant_length_m'] / 1000:.2f} km, dark covered surface "
+        f"{rec.before['dark_cells_m2']:,.0f} -> {rec.after['dark_cells_m2']:,.0f} m², "
+        f"gap exposure fixed {rec.after['exposure_covered_share']:.1%}")
+    messages.extend(rec.params.get("target_notes", []))
     if facades is not None:
         dark = facades.dark
         messages.append(
             f"facades facing {facades.square}: {facades.facades['length_m'].sum():.0f} m, "
             f"{len(dark)} dark stretches ({dark['length_m'].sum():.0f} m below "
             f"{facades.threshold_lux:g} lx)")
-    params = {"add_lamps": add_lamps, "square": None if square is None else str(square),
+    params = {"add_lamps": add_lamps, "target": target,
+              "square": None if square is None else str(square),
               "maintenance_factor": maintenance_factor,
               "facade_threshold_lux": facade_threshold_lux}
-    return LightingGaps(analysis=analysis, recommendation=rec, facades=facades, lamps=source,
-                        inventory=inventory, merges=merges, params=params, messages=messages,
-                        timings=timings)
+    return LightingGaps(analysis=analysis, recommendation=rec, facades=facades,
+                        courtyards=courtyards, lamps=source, inventory=inventory,
+                        merges=merges, params=params, messages=messages, timings=timings)
+

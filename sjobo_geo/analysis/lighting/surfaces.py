@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from sjobo_geo.core.area import Area
 
-__all__ = ["walkable_surfaces"]
+__all__ = ["main_square", "walkable_surfaces"]
 
 # --------------------------------------------------------------------------------------
 # geometry helpers (vectorised)
@@ -203,6 +203,57 @@ def cell_components(group: np.ndarray, flat: np.ndarray, cols: int) -> np.ndarra
 
 # --------------------------------------------------------------------------------------
 # surfaces
+
+
+def main_square(area: Area, square: Any = None) -> tuple[str, Any]:
+    """(name, geometry) of the area's main square: one given, else the profile's.
+
+    Parameters
+    ----------
+    area : Area
+    square : str, shapely geometry or Place, optional
+        A name (looked up in the gazetteer), a geometry (in ``area.crs``) or a place; by
+        default the profile's ``main_square`` role (Sjöbo torg; Senaatintori in the
+        sample), else the largest named square polygon.
+
+    Returns
+    -------
+    (str, shapely geometry)
+        ``"(geometry)"`` as the name of a geometry given.
+
+    Raises
+    ------
+    LightingError
+        No square given and none found.
+    PlaceNotFoundError
+        ``square`` names no place of the area.
+
+    Examples
+    --------
+    >>> from sjobo_geo import load_area
+    >>> main_square(load_area("sample"))[0]
+    'Senaatintori'
+    """
+    from sjobo_geo.analysis.lighting.photometry import LightingError
+    from sjobo_geo.core.gazetteer import Place
+
+    if square is not None and hasattr(square, "geom_type"):
+        return "(geometry)", square
+    if isinstance(square, Place):
+        return square.name, square.geometry
+    name = square if isinstance(square, str) else area.profile.role("main_square")
+    if name:
+        place = area.find(name)
+        return place.name, place.geometry
+    sq = area.layers["squares"]
+    named = sq[sq["name"].notna() & sq.geom_type.isin(["Polygon", "MultiPolygon"])]
+    if named.empty:
+        raise LightingError(
+            f"area {area.name!r} has no main square (profile [roles] main_square) and no "
+            "named square polygon; pass square=<name or geometry>"
+        )
+    row = named.iloc[int(np.argmax(named.area.to_numpy()))]
+    return str(row["name"]), row.geometry
 
 
 def walkable_surfaces(area: Area, classes: LightingClasses | None = None) -> gpd.GeoDataFrame:

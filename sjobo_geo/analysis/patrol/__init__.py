@@ -15,14 +15,27 @@ Candidates
 Route
     :func:`plan_route`: shortest walking distances between the start and the stops only
     (``scipy.sparse.csgraph.dijkstra`` from those nodes, on the graph with every edge
-    walkable both ways). The stops are chosen by greedy insertion (best priority per
-    added minute of walking and stopping, cheapest insertion position) until the time
-    budget is used, the order is improved by 2-opt (also from a nearest-neighbour start;
-    the shorter is kept), and insertion is tried again. The tour starts and ends at the
-    start node. The budget always holds: travel time plus ``stop_min`` minutes per stop.
-    Unpredictability: ``jitter`` (default 0.15) multiplies the priorities used for the
-    choice by a seeded random factor in [1 - jitter, 1 + jitter]; the same seed gives the
-    same plan, another seed a different but equally reasonable one.
+    walkable both ways). The stops are chosen to collect the most priority within the
+    time budget and ``max_stops`` (a local search: tours built by priority per added
+    minute, by priority and around single stops, improved by exchanging one or two stops
+    for one left out, or one for two, while the sum rises and the budget holds); the
+    highest-priority reachable stop that fits the shift on its own is in unless keeping
+    it costs more than a quarter of the priority (``top_cost``; the plan then says so).
+    Tours of up to :data:`EXACT_ORDER_MAX` stops are ordered exactly (Held-Karp), longer
+    ones by 2-opt and Or-opt.
+    The tests compare it with a brute-force optimum over every subset and order; the
+    benchmark reports its gap to an exact optimum and to OR-Tools. The tour starts and
+    ends at the start node. The budget always holds: travel time plus ``stop_min``
+    minutes per stop. Unpredictability: ``jitter`` (default 0.15) multiplies the
+    priorities used for the choice by a seeded random factor in [1 - jitter, 1 + jitter];
+    the same seed gives the same plan, another seed a different but equally reasonable one.
+Explanations
+    :func:`explain_top_units` (:mod:`.explain`): the 10 units ranked highest for police
+    presence, each with the stop (and clock time) that visits it or why not, with the
+    numbers (snap distance, minutes needed and left, the stop it is merged into, the cap
+    on stops, priority per minute, the seeded variation), tested the way the search
+    tested them. :func:`reason_text` and :func:`why_text` say it in Swedish or English,
+    :func:`clock_time` turns minutes after the start ("18:00") into clock times.
 Patrol areas
     :func:`patrol_areas`: complete-linkage clustering of the candidates on their walking
     distances (limits the walk inside an area) into at most ``n_areas`` groups, each with
@@ -40,11 +53,11 @@ Whole plan
     :class:`PatrolPlanResult`; nothing is written.
 
 Each step lives in its own module, data flowing one way: :mod:`.graph` (the walk graph as a
-sparse matrix) → :mod:`.candidates` → :mod:`.routes` (tours and :func:`plan_route`),
-:mod:`.areas`, :mod:`.week` → :mod:`.plan`. The maps are :mod:`sjobo_geo.maps.patrol`, the
-GPX writer :mod:`sjobo_geo.maps.gpx` and the job (:func:`sjobo_geo.jobs.patrol.run_patrol`:
-files and map) :mod:`sjobo_geo.jobs.patrol`. The public names of the analysis modules are
-importable from here.
+sparse matrix) → :mod:`.candidates` → :mod:`.routes` (tours and :func:`plan_route`) →
+:mod:`.explain`, :mod:`.areas`, :mod:`.week` → :mod:`.plan`. The maps are
+:mod:`sjobo_geo.maps.patrol`, the GPX writer :mod:`sjobo_geo.maps.gpx` and the job
+(:func:`sjobo_geo.jobs.patrol.run_patrol`: files and map) :mod:`sjobo_geo.jobs.patrol`.
+The public names of the analysis modules are importable from here.
 """
 
 from __future__ import annotations
@@ -52,6 +65,14 @@ from __future__ import annotations
 from sjobo_geo.analysis.patrol._errors import PatrolError
 from sjobo_geo.analysis.patrol.areas import patrol_areas
 from sjobo_geo.analysis.patrol.candidates import candidate_stops
+from sjobo_geo.analysis.patrol.explain import (
+    REASONS,
+    TOP_UNITS_COLUMNS,
+    clock_time,
+    explain_top_units,
+    reason_text,
+    why_text,
+)
 from sjobo_geo.analysis.patrol.graph import RouteGraph
 from sjobo_geo.analysis.patrol.plan import (
     PLAN_PATROL_STEPS,
@@ -60,7 +81,9 @@ from sjobo_geo.analysis.patrol.plan import (
     start_point,
 )
 from sjobo_geo.analysis.patrol.routes import (
+    EXACT_ORDER_MAX,
     PatrolPlan,
+    best_order,
     nearest_neighbour_order,
     plan_route,
     tour_length,
@@ -68,7 +91,8 @@ from sjobo_geo.analysis.patrol.routes import (
 )
 from sjobo_geo.analysis.patrol.week import WEEK_KINDS, week_schedule
 
-__all__ = ["PLAN_PATROL_STEPS", "WEEK_KINDS", "PatrolError", "PatrolPlan", "PatrolPlanResult",
-           "RouteGraph", "candidate_stops", "nearest_neighbour_order", "patrol_areas",
-           "plan_patrol", "plan_route", "start_point", "tour_length", "two_opt",
-           "week_schedule"]
+__all__ = ["EXACT_ORDER_MAX", "PLAN_PATROL_STEPS", "REASONS", "TOP_UNITS_COLUMNS", "WEEK_KINDS",
+           "PatrolError", "PatrolPlan", "PatrolPlanResult", "RouteGraph", "best_order",
+           "candidate_stops", "clock_time", "explain_top_units", "nearest_neighbour_order",
+           "patrol_areas", "plan_patrol", "plan_route", "reason_text", "start_point",
+           "tour_length", "two_opt", "week_schedule", "why_text"]

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from sjobo_geo.analysis.hotspots import HotspotAnalysis
 
-__all__ = ["candidate_stops"]
+__all__ = ["candidate_stops", "factor_codes"]
 
 
 def busiest_hours(profile: Any, n: int = 3) -> str:
@@ -37,10 +37,32 @@ def busiest_hours(profile: Any, n: int = 3) -> str:
     return ",".join(f"{h:02d}" for h in top)
 
 
-def _why(units: pd.DataFrame, n_factors: int = 3) -> list[str]:
+def factor_codes(units: pd.DataFrame, n_factors: int = 3) -> list[str]:
+    """Per unit its largest positive police-presence factors, largest first, as "f1,f2"
+    (codes of :data:`~sjobo_geo.analysis.scoring.POLICE_FACTORS`, from the ``police_<f>``
+    contribution columns).
+
+    Examples
+    --------
+    >>> factor_codes(pd.DataFrame({"police_unsafety": [0.1, 0.0], "police_youth": [0.2, 0.0]}))
+    ['youth,unsafety', '']
+    """
+    return _top_factors(units, n_factors)[0]
+
+
+def _top_factors(units: pd.DataFrame, n_factors: int = 3) -> tuple[list[str], np.ndarray,
+                                                                      np.ndarray]:
     cols = [f"police_{f}" for f in POLICE_FACTORS if f"police_{f}" in units]
     contrib = units[cols].to_numpy(dtype=float) if cols else np.zeros((len(units), 0))
     order = np.argsort(-contrib, axis=1, kind="stable")[:, :n_factors]
+    codes = [",".join(cols[j].removeprefix("police_") for j in order[i] if contrib[i, j] > 0)
+             for i in range(len(units))]
+    return codes, contrib, order
+
+
+def _why(units: pd.DataFrame, n_factors: int = 3) -> list[str]:
+    cols = [f"police_{f}" for f in POLICE_FACTORS if f"police_{f}" in units]
+    _, contrib, order = _top_factors(units, n_factors)
     out = []
     for i, (_, row) in enumerate(units.iterrows()):
         parts = [f"{cols[j].removeprefix('police_')} {contrib[i, j]:.2f}" for j in order[i]
@@ -80,8 +102,11 @@ def candidate_stops(analysis: HotspotAnalysis | gpd.GeoDataFrame, graph: Any, *,
     -------
     geopandas.GeoDataFrame
         One row per candidate, highest priority first: ``unit_id``, ``priority``
-        (the police score), ``why``, ``peak_hours``, ``nearest_street``, ``node`` (graph node
-        id), ``node_x``/``node_y``, ``snap_m``, ``reachable``, ``n_reports`` and the unit's
+        (the police score), ``why`` (the largest factor contributions as numbers, the
+        report count and the Gi* class, in English), ``factors`` (the codes of those
+        factors, largest first, comma-separated: :func:`~.explain.why_text` puts them in
+        words), ``gi_class``, ``peak_hours``, ``nearest_street``, ``node`` (graph node id),
+        ``node_x``/``node_y``, ``snap_m``, ``reachable``, ``n_reports`` and the unit's
         representative point as geometry.
 
     Examples
@@ -133,6 +158,9 @@ def candidate_stops(analysis: HotspotAnalysis | gpd.GeoDataFrame, graph: Any, *,
         else np.arange(len(table)).astype(str),
         "priority": table["police_score"].to_numpy(dtype=float).round(4),
         "why": _why(table),
+        "factors": _top_factors(table)[0],
+        "gi_class": table["gi_class"].astype(str).to_numpy() if "gi_class" in table
+        else "",
         "peak_hours": [busiest_hours(p) for p in table["profile_hours"]]
         if "profile_hours" in table else "",
         "profile_hours": table["profile_hours"].astype(str).to_numpy()

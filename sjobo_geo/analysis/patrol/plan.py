@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from sjobo_geo._errors import SjoboGeoError
 from sjobo_geo.analysis.patrol._errors import PatrolError
 from sjobo_geo.analysis.patrol.areas import patrol_areas
 from sjobo_geo.analysis.patrol.candidates import candidate_stops
+from sjobo_geo.analysis.patrol.explain import check_start_time, clock_time, explain_top_units
 from sjobo_geo.analysis.patrol.graph import RouteGraph
 from sjobo_geo.analysis.patrol.routes import PatrolPlan, plan_route
 from sjobo_geo.analysis.patrol.week import WEEK_KINDS, week_schedule
@@ -25,7 +27,6 @@ from sjobo_geo.core.progress import noop
 
 if TYPE_CHECKING:
     import geopandas as gpd
-    import pandas as pd
 
     from sjobo_geo.analysis.hotspots import HotspotAnalysis
     from sjobo_geo.core.area import Area
@@ -49,15 +50,18 @@ class PatrolPlanResult:
         Candidate stops (:func:`~.candidates.candidate_stops`) with ``status`` ("stop",
         "not chosen", "unreachable") and ``synthetic``.
     stops : geopandas.GeoDataFrame
-        The chosen stops in visiting order: ``stop`` (1-based), the candidate's columns,
-        ``arrival_min``, ``depart_min``, ``synthetic``; geometry the snapped network node.
+        The chosen stops in visiting order: ``stop`` (1-based), the candidate's columns
+        (``rank`` for police presence among all units, 1 the highest), ``arrival_min``,
+        ``depart_min``, the clock times ``arrival`` and ``depart`` ("18:24"),
+        ``synthetic``; geometry the snapped network node.
     route : geopandas.GeoDataFrame
         One row: ``length_m``, ``time_min``, ``walk_min``, ``stops``, ``nn_length_m``,
         ``synthetic`` and the route line.
     areas : geopandas.GeoDataFrame
         Patrol areas (:func:`~.areas.patrol_areas`) with ``synthetic``.
     week : pandas.DataFrame
-        A week of evenings (:func:`~.week.week_schedule`) with ``synthetic``.
+        A week of evenings (:func:`~.week.week_schedule`) with the clock time ``arrival``
+        and ``synthetic``.
     start : geopandas.GeoDataFrame
         One row: ``name`` (place name, "x,y" or "area centre"), ``node`` (as text) and the
         start node's point.
@@ -69,9 +73,15 @@ class PatrolPlanResult:
         Synthetic reports: every output must say so.
     params : dict
         The options used (``units``, ``shift_min``, ``speed_kmh``, ``stop_min``, ``seed``,
-        ``n_candidates``, ``n_areas``, ``max_stops``, ``start``).
+        ``n_candidates``, ``n_areas``, ``max_stops``, ``start``, ``start_time``).
     messages : list of str
-        Summary lines and warnings for the user.
+        Summary lines and warnings for the user; one says why the unit ranked 1 for police
+        presence is not visited, when it is not.
+    top_units : pandas.DataFrame
+        The 10 units ranked highest for police presence, each with the stop that visits it
+        or the reason why not, with numbers (:func:`~.explain.explain_top_units`).
+    start_time : str
+        Clock time of the start ("18:00"); arrivals are minutes after it.
     """
 
     plan: PatrolPlan
@@ -86,6 +96,8 @@ class PatrolPlanResult:
     synthetic: bool
     params: dict[str, Any] = field(default_factory=dict)
     messages: list[str] = field(default_factory=list)
+    top_units: pd.DataFrame = field(default_factory=pd.DataFrame)
+    start_time: str = "18:00"
 
     @property
     def start_name(self) -> str:
@@ -155,6 +167,7 @@ def plan_patrol(
     n_candidates: int = 30,
     n_areas: int = 3,
     max_stops: int | None = 5,
+    start_time: str | None = None,
     progress: Callable[[str], None] | None = None,
 ) -> PatrolPlanResult:
     """A patrol plan for one shift and a week of evenings, as objects (nothing written).
@@ -189,6 +202,12 @@ def plan_patrol(
         Patrol areas to group the candidates into.
     max_stops : int or None, default 5
         Most stops per shift (2-5 is the usual advice); None: as many as the shift allows.
+        The highest-priority reachable stop that fits the shift on its own is in, unless
+        that costs more than a quarter of the priority the shift collects
+        (:func:`~.routes.plan_route`, ``visit_top`` and ``top_cost``; the plan says so).
+    start_time : str, optional
+        Clock time of the start, "HH:MM"; default the profile's ``[patrol] start_time``
+        (18:00 when it has none). Arrivals are given as clock times too.
     progress : callable, optional
         Called with each step of :data:`PLAN_PATROL_STEPS`.
 
@@ -208,9 +227,10 @@ def plan_patrol(
     >>> from sjobo_geo import load_area
     >>> area = load_area("sample")
     >>> patrol = plan_patrol(area, reports, shift_min=90, seed=1)  # doctest: +SKIP
-    >>> patrol.stops[["stop", "nearest_street", "arrival_min", "why"]]  # doctest: +SKIP
+    >>> patrol.stops[["stop", "nearest_street", "arrival", "why"]]  # doctest: +SKIP
     >>> patrol.plan.time_min <= 90  # doctest: +SKIP
     True
+    >>> patrol.top_units[["rank", "nearest_street", "reason", "explanation"]]  # doctest: +SKIP
     """
     import geopandas as gpd
     import shapely
@@ -219,6 +239,9 @@ def plan_patrol(
 
     if not shift_min > 0:
         raise PatrolError(f"shift_min must be positive; got {shift_min!r}")
+    start_time = check_start_time(
+        start_time if start_time is not None
+        else getattr(getattr(area, "profile", None), "patrol_start_time", "18:00"))
     step = progress or noop
     step(PLAN_PATROL_STEPS[0])
     reports = None  # the week's traffic stops use the 'trafik' reports, when there are any
@@ -237,6 +260,12 @@ def plan_patrol(
     step(PLAN_PATROL_STEPS[1])
     rg = RouteGraph.from_graph(area.graph)
     cands = candidate_stops(analysis, rg, units=units, n_candidates=n_candidates)
+    unit_table = getattr(analysis, units) if units in ("grid", "segments") else None
+    if unit_table is not None:
+        ranked = unit_table[unit_table["police_score"].to_numpy(dtype=float) > 0] \
+            .sort_values("police_score", ascending=False, kind="stable")
+        rank_of = {u: i for i, u in enumerate(ranked["unit_id"].astype(str), start=1)}
+        cands.insert(1, "rank", cands["unit_id"].map(rank_of).astype("Int64"))
     if not cands["reachable"].any():
         raise PatrolError("no candidate stop is reachable on the walk network")
     (sx, sy), start_name, start_messages = start_point(area, start)
@@ -252,6 +281,8 @@ def plan_patrol(
     chosen.insert(0, "stop", np.arange(1, len(chosen) + 1))
     chosen["arrival_min"] = plan.arrival_min
     chosen["depart_min"] = np.round(np.asarray(plan.arrival_min) + stop_min, 2)
+    chosen["arrival"] = [clock_time(start_time, v) for v in chosen["arrival_min"]]
+    chosen["depart"] = [clock_time(start_time, v) for v in chosen["depart_min"]]
     chosen["geometry"] = shapely.points(chosen[["node_x", "node_y"]].to_numpy())
     chosen = gpd.GeoDataFrame(chosen, geometry="geometry", crs=area.crs)
     chosen["synthetic"] = synthetic
@@ -271,12 +302,18 @@ def plan_patrol(
                          speed_kmh=speed_kmh, stop_min=stop_min, seed=seed,
                          reports=reports, max_stops=max_stops)
     week["synthetic"] = synthetic
+    if "arrival_min" in week:
+        week.insert(int(week.columns.get_loc("arrival_min")) + 1, "arrival",
+                    [clock_time(start_time, v) for v in week["arrival_min"]])
+    top = explain_top_units(unit_table, cands, plan, n=10, start_time=start_time,
+                            n_candidates=n_candidates)
     tag = " (SYNTHETIC)" if synthetic else ""
     n_unreach = int((~cands["reachable"]).sum())
     messages.append(
         f"patrol{tag}: {len(chosen)} stops of {int(cands['reachable'].sum())} reachable "
         f"candidates, {plan.length_m:.0f} m walking, {plan.time_min:.0f} of "
-        f"{shift_min:g} min (nearest neighbour: {plan.nn_length_m:.0f} m)")
+        f"{shift_min:g} min (nearest neighbour: {plan.nn_length_m:.0f} m), start {start_time}")
+    messages.extend(_top_messages(top))
     if n_unreach:
         messages.append(f"{n_unreach} candidate(s) unreachable on the walk network: "
                         + ", ".join(cands.loc[~cands['reachable'], 'unit_id']))
@@ -288,8 +325,32 @@ def plan_patrol(
         messages.append("fewer than 2 stops fit the shift; lengthen it or shorten the stops")
     params = {"units": units, "shift_min": shift_min, "speed_kmh": speed_kmh,
               "stop_min": stop_min, "seed": seed, "n_candidates": n_candidates,
-              "n_areas": n_areas, "max_stops": max_stops, "start": start_name}
+              "n_areas": n_areas, "max_stops": max_stops, "start": start_name,
+              "start_time": start_time}
     return PatrolPlanResult(plan=plan, candidates=cands, stops=chosen, route=route,
                             areas=areas, week=week, start=start_pt, start_node=start_node,
                             hotspots=analysis, synthetic=synthetic, params=params,
-                            messages=messages)
+                            messages=messages, top_units=top, start_time=start_time)
+
+
+def _top_messages(top: pd.DataFrame) -> list[str]:
+    """A line on the top units (how many visited, why the others not) and one on rank 1
+    when it is not visited."""
+    if top.empty:
+        return []
+    counts = top["reason"].value_counts()
+    words = {"visited": "visited", "merged": "merged into another place",
+             "unreachable": "unreachable", "not_candidate": "not a candidate",
+             "budget": "beyond the time budget", "capped": "capped by max_stops",
+             "per_minute": "lower priority per minute", "varied": "left out by the variation",
+             "top_cost": "costing the shift too much priority",
+             "not_chosen": "not chosen"}
+    out = []
+    first = top.iloc[0]
+    if first["reason"] != "visited":
+        out.append(f"rank 1 for police presence ({first['nearest_street'] or first['unit_id']}, "
+                   f"score {first['police_score']:.2f}, {int(first['n_reports'])} reports) is "
+                   f"not visited: {first['explanation']}")
+    out.append(f"top {len(top)} for police presence: " + ", ".join(
+        f"{int(counts[k])} {words[k]}" for k in words if k in counts))
+    return out

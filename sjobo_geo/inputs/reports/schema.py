@@ -101,6 +101,8 @@ SOURCES: dict[str, tuple[str, str, tuple[str, ...]]] = {
     "safety_survey": ("Trygghetsmätning", "Safety survey",
                       ("trygghetsmätning", "trygghetsundersökning", "safety survey")),
     "est": ("EST", "EST", ("est", "effektiv samordning för trygghet", "est-rapport")),
+    "safety_walk": ("Trygghetsvandring", "Safety walk",
+                    ("trygghetsvandring", "trygghetsvandringar", "safety walk")),
     "unknown": ("Okänd", "Unknown", ()),
 }
 
@@ -129,6 +131,7 @@ REPORT_COLUMNS: dict[str, str] = {
     "located_by": "coordinates / place (str)",
     "snapped_to": "what the report was snapped to: 'path:<osmid>', 'place:<name>' or '' (str)",
     "snap_distance_m": "distance from original position to geometry (float)",
+    "snap_path": "row of area.layers['paths'] snapped onto, -1 for none (int32)",
     "synthetic": "generated, not real (bool)",
 }
 

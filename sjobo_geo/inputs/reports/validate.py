@@ -459,7 +459,10 @@ def snap_to_area(reports: pd.DataFrame, area: Area, *,
     -------
     geopandas.GeoDataFrame
         A copy with the snapped point as geometry, ``snapped_to`` (categorical: 'path:<osmid>',
-        'place:<layer>:<name>' or '') and ``snap_distance_m``.
+        'place:<layer>:<name>' or ''), ``snap_distance_m`` and ``snap_path`` (int32: the
+        position of that path in ``area.layers["paths"]``, -1 when not snapped to a path; an
+        OSM way is cut into several path rows, so the osmid alone does not name the row, and
+        the hot spot analysis counts reports per row without searching again).
     """
     arrays = _snap_arrays(reports["x"].to_numpy(dtype="float64"),
                           reports["y"].to_numpy(dtype="float64"),
@@ -473,16 +476,19 @@ def _snapped_frame(reports: pd.DataFrame, arrays: tuple, keep: np.ndarray,
     """The accepted rows (``keep``) with their snapped geometry, target and distance."""
     import geopandas as gpd
 
-    points, snapped_to, distance = arrays
+    points, snapped_to, distance, path = arrays
     out = gpd.GeoDataFrame(reports, geometry=points[keep], crs=area.crs, copy=False)
     out["snapped_to"] = snapped_to[keep]
     out["snap_distance_m"] = distance[keep]
+    out["snap_path"] = path[keep]
     return out
 
 
 def _snap_arrays(x: np.ndarray, y: np.ndarray, located_by: np.ndarray, place_text: pd.Series,
-                 area: Area, tolerance: float) -> tuple[np.ndarray, pd.Categorical, np.ndarray]:
-    """Snapped points (shapely array), what each was snapped to, and the distance moved."""
+                 area: Area, tolerance: float
+                 ) -> tuple[np.ndarray, pd.Categorical, np.ndarray, np.ndarray]:
+    """Snapped points (shapely array), what each was snapped to, the distance moved and the
+    path row snapped onto (-1 for none)."""
     import shapely
 
     x = np.asarray(x, dtype="float64")
@@ -490,6 +496,7 @@ def _snap_arrays(x: np.ndarray, y: np.ndarray, located_by: np.ndarray, place_tex
     n = len(x)
     sx, sy = x.copy(), y.copy()
     distance = np.full(n, np.nan)
+    path = np.full(n, -1, dtype="int32")
     labels: list[str] = [""]
     codes = np.zeros(n, dtype="int64")
 
@@ -534,10 +541,11 @@ def _snap_arrays(x: np.ndarray, y: np.ndarray, located_by: np.ndarray, place_tex
         owner_codes = np.arange(len(labels), len(labels) + len(paths))
         labels.extend(("path:" + osmids).tolist())
         codes[where] = owner_codes[seg_owner[ok]]
+        path[where] = seg_owner[ok]
     unique_labels, remap = np.unique(np.array(labels, dtype=object).astype(str),
                                      return_inverse=True)
     snapped_to = pd.Categorical.from_codes(remap[codes], categories=unique_labels)
-    return shapely.points(sx, sy), snapped_to, distance
+    return shapely.points(sx, sy), snapped_to, distance, path
 
 
 def _which_polygon(polygons: np.ndarray, x: np.ndarray, y: np.ndarray) -> np.ndarray:
