@@ -17,6 +17,7 @@ import signal
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import pandas as pd
@@ -297,6 +298,34 @@ def test_rejects_over_the_report_file_is_refused(tmp_path, sample_area):
     assert_one_line_error(run_cli("reports", "validate", str(src), "--rejects", str(link)),
                           "link.csv: is an input")
     assert src.read_bytes() == before and link.is_symlink()
+    hard = tmp_path / "hard.csv"
+    os.link(src, hard)
+    assert_one_line_error(run_cli("reports", "validate", str(src), "--rejects", str(hard)),
+                          "hard.csv: is an input")
+    assert src.read_bytes() == before == hard.read_bytes()
+    # the same refusals from Python: OutputPathError, before anything is read
+    from sjobo_geo.jobs import run_reports_validate
+
+    for target in (src, link, hard):
+        with pytest.raises(OutputPathError, match=re.escape(f"{target}: is an input")):
+            run_reports_validate(src, sample_area, rejects=target)
+    assert src.read_bytes() == before
+
+
+def test_rejects_onto_a_device_is_refused(tmp_path, sample_area):
+    """``--rejects`` naming a character device (the attack replaced /dev/full, as root, with
+    a regular file) is refused by name; the device stays a device."""
+    import stat
+
+    src = _reports_file(tmp_path / "r.csv")
+    device = tmp_path / "null"
+    try:  # a node of our own, so that a regression replaces it and not /dev/null
+        os.mknod(device, stat.S_IFCHR | 0o666, os.makedev(1, 3))
+    except PermissionError:
+        device = Path("/dev/null")  # not root: a regression could not replace it either
+    proc = run_cli("reports", "validate", str(src), "--rejects", str(device))
+    assert_one_line_error(proc, f"{device}: is a character device", "--rejects")
+    assert device.is_char_device()
 
 
 def test_rejects_into_a_fifo_is_refused(tmp_path, sample_area):
@@ -315,6 +344,64 @@ def test_rejects_into_a_fifo_is_refused(tmp_path, sample_area):
                                   str(register)), "m.csv: is an input", "--gpkg")
     assert_one_line_error(run_cli("sample-reports", "--out", str(fifo)), "is a FIFO")
     assert fifo.is_fifo()
+
+
+def test_est_week_and_follow_up_are_one_run_and_never_over_an_input(tmp_path, sample_area):
+    """est-week and follow-up write their folder as one run (about.json; an earlier run's
+    est_rejects.csv goes with it) and refuse an input that is one of their outputs."""
+    from sjobo_geo.inputs.reports.synthetic import generate_reports
+
+    table = generate_reports(sample_area, 400, seed=11, est_share=1.0)
+    table.loc[:2, "Kategori"] = "ufo"  # three rejects
+    src = tmp_path / "est.csv"
+    write_csv(table, src)
+    out = tmp_path / "est"
+    assert run_cli("est-week", "--reports", str(src), "--out", str(out),
+                   "--period", "quarter").returncode == 0
+    assert {"est_rejects.csv", "est_week.csv", "about.json"} <= set(_digest(out))
+    about = json.loads((out / "about.json").read_text(encoding="utf-8"))
+    assert about["job"] == "est-week" and about["inputs"][0]["path"] == str(src)
+    # the public run has no rejects file: the internal run's one does not stay beside it
+    proc = run_cli("est-week", "--reports", str(src), "--out", str(out), "--period",
+                   "quarter", "--public")
+    assert proc.returncode == 0, proc.stderr
+    assert "est_rejects.csv" not in _digest(out)
+    assert "est_rejects.csv" in json.loads(
+        (out / "about.json").read_text(encoding="utf-8"))["removed"]
+    assert _staging(out) == []
+    # an input that is an output of the run is refused, and nothing changes
+    before = _digest(out)
+    assert_one_line_error(run_cli("est-week", "--reports", str(out / "est_week.csv"), "--out",
+                                  str(out)), "est_week.csv: is an input of this run")
+    assert _digest(out) == before
+    register = tmp_path / "m.csv"
+    register.write_text("Åtgärd-ID,Löfte,Ansvarig,Plats,Typ,Datum,Status\n"
+                        "A1,5,Polisen,Senaatintori,ökad polisnärvaro,2024-04-01,klar\n",
+                        encoding="utf-8")
+    fu = tmp_path / "fu"
+    assert run_cli("follow-up", "--reports", str(src), "--measures", str(register), "--out",
+                   str(fu)).returncode == 0
+    assert sorted(_digest(fu)) == ["about.json", "follow_up.csv", "follow_up.gpkg",
+                                   "follow_up.html"]
+    assert json.loads((fu / "about.json").read_text(encoding="utf-8"))["job"] == "follow-up"
+    moved = fu / "follow_up.csv"
+    register.replace(moved)  # the register, now where the run writes its table
+    before = _digest(fu)
+    assert_one_line_error(run_cli("follow-up", "--reports", str(src), "--measures",
+                                  str(moved), "--out", str(fu)),
+                          "follow_up.csv: is an input of this run")
+    assert _digest(fu) == before
+
+
+def test_inventory_template_never_over_the_inventory(tmp_path, sample_area):
+    """Writing the new template over the filled-in one would lose the work on site."""
+    lamps = tmp_path / "inventering.csv"
+    lamps.write_text("id;lat;lon;höjd;ljusflöde;status\n"
+                     "L1;60.167470;24.952550;6;4000;trasig\n", encoding="utf-8")
+    before = lamps.read_bytes()
+    assert_one_line_error(run_cli("lighting", "inventory-template", "--lamps", str(lamps),
+                                  "--out", str(lamps)), "inventering.csv: is an input")
+    assert lamps.read_bytes() == before
 
 
 def test_reports_map_over_its_own_input_is_refused(tmp_path, sample_area):
@@ -361,28 +448,38 @@ def _risky_cells(folder: Path) -> list[tuple[str, int, str]]:
             if cell.startswith(FORMULA_START) and not _PLAIN_NUMBER.match(cell)]
 
 
+#: The area's name in the hostile run: a bell, a terminal escape and XML's forbidden U+FFFE.
+HOSTILE_NAME = "Helsinki\x07 sample\x1b[2J\ufffe"
+
+
 @pytest.fixture(scope="module")
 def hostile_run(sample_area, tmp_path_factory):
-    """A demo-like run with hostile text planted in every input: OSM street and square
-    names, report cells, a measures register, a lamp inventory."""
-    from sjobo_geo import jobs
+    """A demo-like run with hostile text planted in every input: the area's name, OSM street
+    and square names (formula starts, control characters), report cells and actors, a
+    measures register, a lamp inventory."""
     from sjobo_geo.inputs.reports.synthetic import generate_reports
 
     tmp = tmp_path_factory.mktemp("hostile")
     layers = dict(sample_area.layers)
     for kind, prefix in (("paths", "="), ("squares", "@")):
         named = layers[kind]["name"].fillna("").astype(str)
-        layers[kind] = layers[kind].assign(name=named.where(named == "", prefix + named))
-    area = dataclasses.replace(sample_area, layers=layers, _gazetteer=None)
+        layers[kind] = layers[kind].assign(
+            name=named.where(named == "", prefix + named + "\x0b"))
+    area = dataclasses.replace(
+        sample_area, layers=layers, _gazetteer=None,
+        profile=dataclasses.replace(sample_area.profile, name=HOSTILE_NAME))
     table = generate_reports(area, 300, seed=5)
     table.loc[:20, "Fritext"] = [HOSTILE[i % len(HOSTILE)] for i in range(21)]
     table.loc[21:30, "Kategori"] = "=ufo()"  # rejected: their values go to the rejects
+    # every fifth report's actor, so that every period has some
+    table.loc[table.index % 5 == 1, "Aktör"] = "=HYPERLINK(\"http://evil.example\",\"x\")"
     reports = tmp / "reports.csv"
     table.to_csv(reports, index=False, encoding="utf-8")
     register = tmp / "measures.csv"
     register.write_text(
         "Åtgärd-ID,Löfte,Ansvarig,Plats,Typ,Datum,Status,Latitud,Longitud\n"
         "=A1,@6,=Borås Stad,,fasadbelysning,2024-05-02,klar,60.1699,24.9384\n"
+        "-A3,+5,-owner,+Torget,buskar röjda,2024-03-01,klar,60.1702,24.9412\n"
         "+A2,-7,@owner,=Nowhere(),buskar röjda,2024-05-02,klar,,\n", encoding="utf-8")
     lamps = tmp / "lamps.csv"
     lamps.write_text("id;lat;lon;höjd;ljusflöde;status\n"  # as in test_lighting_gaps
@@ -390,7 +487,19 @@ def hostile_run(sample_area, tmp_path_factory):
                      "@L2;60.169510;24.952270;5;3000;fungerande\n"
                      "+L3;;;5;3000;fungerande\n", encoding="utf-8")
     out = tmp / "out"
-    results = {
+    with warnings.catch_warnings():
+        # the patrol's PNG draws the area's name; matplotlib warns that the bell has no
+        # glyph (it shows a box). Harmless, and not what this run tests.
+        warnings.filterwarnings("ignore", message="Glyph .* missing from font",
+                                category=UserWarning)
+        results = _hostile_jobs(area, out, reports, register, lamps)
+    return out, results
+
+
+def _hostile_jobs(area, out, reports, register, lamps):
+    from sjobo_geo import jobs
+
+    return {
         "validate": jobs.run_reports_validate(reports, area, rejects=out / "validate.csv"),
         "measures": jobs.run_measures_validate(register, area, rejects=out / "m_rej.csv",
                                                gpkg=out / "measures.gpkg"),
@@ -402,8 +511,11 @@ def hostile_run(sample_area, tmp_path_factory):
         "schoolyard": jobs.run_schoolyard(area, out=out / "schoolyard", measures=register),
         "lighting": jobs.run_lighting_gaps(area, out=out / "lighting", lamps=lamps,
                                            reports=reports, add_lamps=2),
+        "est": jobs.run_est_week(reports, area, out=out / "est", period="quarter"),
+        "est_public": jobs.run_est_week(reports, area, out=out / "est_public",
+                                        period="quarter", public=True),
+        "follow_up": jobs.run_follow_up(reports, register, area, out=out / "follow_up"),
     }
-    return out, results
 
 
 def test_no_csv_cell_runs_as_a_formula(hostile_run):
@@ -413,7 +525,9 @@ def test_no_csv_cell_runs_as_a_formula(hostile_run):
             "public/report_cells.csv", "hotspots/priorities.csv", "patrol/patrol_plan.csv",
             "patrol/patrol_week.csv", "schoolyard/vegetation_actions.csv",
             "lighting/lighting_gaps.csv", "lighting/lamp_inventory_rejects.csv",
-            "lighting/lamp_merges.csv"} <= written, sorted(written)
+            "lighting/lamp_merges.csv", "lighting/courtyards.csv", "est/est_week.csv",
+            "est/est_rising.csv", "est/est_rejects.csv", "est_public/est_week.csv",
+            "follow_up/follow_up.csv"} <= written, sorted(written)
     assert _risky_cells(out) == []
     # the hostile text did reach the files, as text
     cells = {c for p in out.rglob("*.csv") for row in _rows(p) for c in row}
@@ -423,18 +537,74 @@ def test_no_csv_cell_runs_as_a_formula(hostile_run):
     assert any(c.startswith("'=") for c in pd.read_csv(
         out / "patrol" / "patrol_plan.csv")["nearest_street"].dropna())
     assert "'=L1" in cells or "'+L3" in cells
+    # EST: the actor of the period's incidents; follow-up: id, promise, owner and place
+    est = pd.read_csv(out / "est" / "est_week.csv", dtype=str, encoding="utf-8-sig")
+    assert "'=HYPERLINK(\"http://evil.example\",\"x\")" in set(est["actor"])
+    assert "'=ufo()" in set(pd.read_csv(out / "est" / "est_rejects.csv", dtype=str,
+                                        encoding="utf-8-sig")["value"])
+    fu = pd.read_csv(out / "follow_up" / "follow_up.csv", dtype=str, encoding="utf-8-sig")
+    assert {"'=A1", "'-A3"} <= set(fu["measure_id"]) and "'=Borås Stad" in set(fu["owner"])
+    assert "'@6" in set(fu["promise"]) and "'+Torget" in set(fu["place"])
+    assert "+5" in set(fu["promise"])  # a plain number stays a number (OWASP's exception)
+
+
+def test_no_csv_cell_is_a_formula_in_openpyxl(hostile_run):
+    """Every cell of every CSV of the hostile run, put into a workbook as a spreadsheet
+    reads a CSV: openpyxl stores none as a formula (an unescaped ``=`` cell would be one)."""
+    import openpyxl
+
+    from sjobo_geo.core.text import xml_text
+
+    out, _ = hostile_run
+    book = openpyxl.Workbook()
+    sheet = book.active
+    n = 0
+    for path in sorted(out.rglob("*.csv")):
+        for row in _rows(path):
+            n += 1
+            for col, cell in enumerate(row, start=1):
+                # control characters (the area's name) cannot go into a workbook at all
+                sheet.cell(row=n, column=col, value=xml_text(cell))
+    book.save(out.parent / "all.xlsx")
+    cells = [c for row in openpyxl.load_workbook(out.parent / "all.xlsx").active.iter_rows()
+             for c in row if c.value is not None]
+    assert len(cells) > 10_000
+    assert [c.value for c in cells if c.data_type == "f"] == []
+    assert any(str(c.value).startswith("'=") for c in cells)  # the hostile text is there
 
 
 def test_every_csv_has_a_bom_and_every_folder_an_about(hostile_run):
     out, results = hostile_run
     for path in out.rglob("*.csv"):
         assert path.read_bytes().startswith(b"\xef\xbb\xbf"), path
-    for folder in ("reports", "public", "hotspots", "patrol", "schoolyard", "lighting"):
+    for folder in ("reports", "public", "hotspots", "patrol", "schoolyard", "lighting", "est",
+                   "est_public", "follow_up"):
         about = json.loads((out / folder / "about.json").read_text(encoding="utf-8"))
         listed = {f["path"] for f in about["files"]}
         assert listed == {p.name for p in (out / folder).iterdir()} - {"about.json"}
-        assert about["area"]["name"] == "Helsinki sample"
+        assert about["area"]["name"] == HOSTILE_NAME
     assert results["hotspots"].files["map"] == (out / "hotspots" / "hotspots.html").resolve()
+
+
+def test_gpx_of_a_hostile_run_is_valid_xml(hostile_run):
+    """The area's name and the street names hold control characters (and U+FFFE): the
+    patrol's GPX is still well-formed and valid GPX 1.1, the names kept without them."""
+    from helpers import DATA
+    from lxml import etree
+
+    from sjobo_geo.maps.gpx import GPX_NS
+
+    out, _ = hostile_run
+    doc = etree.parse(str(out / "patrol" / "patrol.gpx"))  # raises when not well-formed
+    schema = etree.XMLSchema(etree.parse(str(DATA / "gpx_1_1.xsd")))
+    assert schema.validate(doc), schema.error_log
+    ns = {"g": GPX_NS}
+    assert doc.findtext("g:metadata/g:name", namespaces=ns).startswith(
+        "Patrol Helsinki sample[2J")
+    names = [w.findtext("g:name", namespaces=ns) for w in doc.findall("g:wpt", ns)]
+    assert names and any("=" in n for n in names)  # the hostile street names, as text
+    text = (out / "patrol" / "patrol.gpx").read_text(encoding="utf-8")
+    assert not re.search("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe]", text)
 
 
 def test_a_csv_cell_stays_text_in_excel(tmp_path):

@@ -7,7 +7,10 @@ through :func:`sjobo_geo.core.files.write_csv`: Excel formulas neutralised), ``e
 when rows were rejected (internal only) and the page ``est_week.html``
 (:func:`sjobo_geo.maps.est.est_page`). Public runs write what the privacy gate shows
 (:attr:`sjobo_geo.analysis.est.EstWeek.public_view`) and give rejection reasons without
-values (:func:`sjobo_geo.analysis.privacy.public_reason`).
+values (:func:`sjobo_geo.analysis.privacy.public_reason`). The folder is written as one run
+(:func:`sjobo_geo.jobs.common.output_run`): the files appear together with ``about.json``,
+an earlier run's ``est_rejects.csv`` goes when this run has none, and no output may be one
+of the report files.
 """
 
 from __future__ import annotations
@@ -33,11 +36,16 @@ if TYPE_CHECKING:
     import geopandas as gpd
 
     from sjobo_geo.analysis.est import EstPublic, EstWeek
+    from sjobo_geo.jobs.common import RunFolder
 
-__all__ = ["EST_STEPS", "run_est_week"]
+__all__ = ["EST_FILES", "EST_STEPS", "run_est_week"]
 
 #: Steps reported to ``progress``.
 EST_STEPS = ("area", "reports", "analysis", "outputs", "page")
+#: The files :func:`run_est_week` writes (``est_rejects.csv`` only for an internal run with
+#: rejected rows; ``about.json`` besides).
+EST_FILES = ("est_week.gpkg", "est_week.csv", "est_rising.csv", "est_rejects.csv",
+             "est_week.html")
 
 #: Columns of the period's incidents in the internal ``est_week.csv`` and GeoPackage.
 INCIDENT_COLUMNS = ("report_id", "source_file", "source", "actor", "category", "timestamp",
@@ -71,7 +79,9 @@ def run_est_week(
         ``source`` column tells them apart).
     area : str, path or Area
     out : path
-        Output folder (created).
+        Output folder (created), written as one run
+        (:func:`~sjobo_geo.jobs.common.output_run`): the files appear together, with
+        ``about.json``, once all are written; none may be an input.
     week : str, optional
         ISO week such as ``"2025-W14"``; the period shown is the one containing its Monday.
         Default: the last full ISO week in the data.
@@ -108,39 +118,46 @@ def run_est_week(
     >>> sorted(result.files)  # doctest: +SKIP
     ['csv', 'gpkg', 'html', 'rising']
     """
-    from sjobo_geo.core.files import atomic_path, write_csv
+    from sjobo_geo.core.files import write_csv
     from sjobo_geo.core.i18n import check_lang
     from sjobo_geo.inputs.measures import as_measure_set
-    from sjobo_geo.jobs.common import area_and_reports
+    from sjobo_geo.jobs.common import area_and_reports, output_run
     from sjobo_geo.maps.est import est_page
 
     t0 = time.perf_counter()
     lang = check_lang(lang)
     check_est_options(period, k)  # before the (slow) loading
     step = progress or noop
-    out = Path(out)
-    model, rs, paths = area_and_reports(reports_file, area, error=EstError, step=step,
-                                         steps=(EST_STEPS[0], EST_STEPS[1]))
-    ms = as_measure_set(measures, model)
-    step(EST_STEPS[2])
-    est = analyse_est_week(model, rs, week=week, period=period, measures=ms, public=public,
-                           k=k, lang=lang)
-    result = EstResult(period=est.label, accepted=est.accepted, synthetic=est.synthetic,
-                       counts=est.by_category[est.period_labels],
-                       rising=est.rising, duplicates=est.duplicates, week=est)
+    given = list(reports_file) if isinstance(reports_file, list | tuple) else [reports_file]
+    arguments = {"reports_file": given, "area": area, "week": week, "period": period,
+                 "public": public, "k": k, "offline_html": offline_html, "lang": lang,
+                 "measures": measures}
+    with output_run(out, job="est-week", inputs=[given, measures, area], outputs=EST_FILES,
+                    arguments=arguments) as run:
+        model, rs, paths = area_and_reports(reports_file, area, error=EstError, step=step,
+                                             steps=(EST_STEPS[0], EST_STEPS[1]))
+        run.area = model
+        ms = as_measure_set(measures, model)
+        step(EST_STEPS[2])
+        est = analyse_est_week(model, rs, week=week, period=period, measures=ms,
+                               public=public, k=k, lang=lang)
+        result = EstResult(period=est.label, accepted=est.accepted, synthetic=est.synthetic,
+                           counts=est.by_category[est.period_labels],
+                           rising=est.rising, duplicates=est.duplicates, week=est)
+
+        step(EST_STEPS[3])
+        result.files.update(_write_tables(run, est, model.name, [p.name for p in paths]))
+        if rs.rejected and not public:  # rejected values may be personal data: internal only
+            result.files["rejects"] = write_csv(rs.rejects, run.file("est_rejects.csv"))
+
+        step(EST_STEPS[4])
+        page = est_page(est, model, lang=lang, offline=offline_html)
+        html = run.file("est_week.html")
+        html.write_text(page, encoding="utf-8")
+        result.files["html"] = html
+    result.files = run.finals(result.files)
+    result.messages += run.messages
     view = est.public_view
-
-    step(EST_STEPS[3])
-    out.mkdir(parents=True, exist_ok=True)
-    result.files.update(_write_tables(est, model.name, out, [p.name for p in paths]))
-    if rs.rejected and not public:  # rejected values may be personal data: internal only
-        result.files["rejects"] = write_csv(rs.rejects, out / "est_rejects.csv")
-
-    step(EST_STEPS[4])
-    page = est_page(est, model, lang=lang, offline=offline_html)
-    with atomic_path(out / "est_week.html") as tmp:
-        tmp.write_text(page, encoding="utf-8")
-    result.files["html"] = out / "est_week.html"
 
     if view is None:
         counted = (f"{len(est.incidents)} incidents, {len(est.rising)} new or rising places, "
@@ -177,7 +194,7 @@ def _total_text(view: EstPublic, label: str) -> str:
     return str(int(view.totals[label])) if state == "" else MARKS[state].format(k=view.k)
 
 
-def _write_tables(est: EstWeek, area_name: str, out: Path, files: list[str]
+def _write_tables(run: RunFolder, est: EstWeek, area_name: str, files: list[str]
                   ) -> dict[str, Path]:
     """``est_week.gpkg``, ``est_week.csv`` and ``est_rising.csv``: public, what the privacy
     gate shows (the cells with at least k incidents, the places listed publicly); internal,
@@ -205,13 +222,14 @@ def _write_tables(est: EstWeek, area_name: str, out: Path, files: list[str]
             drop=True)
         layers = {"incidents": incidents, "cells": cells[cells["count"] > 0]}
         table = incidents.drop(columns="geometry")
-    files_written = {"gpkg": write_gpkg_layers(layers, out / "est_week.gpkg", about=about)}
-    files_written["csv"] = write_csv(table, out / "est_week.csv")
+    files_written = {"gpkg": write_gpkg_layers(layers, run.file("est_week.gpkg"),
+                                               about=about)}
+    files_written["csv"] = write_csv(table, run.file("est_week.csv"))
     rising = rising_table(est.rising if view is None else view.rising, est.lang,
                           emerging=est.params["emerging_periods"] >= EMERGING_MIN_STEPS)
     rising.insert(len(rising.columns), "synthetic", est.synthetic)
     files_written["rising"] = write_csv(
-        rising, out / "est_rising.csv",
+        rising, run.file("est_rising.csv"),
         header_lines=[f"sjobo-geo est-week, {area_name}, {est.label}"
                       f"{', public (k = ' + str(est.k) + ')' if est.public else ''}"
                       f"{', SYNTHETIC DATA' if est.synthetic else ''}"])

@@ -7,6 +7,8 @@ Reads the area, the report files and the register, runs
 through the privacy gate (:func:`sjobo_geo.analysis.follow_up.public_follow_up`): no count
 under ``k`` and no rate, ratio, interval, share or p-value it could be computed back from;
 rejection reasons without values (:func:`sjobo_geo.analysis.privacy.public_reason`).
+The folder is written as one run (:func:`sjobo_geo.jobs.common.output_run`): the three files
+appear together with ``about.json``, and none may be one of the inputs.
 """
 
 from __future__ import annotations
@@ -30,10 +32,12 @@ from sjobo_geo.analysis.follow_up import (
 )
 from sjobo_geo.core.progress import noop
 
-__all__ = ["FOLLOW_UP_STEPS", "run_follow_up"]
+__all__ = ["FOLLOW_UP_FILES", "FOLLOW_UP_STEPS", "run_follow_up"]
 
 #: Steps reported to ``progress``.
 FOLLOW_UP_STEPS = ("area", "reports", "measures", "analysis", "outputs", "page")
+#: The files :func:`run_follow_up` writes (``about.json`` besides).
+FOLLOW_UP_FILES = ("follow_up.csv", "follow_up.gpkg", "follow_up.html")
 
 
 def run_follow_up(
@@ -61,7 +65,9 @@ def run_follow_up(
         The measures register (:func:`sjobo_geo.inputs.measures.load_measures`).
     area : str, path or Area
     out : path
-        Output folder (created).
+        Output folder (created), written as one run
+        (:func:`~sjobo_geo.jobs.common.output_run`): the files appear together, with
+        ``about.json``, once all are written; none may be an input.
     radius : float, default 100
         Metres around each measure that count as its place.
     min_reports : int, default 10
@@ -89,60 +95,68 @@ def run_follow_up(
     ...                        out="out/follow_up", offline_html=True)  # doctest: +SKIP
     >>> result.table[["measure_id", "verdict"]]  # doctest: +SKIP
     """
-    from sjobo_geo.core.files import atomic_path, write_csv, write_gpkg_layers
+    from sjobo_geo.core.files import write_csv, write_gpkg_layers
     from sjobo_geo.core.i18n import check_lang
     from sjobo_geo.inputs.measures import as_measure_set
-    from sjobo_geo.jobs.common import area_and_reports
+    from sjobo_geo.jobs.common import area_and_reports, output_run
 
     t_start = time.perf_counter()
     lang = check_lang(lang)
     if int(k) < 1:
         raise FollowUpError(f"k must be at least 1; got {k}")
     step = progress or noop
-    model, rs, _ = area_and_reports(reports_file, area, error=FollowUpError, step=step,
-                                     steps=(FOLLOW_UP_STEPS[0], FOLLOW_UP_STEPS[1]))
-    if not rs.reports["timestamp"].notna().any():
-        raise FollowUpError(f"{rs.source_file}: no accepted report has a date; nothing to "
-                            "compare")
-    step(FOLLOW_UP_STEPS[2])
-    ms = as_measure_set(measures_file, model)
-    if ms is None or ms.accepted == 0:
-        raise FollowUpError(f"{getattr(ms, 'source_file', measures_file)}: no measure was "
-                            f"accepted ({getattr(ms, 'rejected', 0)} rows rejected); "
-                            "nothing to follow up")
-    step(FOLLOW_UP_STEPS[3])
-    table = follow_up(model, rs, ms, radius_m=radius, min_reports=min_reports)
-    result = FollowUpResult(table=table, synthetic=bool(rs.synthetic))
+    given = list(reports_file) if isinstance(reports_file, list | tuple) else [reports_file]
+    arguments = {"reports_file": given, "measures_file": measures_file, "area": area,
+                 "radius": radius, "min_reports": min_reports, "public": public, "k": k,
+                 "offline_html": offline_html, "lang": lang}
+    with output_run(out, job="follow-up", inputs=[given, measures_file, area],
+                    outputs=FOLLOW_UP_FILES, arguments=arguments) as run:
+        model, rs, _ = area_and_reports(reports_file, area, error=FollowUpError, step=step,
+                                         steps=(FOLLOW_UP_STEPS[0], FOLLOW_UP_STEPS[1]))
+        run.area = model
+        if not rs.reports["timestamp"].notna().any():
+            raise FollowUpError(f"{rs.source_file}: no accepted report has a date; nothing "
+                                "to compare")
+        step(FOLLOW_UP_STEPS[2])
+        ms = as_measure_set(measures_file, model)
+        if ms is None or ms.accepted == 0:
+            raise FollowUpError(f"{getattr(ms, 'source_file', measures_file)}: no measure was "
+                                f"accepted ({getattr(ms, 'rejected', 0)} rows rejected); "
+                                "nothing to follow up")
+        step(FOLLOW_UP_STEPS[3])
+        table = follow_up(model, rs, ms, radius_m=radius, min_reports=min_reports)
+        result = FollowUpResult(table=table, synthetic=bool(rs.synthetic))
 
-    step(FOLLOW_UP_STEPS[4])
-    out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
-    written = public_follow_up(table, k)[0] if public else table.copy()
-    written.insert(0, "synthetic", result.synthetic)
-    if public:  # whole numbers stay whole, blanks empty
-        for c in COUNT_COLUMNS:
-            written[c] = pd.to_numeric(written[c], errors="coerce").round().astype("Int64")
-    result.files["csv"] = write_csv(written, out / "follow_up.csv")
-    import geopandas as gpd
+        step(FOLLOW_UP_STEPS[4])
+        written = public_follow_up(table, k)[0] if public else table.copy()
+        written.insert(0, "synthetic", result.synthetic)
+        if public:  # whole numbers stay whole, blanks empty
+            for c in COUNT_COLUMNS:
+                written[c] = pd.to_numeric(written[c], errors="coerce").round().astype("Int64")
+        result.files["csv"] = write_csv(written, run.file("follow_up.csv"))
+        import geopandas as gpd
 
-    zones = gpd.GeoDataFrame(
-        written.assign(date=written["date"].astype(str)).astype(
-            {c: str for c in ("before_from", "before_to", "after_from", "after_to")}),
-        geometry=ms.measures.geometry.buffer(radius).to_numpy(), crs=model.crs)
-    about = {"generator": "sjobo-geo follow-up", "area": model.name,
-             "reports": rs.source_file, "measures": ms.source_file, "public": public,
-             "synthetic": result.synthetic, **{k_: str(v) for k_, v in table.attrs.items()}}
-    result.files["gpkg"] = write_gpkg_layers({"measure_zones": zones}, out / "follow_up.gpkg",
-                                             about=about)
+        zones = gpd.GeoDataFrame(
+            written.assign(date=written["date"].astype(str)).astype(
+                {c: str for c in ("before_from", "before_to", "after_from", "after_to")}),
+            geometry=ms.measures.geometry.buffer(radius).to_numpy(), crs=model.crs)
+        about = {"generator": "sjobo-geo follow-up", "area": model.name,
+                 "reports": rs.source_file, "measures": ms.source_file, "public": public,
+                 "synthetic": result.synthetic,
+                 **{k_: str(v) for k_, v in table.attrs.items()}}
+        result.files["gpkg"] = write_gpkg_layers({"measure_zones": zones},
+                                                 run.file("follow_up.gpkg"), about=about)
 
-    step(FOLLOW_UP_STEPS[5])
-    from sjobo_geo.maps.follow_up import follow_up_page
+        step(FOLLOW_UP_STEPS[5])
+        from sjobo_geo.maps.follow_up import follow_up_page
 
-    page = follow_up_page(table, ms, model, rs, zones, radius=radius, public=public, k=k,
-                          offline=offline_html, lang=lang)
-    with atomic_path(out / "follow_up.html") as tmp:
-        tmp.write_text(page, encoding="utf-8")
-    result.files["html"] = out / "follow_up.html"
+        page = follow_up_page(table, ms, model, rs, zones, radius=radius, public=public, k=k,
+                              offline=offline_html, lang=lang)
+        html = run.file("follow_up.html")
+        html.write_text(page, encoding="utf-8")
+        result.files["html"] = html
+    result.files = run.finals(result.files)
+    result.messages += run.messages
 
     verdicts = table["verdict"].value_counts()
     result.messages.append(

@@ -448,7 +448,10 @@ def run_lighting_inventory_template(
         Profile name or TOML path (loaded), or an Area.
     out : str or pathlib.Path
         The file to write: ``.xlsx`` (Excel), else ``.csv`` (UTF-8 with BOM,
-        semicolon-separated: Swedish Excel opens it in columns).
+        semicolon-separated: Swedish Excel opens it in columns). Refused
+        (:class:`~sjobo_geo._errors.OutputPathError`, before anything is read) when it is one
+        of the inputs (``lamps``: filling in last week's template and writing the new one
+        over it would lose the work) or exists and is not a regular file.
     target : {"all", "courtyards", "square", "paths"}, default "all"
         :data:`TARGETS`; ``all`` here is every place, roads carrying cars included (their
         lamps count in the coverage).
@@ -476,7 +479,7 @@ def run_lighting_inventory_template(
     from sjobo_geo.analysis.lighting.targets import inventory_targets
     from sjobo_geo.core.area import Area as AreaType
     from sjobo_geo.core.area import load_area
-    from sjobo_geo.core.files import atomic_path, safe_csv_frame, write_csv
+    from sjobo_geo.core.files import atomic_path, check_output_path, safe_csv_frame, write_csv
     from sjobo_geo.inputs.lamps import (
         LampInventory,
         inventory_template,
@@ -487,7 +490,7 @@ def run_lighting_inventory_template(
 
     check_target(target)
     step = progress or noop
-    out = Path(out)
+    out = check_output_path(out, [lamps, osm_file, area], option="--out")
     step(INVENTORY_TEMPLATE_STEPS[0])
     model = area if isinstance(area, AreaType) else load_area(area, osm_file=osm_file,
                                                               source=source)
