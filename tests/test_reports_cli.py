@@ -101,3 +101,26 @@ def test_sample_reports_then_map(tmp_path):
     assert proc.returncode == 0, proc.stderr
     page = (public / "reports_map.html").read_text(encoding="utf-8")
     assert "[SYNTETISK]" not in page and "150 m" in page
+
+
+def test_public_cells_are_never_smaller_than_100_m(tmp_path):
+    """`reports map --public --cell-size 50`: the cells are raised to 100 m (the README's
+    promise, as for hotspots), and the run says so."""
+    import pyogrio
+
+    csv = tmp_path / "synthetic.csv"
+    assert run_cli("sample-reports", "--n", "300", "--seed", "3", "--out",
+                   str(csv)).returncode == 0
+    public = tmp_path / "public"
+    proc = run_cli("reports", "map", str(csv), "--out", str(public), "--public",
+                   "--cell-size", "50")
+    assert proc.returncode == 0, proc.stderr
+    assert "public: cells of 100 m, not 50 m" in proc.stdout
+    cells = pyogrio.read_dataframe(public / "reports.gpkg", layer="report_cells")
+    bounds = cells.geometry.bounds
+    assert len(cells) and ((bounds["maxx"] - bounds["minx"]).round(6) == 100).all()
+    about = json.loads((public / "about.json").read_text(encoding="utf-8"))
+    assert about["arguments"]["cell_size"] == 100
+    internal = tmp_path / "internal"  # internal maps show reports, not cells: no message
+    proc = run_cli("reports", "map", str(csv), "--out", str(internal), "--cell-size", "50")
+    assert proc.returncode == 0 and "public: cells" not in proc.stdout

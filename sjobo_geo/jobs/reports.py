@@ -171,7 +171,9 @@ def run_reports_map(
     Internal outputs keep every field (free text included) and exact positions. With
     ``public`` the map, GeoPackage and CSV hold only counts per grid cell of at least ``k``
     reports (see :mod:`sjobo_geo.analysis.privacy`), and the rejects file keeps row numbers
-    and reasons without the rejected values.
+    and the kind of each reason, without the rejected values. Public cells are never smaller
+    than 100 m (:data:`~sjobo_geo.analysis.privacy.DEFAULT_CELL_SIZE_M`, as the README
+    promises): a smaller ``cell_size`` is raised to it, with a message.
 
     ``measures`` (a path, :class:`~sjobo_geo.inputs.measures.MeasureSet` or GeoDataFrame) adds the
     measures register to the map, public or not (never its notes); its accounting goes to
@@ -198,7 +200,10 @@ def run_reports_map(
 
     lang = check_lang(lang)
     k = DEFAULT_K if k is None else k
-    cell_size = DEFAULT_CELL_SIZE_M if cell_size is None else cell_size
+    asked = cell_size
+    cell_size = DEFAULT_CELL_SIZE_M if cell_size is None else float(cell_size)
+    if public:  # not from the data: the smallest cell the public promise allows
+        cell_size = max(cell_size, DEFAULT_CELL_SIZE_M)
     step = progress or noop
     arguments = {"file": file, "area": area, "osm_file": osm_file, "source": source,
                  "columns": columns, "crs": crs, "report_source": report_source,
@@ -213,6 +218,9 @@ def run_reports_map(
         step(REPORT_STEPS[1])
         rs = load_reports(file, model, columns=columns, crs=crs, default_source=report_source)
         result = ReportsResult(rs)
+        if public and asked is not None and asked < cell_size:
+            result.messages.append(f"public: cells of {cell_size:g} m, not {asked:g} m (the "
+                                   "smallest public cell)")
         if measure_set is not None:
             result.messages.extend(measure_set.messages())
         step(REPORT_STEPS[2])
