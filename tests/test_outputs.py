@@ -537,6 +537,9 @@ def test_no_csv_cell_runs_as_a_formula(hostile_run):
     assert any(c.startswith("'=") for c in pd.read_csv(
         out / "patrol" / "patrol_plan.csv")["nearest_street"].dropna())
     assert "'=L1" in cells or "'+L3" in cells
+    # sample-reports: OSM names of the (hostile) area in its place column
+    sample = pd.read_csv(out / "sample_reports.csv", dtype=str, encoding="utf-8-sig")
+    assert sample["Plats"].dropna().str.startswith(("'=", "'@")).any()
     # EST: the actor of the period's incidents; follow-up: id, promise, owner and place
     est = pd.read_csv(out / "est" / "est_week.csv", dtype=str, encoding="utf-8-sig")
     assert "'=HYPERLINK(\"http://evil.example\",\"x\")" in set(est["actor"])
