@@ -88,7 +88,7 @@ def test_rejects_file_and_json_accounting(tmp_path, sample_area):
     acc = check_accounting(rs)
     assert acc["total"] == 4 and acc["rejected"] == 1
     path = rs.write_rejects(tmp_path / "rejects.csv")
-    text = path.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8-sig")  # write_csv: BOM for Excel
     assert text.splitlines()[0] == "row,column,value,reason"
     assert '5,Kategori,UFO,"unknown category: UFO; accepted: Otrygghet' in text
 

@@ -58,7 +58,7 @@ def test_csv_is_deterministic(sample_area, tmp_path):
     assert a.read_bytes() == b.read_bytes()
     assert a.read_bytes() != c.read_bytes()
     assert not list(tmp_path.glob(".*"))  # no temporary files left behind
-    text = a.read_text(encoding="utf-8")
+    text = a.read_text(encoding="utf-8-sig")  # write_csv: BOM for Excel
     assert text.splitlines()[0] == ",".join(HEADERS)
     back = pd.read_csv(a, dtype=str, keep_default_na=False, encoding="utf-8")
     pd.testing.assert_frame_equal(back, generate_reports(sample_area, 300, seed=7),

@@ -77,12 +77,14 @@ class Accounted:
         }
 
     def write_rejects(self, path: str | Path) -> Path:
-        """Write the rejects (row, column, value, reason) as UTF-8 CSV."""
-        from sjobo_geo.core.files import atomic_path
+        """Write the rejects (row, column, value, reason) as an Excel-safe UTF-8 CSV.
 
-        with atomic_path(path) as tmp:
-            self.rejects.to_csv(tmp, index=False, encoding="utf-8")
-        return Path(path)
+        Through :func:`sjobo_geo.core.files.write_csv`: a rejected value that starts with
+        ``=`` stays text in Excel.
+        """
+        from sjobo_geo.core.files import write_csv
+
+        return write_csv(self.rejects, path)
 
 
 class Columns:

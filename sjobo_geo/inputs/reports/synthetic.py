@@ -410,7 +410,10 @@ def generate_reports(
 
 def write_sample_reports(area: Area, path: str | Path, n: int = 500, *, seed: int = 0,
                          **kwargs: Any) -> Path:
-    """Write :func:`generate_reports` as a UTF-8, comma-separated CSV (atomically).
+    """Write :func:`generate_reports` as an Excel-safe, UTF-8, comma-separated CSV.
+
+    Written atomically through :func:`sjobo_geo.core.files.write_csv` (BOM, formula cells
+    neutralised: OSM names can start with ``=``).
 
     Parameters
     ----------
@@ -431,13 +434,10 @@ def write_sample_reports(area: Area, path: str | Path, n: int = 500, *, seed: in
     pathlib.Path
         The file written.
     """
-    from sjobo_geo.core.files import atomic_path
+    from sjobo_geo.core.files import write_csv
 
     df = generate_reports(area, n, seed=seed, **kwargs)
-    path = Path(path)
-    with atomic_path(path) as tmp:
-        df.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
-    return path
+    return write_csv(df, path)
 
 
 def plant_change(table: pd.DataFrame, area: Area, zone: Any, date: str | dt.date,
